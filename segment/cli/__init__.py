@@ -1,0 +1,46 @@
+"""The ``actseg`` command: one click group whose subcommands live in their own modules, loaded lazily."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from segment.errors import ActSegError
+
+#: subcommand name -> "module:attribute" of its click command.
+COMMANDS = {
+    "corpus": "segment.cli.corpus:corpus",
+    "train": "segment.cli.train:train",
+    "segment": "segment.cli.segment_text:segment",
+    "ponder": "segment.cli.ponder:ponder",
+    "plot": "segment.cli.plot:plot",
+    "evaluate": "segment.cli.evaluate:evaluate",
+    "compare": "segment.cli.evaluate:compare",
+    "score": "segment.cli.score:score",
+}
+
+
+class LazyGroup(click.Group):
+    """Imports a subcommand's module only when it runs; turns ActSegError into a one-line error."""
+
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        module, attr = COMMANDS[name].split(":")
+        return getattr(importlib.import_module(module), attr)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ActSegError as err:
+            raise click.ClickException(str(err)) from None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="act-segment")
+def main():
+    """Find word and sentence boundaries in unspaced sequences from the ponder time of an ACT model."""
