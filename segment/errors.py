@@ -18,7 +18,7 @@ class CorpusError(ActSegError):
 
 
 class ChecksumError(CorpusError):
-    """A downloaded file whose SHA-256 does not match the pinned value."""
+    """A downloaded file whose size or pinned digest does not match."""
 
 
 class ModelLoadError(ActSegError):
