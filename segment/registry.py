@@ -1,0 +1,50 @@
+"""Every segmenter by name: the baselines (``segment.baselines.BASELINES``) and the model-based ones
+(``segment.ponder.MODEL_SEGMENTERS``, whose factories take a model checkpoint path or None)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+
+from segment.base import Segmenter
+
+
+def _table(module: str, attribute: str) -> dict[str, Callable[..., Segmenter]]:
+    """``module.attribute``, or {} while that module (or the attribute) is not part of the install."""
+    try:
+        found = importlib.import_module(module)
+    except ModuleNotFoundError as err:  # only the registry module itself may be absent, not its dependencies
+        if err.name != module:
+            raise
+        return {}
+    return dict(getattr(found, attribute, {}))
+
+
+def baseline_factories() -> dict[str, Callable[..., Segmenter]]:
+    return _table("segment.baselines", "BASELINES")
+
+
+def model_factories() -> dict[str, Callable[..., Segmenter]]:
+    return _table("segment.ponder", "MODEL_SEGMENTERS")
+
+
+def available_segmenters(*, models: bool = True) -> list[str]:
+    """Names accepted by :func:`make_segmenter` (model-based ones only when ``models``)."""
+    names = set(baseline_factories())
+    if models:
+        names |= set(model_factories())
+    return sorted(names)
+
+
+def make_segmenter(name: str, model: str | Path | None = None, **params) -> Segmenter:
+    """Build the segmenter called ``name``; model-based ones get ``model`` (a checkpoint directory;
+    with None they train their own model in ``fit``). Unknown names raise ValueError.
+    """
+    baselines = baseline_factories()
+    if name in baselines:
+        return baselines[name](**params)
+    models = model_factories()
+    if name in models:
+        return models[name](model, **params)
+    raise ValueError(f"unknown segmenter {name!r}; available: {', '.join(available_segmenters()) or 'none'}")
