@@ -74,11 +74,16 @@ def factory(name: str, model: Path | None, seed: int):
     return lambda: build(name, model, seed)
 
 
-def default_segmenters(model: Path | None) -> list[str]:
-    """Every registered segmenter that uses neither gold nor a lexicon (model-based ones with --model)."""
+def default_segmenters(model: Path | None, level: str) -> list[str]:
+    """Every registered segmenter of this level that uses neither gold nor a lexicon (model-based ones
+    with --model; they serve both levels)."""
+    from segment.baselines import SENTENCE_LEVEL, WORD_LEVEL
     from segment.registry import available_segmenters, make_segmenter
+    other_level = set(SENTENCE_LEVEL if level == "word" else WORD_LEVEL)
     names = []
     for name in available_segmenters(models=model is not None):
+        if name in other_level:
+            continue
         try:
             segmenter = make_segmenter(name, model=model)
         except ImportError:
@@ -93,9 +98,9 @@ def default_segmenters(model: Path | None) -> list[str]:
 @click.option("--segmenters", "names", default=None,
               help="Comma-separated segmenter names (default: every unsupervised one available).")
 @with_run_options
-def compare(names, model, seed, **kw):
+def compare(names, model, seed, level, **kw):
     """Score several segmenters on one corpus side by side (one row each)."""
-    chosen = [n.strip() for n in names.split(",") if n.strip()] if names else default_segmenters(model)
+    chosen = [n.strip() for n in names.split(",") if n.strip()] if names else default_segmenters(model, level)
     if not chosen:
         raise click.ClickException("no segmenters to compare")
-    run({name: factory(name, model, seed) for name in chosen}, seed=seed, **kw)
+    run({name: factory(name, model, seed) for name in chosen}, seed=seed, level=level, **kw)
