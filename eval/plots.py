@@ -135,3 +135,37 @@ def plot_pr_curves(curves: Mapping[str, tuple[Sequence[float], Sequence[float]]]
         ax.legend(loc="lower left", fontsize=8)
     figure.tight_layout()
     return _save(figure, path)
+
+
+def plot_f_against_tau(taus: Sequence[float], curves: Mapping[str, Sequence[float | None]], *,
+                       ponder_mean: Sequence[float | None] | None = None, title: str | None = None,
+                       path: str | Path | None = None):
+    """Boundary F of each named signal against the ponder-cost weight tau (log axis), one line each; with
+    ``ponder_mean`` the mean ponder time is drawn dashed on a second axis. None values are left out."""
+    figure = _figure(6.0, 4.0)
+    ax = figure.subplots()
+    taus = np.asarray(taus, dtype=float)
+    order = np.argsort(taus)
+
+    def drawn(values) -> tuple[np.ndarray, np.ndarray]:
+        values = np.array([np.nan if v is None else v for v in values], dtype=float)[order]
+        keep = np.isfinite(values)
+        return taus[order][keep], values[keep]
+
+    for name, values in curves.items():
+        ax.plot(*drawn(values), "o-", label=name)
+    ax.set_xscale("log")
+    ax.set_xlabel("tau (ponder cost weight)")
+    ax.set_ylabel("boundary F")
+    ax.set_ylim(0, 1)
+    if ponder_mean is not None:
+        twin = ax.twinx()
+        twin.plot(*drawn(ponder_mean), "s--", color="0.5", label="mean ponder")
+        twin.set_ylabel("mean ponder time", color="0.4")
+        twin.legend(loc="upper right", fontsize=8)
+    if title:
+        ax.set_title(title)
+    if curves:
+        ax.legend(loc="upper left", fontsize=8)
+    figure.tight_layout()
+    return _save(figure, path)

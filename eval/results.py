@@ -1,0 +1,436 @@
+"""The evaluation phase of the experiments: trained runs + corpora -> one results JSON.
+
+Tasks, each a plain function returning JSON-able data (run in parallel processes with ``jobs`` > 1):
+
+- ``word``: per evaluation corpus, every baseline of the scale and the model segmenters of the runs scored
+  there, through :func:`segment.eval.harness.compare`: unsupervised peak defaults
+  (``segment.ponder.MODEL_PEAK_DEFAULTS``), and the same signals calibrated
+  (``PeakSegmenter.calibrate``) on the first units of a labelled set (``labelled_units`` in each row).
+  Model signals are computed once per run and corpus (``compute_signals``) and cached in
+  ``<run dir>/signals/``; the segmenters read them back by sequence. Signal names: ``<kind>-<signal>``
+  with kind act / lstm (act=False) / fixed (fixed-repeat control). ``halt-first`` is 1 minus the first
+  update's halting probability: a high halting probability means *less* pondering, so its complement
+  peaks where the model would ponder. The right-to-left run's signal is read back in text order and
+  shifted by one symbol (its peak on the last symbol of a word marks the cut after it), and
+  ``ltr+rtl`` sums the two runs' signals, each robustly z-normalised over the corpus.
+- ``sentence``: the units of a corpus run together; ponder (and act=False entropy) peaks at the sentence
+  level (the more prominent peaks) against the sentence baselines.
+- ``graves``: models reading spaced text; precision/recall of ponder peaks against the positions of
+  spaces and punctuation.
+- ``default``: default-model candidates compared on the dev split (unsupervised ponder-peak boundary F).
+- ``trace``: the data of the ponder-trace figures (a real test sentence).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import unicodedata
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from segment.boundaries import Symbols
+from segment.eval.experiments import RunSpec, Scale, load_ref, run_dir_of, run_view
+from segment.eval.plots import pr_curve
+from segment.peaks import SignalPeakSegmenter, align_signal, peak_boundaries, robust_center_scale
+from segment.ponder import MODEL_PEAK_DEFAULTS, load_model
+
+#: The signals turned into segmenters for each kind of run (see the module docstring for halt-first).
+MODEL_SIGNALS = {"act": ("ponder", "halt-first", "entropy", "surprisal"), "lstm": ("entropy", "surprisal"),
+                 "fixed": ("ponder", "entropy")}
+PR_POINTS = 300
+TRACE_LENGTH = (40, 90)
+
+
+# ---- signals, computed once and cached per run and input --------------------------------------------------
+def _digest(sequences: list[Symbols]) -> str:
+    return hashlib.sha1(json.dumps([list(s) if not isinstance(s, str) else s for s in sequences]).encode()
+                        ).hexdigest()[:16]
+
+
+def _device(device: str) -> str:
+    import torch
+    return ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+
+
+def run_signals(spec: RunSpec, run_dir: Path, sequences: list[Symbols], *, device: str = "auto"
+                ) -> tuple[dict[str, list[np.ndarray]], float]:
+    """Every per-symbol signal of the run's model on ``sequences`` (in text order, also for a right-to-left
+    run), and the seconds the model took. Cached in ``run_dir/signals/<digest>.npz``."""
+    path = run_dir / "signals" / f"{_digest(sequences)}.npz"
+    lengths = np.array([len(s) for s in sequences], dtype=np.int64)
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as data:
+            seconds = float(data["seconds"])
+            signals = {k: np.split(data[k], np.cumsum(lengths)[:-1]) for k in data.files if k != "seconds"}
+        return signals, seconds
+    from segment.models.inference import SIGNAL_NAMES, compute_signals
+
+    model = load_model(run_dir)
+    reverse = spec.direction == "rtl"
+    started = time.perf_counter()
+    computed = compute_signals(model, [s[::-1] for s in sequences] if reverse else sequences,
+                               device=_device(device), progress=False)
+    seconds = time.perf_counter() - started
+    signals = {name: [getattr(c, name)[::-1].astype(np.float64) if reverse else getattr(c, name).astype(np.float64)
+                      for c in computed] for name in SIGNAL_NAMES}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.stem}.{os.getpid()}.npz"  # parallel tasks never share a temporary file
+    np.savez(tmp, seconds=np.float64(seconds), **{k: np.concatenate(v + [np.zeros(0)]) for k, v in signals.items()})
+    os.replace(tmp, path)
+    return signals, seconds
+
+
+def signal_values(name: str, signals: dict[str, list[np.ndarray]]) -> list[np.ndarray]:
+    """A named model signal: a Signals field, or ``halt-first`` = 1 - the first update's halting probability."""
+    if name == "halt-first":
+        return [1.0 - s for s in signals["halt_first"]]
+    return signals[name]
+
+
+def shift_right(signal: np.ndarray) -> np.ndarray:
+    """The signal moved one symbol later (a peak on symbol t now sits on t+1), first value repeated."""
+    return np.concatenate([signal[:1], signal[:-1]])
+
+
+def _peak_segmenter(sequences: list[Symbols], values: list[np.ndarray], **params) -> SignalPeakSegmenter:
+    """A peak segmenter reading precomputed ``values`` back by sequence, with the model peak defaults."""
+    table = dict(zip(sequences, values))
+    return SignalPeakSegmenter(table.__getitem__, **{**MODEL_PEAK_DEFAULTS, **params})
+
+
+# ---- small helpers ---------------------------------------------------------------------------------------
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """DataFrame rows as JSON-able dicts (NaN -> None)."""
+    return json.loads(frame.to_json(orient="records"))
+
+
+def _main_run(scale: Scale, key: str, kind: str = "act") -> RunSpec | None:
+    """The run of ``kind`` scored on ``key`` that is tagged main (act) or the first of that kind."""
+    candidates = [r for r in scale.runs if r.test == key and r.kind == kind and not r.spaces
+                  and r.direction == "ltr"]
+    tagged = [r for r in candidates if "main" in r.tags]
+    return (tagged or candidates or [None])[0]
+
+
+def _load_eval(scale: Scale, key: str, data_dir):
+    spec = scale.corpora[key]
+    corpus = load_ref(spec.ref, data_dir, punctuation=spec.punctuation, case=spec.case, max_units=scale.max_units)
+    labelled = load_ref(spec.labelled, data_dir, punctuation=spec.punctuation, case=spec.case,
+                        max_units=spec.labelled_units)
+    return corpus, labelled
+
+
+def _stats(signals: dict[str, list[np.ndarray]], seconds: float) -> dict:
+    ponder = np.concatenate(signals["ponder"] + [np.zeros(0)])
+    surprisal = np.concatenate(signals["surprisal"] + [np.zeros(0)])
+    return {"symbols": int(ponder.size), "ponder_mean": float(ponder.mean()) if ponder.size else None,
+            "ponder_std": float(ponder.std()) if ponder.size else None,
+            "bits_per_symbol": float(surprisal.mean()) if surprisal.size else None,
+            "signal_s": seconds, "signal_symbols_per_s": ponder.size / max(seconds, 1e-9)}
+
+
+# ---- word level ------------------------------------------------------------------------------------------
+def _model_segmenters(scale: Scale, key: str, corpus, labelled, runs_dir: Path, device: str
+                      ) -> tuple[list[tuple[str, str, dict]], dict[str, dict], dict[str, list[np.ndarray]]]:
+    """([(name, run, {"unsupervised": segmenter, "calibrated": segmenter})], run stats, the main runs' eval
+    signals by name for the precision-recall figure)."""
+    sequences, lab_sequences, lab_gold = corpus.sequences(), labelled.sequences(), labelled.word_boundaries()
+    both = sequences + lab_sequences
+    segmenters: list[tuple[str, str, dict]] = []
+    stats: dict[str, dict] = {}
+    values_by_name: dict[str, list[np.ndarray]] = {}
+
+    def add(name: str, run: str, values: list[np.ndarray]) -> None:
+        unsupervised = _peak_segmenter(both, values)
+        calibrated = _peak_segmenter(both, values).calibrate(lab_sequences, lab_gold)
+        segmenters.append((name, run, {"unsupervised": unsupervised, "calibrated": calibrated}))
+        values_by_name.setdefault(name, values[:len(sequences)])
+
+    runs = sorted((r for r in scale.runs if r.test == key and not r.spaces), key=lambda r: "main" not in r.tags)
+    signals_of = {}
+    for spec in runs:
+        run_dir = run_dir_of(runs_dir, spec)
+        signals, seconds = run_signals(spec, run_dir, sequences, device=device)
+        lab_signals, _ = run_signals(spec, run_dir, lab_sequences, device=device)
+        signals = {k: signals[k] + lab_signals[k] for k in signals}
+        signals_of[spec.name] = signals
+        stats[spec.name] = {**_stats({k: v[:len(sequences)] for k, v in signals.items()}, seconds),
+                            "kind": spec.kind, "direction": spec.direction, "tau": spec.model.get("tau"),
+                            "tags": list(spec.tags)}
+        if spec.direction == "rtl":
+            add("act-ponder-rtl", spec.name, [shift_right(s) for s in signals["ponder"]])
+            continue
+        for signal in MODEL_SIGNALS[spec.kind]:
+            add(f"{spec.kind}-{signal}", spec.name, signal_values(signal, signals))
+    main, rtl = _main_run(scale, key), next((r for r in runs if r.direction == "rtl"), None)
+    if main is not None and rtl is not None:
+        pooled = [np.concatenate(signals_of[n]["ponder"][:len(sequences)]) for n in (main.name, rtl.name)]
+        (c_ltr, s_ltr), (c_rtl, s_rtl) = (robust_center_scale(p) for p in pooled)
+        combined = [(a - c_ltr) / (s_ltr or 1.0) + (shift_right(b) - c_rtl) / (s_rtl or 1.0)
+                    for a, b in zip(signals_of[main.name]["ponder"], signals_of[rtl.name]["ponder"])]
+        add("act-ponder-ltr+rtl", f"{main.name}+{rtl.name}", combined)
+    return segmenters, stats, values_by_name
+
+
+def word_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir) -> dict:
+    """Comparison rows (baselines and model segmenters, unsupervised and calibrated) on one corpus."""
+    from segment.eval.harness import compare
+
+    corpus, labelled = _load_eval(scale, key, data_dir)
+    baselines = compare({name: name for name in scale.baselines}, corpus, bootstrap=scale.bootstrap, progress=False)
+    baselines["family"], baselines["run"], baselines["calibrated"] = "baseline", "", False
+    frames = [baselines]
+    segmenters, stats, values = _model_segmenters(scale, key, corpus, labelled, runs_dir, device)
+    for name, run, variants in segmenters:
+        frame = compare({f"{name} ({mode})": seg for mode, seg in variants.items()}, corpus,
+                        bootstrap=scale.bootstrap, progress=False)
+        frame["segmenter"] = name
+        frame["family"], frame["run"] = "model", run
+        frame["calibrated"] = [False, True]
+        frame["labelled_units"] = [0, len(labelled.units)]
+        frame["calibration"] = ["", json.dumps(variants["calibrated"].calibration_["params"])]
+        seconds = sum(stats[r]["signal_s"] for r in run.split("+"))
+        frame["symbols_per_s"] = frame["symbols"] / (frame["predict_s"] + seconds)
+        frames.append(frame)
+    table = pd.concat(frames, ignore_index=True)
+    result = {"key": key, "corpus": scale.corpora[key].ref, "labelled": scale.corpora[key].labelled,
+              "labelled_units": len(labelled.units), "rows": _records(table), "runs": stats}
+    if key == scale.pr:
+        result["pr"] = _pr_curves(table, corpus, values)
+    return result
+
+
+def _downsample(precision: np.ndarray, recall: np.ndarray) -> dict:
+    keep = np.unique(np.linspace(0, max(len(precision) - 1, 0), PR_POINTS).astype(int)) if len(precision) else []
+    return {"precision": precision[keep].tolist(), "recall": recall[keep].tolist()}
+
+
+def _pr_curves(table: pd.DataFrame, corpus, values: dict[str, list[np.ndarray]]) -> dict:
+    """Precision-recall points of the main model signals and the two best unsupervised baselines."""
+    from segment.registry import make_segmenter
+
+    sequences, gold = corpus.sequences(), corpus.word_boundaries()
+    curves = {}
+    for name in ("act-ponder", "act-halt-first", "lstm-entropy", "act-ponder-ltr+rtl"):
+        if name in values:
+            scores = [align_signal(v, MODEL_PEAK_DEFAULTS["offset"]) for v in values[name]]
+            curves[name] = _downsample(*pr_curve(scores, gold)[:2])
+    label_free = table[(table.family == "baseline") & ~table.uses_gold.astype(bool)
+                       & ~table.uses_lexicon.astype(bool) & ~table.segmenter.str.startswith("random")]
+    for name in label_free.sort_values("headline_f", ascending=False).segmenter.head(2):
+        segmenter = make_segmenter(name).fit(sequences)
+        scores = [segmenter.boundary_scores(s) for s in sequences]
+        curves[name] = _downsample(*pr_curve(scores, gold)[:2])
+    return curves
+
+
+# ---- sentence level --------------------------------------------------------------------------------------
+def sentence_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir) -> dict:
+    """Sentence cuts in the units run together: model peaks at the sentence level against the baselines."""
+    from segment.eval.harness import compare
+
+    task = scale.sentences[key]
+    corpus = load_ref(task.ref, data_dir, punctuation=task.punctuation, max_units=scale.max_units)
+    stream = [corpus.stream().sequence]
+    segmenters: dict = {name: name for name in task.baselines}
+    runs: dict[str, str] = {}
+    seconds: dict[str, float] = {}
+    for kind, signal_names in (("act", ("ponder", "halt-first")), ("lstm", ("entropy",))):
+        spec = _main_run(scale, task.runs_of, kind)
+        if spec is None:
+            continue
+        signals, signal_s = run_signals(spec, run_dir_of(runs_dir, spec), stream, device=device)
+        for signal in signal_names:
+            segmenters[f"{kind}-{signal}"] = _peak_segmenter(stream, signal_values(signal, signals), level="sentence")
+            runs[f"{kind}-{signal}"], seconds[f"{kind}-{signal}"] = spec.name, signal_s
+    table = compare(segmenters, corpus, level="sentence", bootstrap=scale.bootstrap, progress=False)
+    table["run"] = table.segmenter.map(runs).fillna("")
+    model = table.segmenter.isin(list(runs))
+    table.loc[model, "symbols_per_s"] = table.symbols[model] / (table.predict_s[model] + table.segmenter[model].map(seconds))
+    return {"key": key, "corpus": task.ref, "punctuation": task.punctuation, "rows": _records(table)}
+
+
+# ---- Graves's check: a model reading spaced text ---------------------------------------------------------
+def _is_punctuation(symbol: str) -> bool:
+    return unicodedata.category(symbol).startswith("P")
+
+
+GRAVES_CLASSES: dict[str, Callable[[str, int], bool]] = {
+    "space or punctuation": lambda s, t: s[t] == " " or _is_punctuation(s[t]),
+    "space": lambda s, t: s[t] == " ",
+    "punctuation": lambda s, t: _is_punctuation(s[t]),
+    "first symbol after a space": lambda s, t: s[t - 1] == " ",
+    "last symbol before a space": lambda s, t: t + 1 < len(s) and s[t + 1] == " ",
+}
+
+
+def graves_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> dict:
+    """Precision / recall of peak positions (every local maximum, symbol t) against classes of positions."""
+    from segment.eval import word_scores
+
+    rows = []
+    for spec in [r for r in scale.runs if r.spaces]:
+        corpus = load_ref(scale.graves, data_dir, punctuation=spec.punctuation, case=spec.case,
+                          max_units=scale.max_units)
+        sequences, _ = run_view(spec, corpus)
+        signals, _ = run_signals(spec, run_dir_of(runs_dir, spec), sequences, device=device)
+        for signal in ("ponder", "halt-first"):
+            values = signal_values(signal, signals)
+            peaks = [peak_boundaries(v, offset=0) for v in values]
+            pooled = np.concatenate(values)
+            for label, test in GRAVES_CLASSES.items():
+                positions = [np.array([t for t in range(1, len(s)) if test(s, t)], dtype=np.int64) for s in sequences]
+                scores = word_scores(reference=positions, hypothesis=peaks, sequences=sequences)
+                member = np.concatenate([np.isin(np.arange(len(s)), p) for s, p in zip(sequences, positions)])
+                rows.append({"run": spec.name, "signal": signal, "positions": label,
+                             "peaks": int(sum(len(p) for p in peaks)), "class_positions": int(member.sum()),
+                             "base_rate": float(member.mean()), "precision": scores["boundary_noedge_p"],
+                             "recall": scores["boundary_noedge_r"], "f": scores["boundary_noedge_f"],
+                             "mean_signal_in_class": float(pooled[member].mean()) if member.any() else None,
+                             "mean_signal_elsewhere": float(pooled[~member].mean()) if (~member).any() else None})
+    return {"corpus": scale.graves, "rows": rows}
+
+
+# ---- default model selection and traces ------------------------------------------------------------------
+def default_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> dict:
+    """Unsupervised ponder-peak boundary F of each default candidate on the dev split; the best is selected."""
+    from segment.eval import word_scores
+
+    candidates = []
+    for spec in [r for r in scale.runs if "default-candidate" in r.tags]:
+        corpus = load_ref(scale.dev, data_dir, punctuation=spec.punctuation, case=spec.case, max_units=scale.max_units)
+        sequences, gold = corpus.sequences(), corpus.word_boundaries()
+        signals, seconds = run_signals(spec, run_dir_of(runs_dir, spec), sequences, device=device)
+        hypothesis = _peak_segmenter(sequences, signals["ponder"]).predict_many(sequences)
+        scores = word_scores(reference=gold, hypothesis=hypothesis, sequences=sequences)
+        candidates.append({"run": spec.name, "dev_boundary_noedge_f": scores["boundary_noedge_f"],
+                           "dev_token_f": scores["token_f"], **_stats(signals, seconds)})
+    best = max(candidates, key=lambda c: c["dev_boundary_noedge_f"], default=None)
+    return {"dev": scale.dev, "candidates": candidates, "selected": best["run"] if best else None}
+
+
+def _trace_unit(corpus) -> int:
+    lengths = [len(s) for s in corpus.sequences()]
+    low, high = TRACE_LENGTH
+    return next((i for i, n in enumerate(lengths) if low <= n <= high), 0)
+
+
+def trace_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> dict:
+    """A real test sentence with the main run's ponder and its peaks (and the spaced runs' ponder over the
+    same sentence with spaces, gold = the spaces)."""
+    traces = []
+    spec = _main_run(scale, scale.trace)
+    corpus, _ = _load_eval(scale, scale.trace, data_dir)
+    index = _trace_unit(corpus)
+    unit = corpus.units[index]
+    for run in [spec, *[r for r in scale.runs if r.spaces]] if spec else []:
+        (sequence,), _ = run_view(run, dataclasses.replace(corpus, documents=[[unit]]))
+        signals, _ = run_signals(run, run_dir_of(runs_dir, run), [sequence], device=device)
+        ponder = signals["ponder"][0]
+        gold = ([t for t in range(1, len(sequence)) if sequence[t] == " "] if run.spaces else unit.boundaries.tolist())
+        predicted = _peak_segmenter([sequence], [ponder]).predict(sequence)
+        traces.append({"run": run.name, "corpus": corpus.name, "split": corpus.split, "unit": index,
+                       "spaces": run.spaces, "sequence": list(sequence), "ponder": ponder.tolist(),
+                       "gold": list(gold), "predicted": predicted.tolist()})
+    return {"traces": traces}
+
+
+# ---- the phase -------------------------------------------------------------------------------------------
+def _task_list(scale: Scale) -> list[tuple]:
+    return ([("word", key) for key in scale.corpora] + [("sentence", key) for key in scale.sentences]
+            + [("graves",), ("default",), ("trace",)])
+
+
+def run_task(task: tuple, scale: Scale, runs_dir: Path, device: str, data_dir, threads: int | None = None) -> dict:
+    """One evaluation task (see the module docstring)."""
+    if threads is not None:
+        import torch
+        torch.set_num_threads(threads)
+    kind, *key = task
+    functions = {"word": word_task, "sentence": sentence_task, "graves": graves_task, "default": default_task,
+                 "trace": trace_task}
+    return functions[kind](scale, *key, runs_dir, device, data_dir)
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).resolve().parent).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def describe_device(device: str) -> str:
+    import torch
+    name = _device(device)
+    if name.startswith("cuda"):
+        return f"{name} ({torch.cuda.get_device_name()})"
+    return f"cpu ({os.cpu_count()} cores, {platform.processor() or platform.machine()})"
+
+
+def run_records(scale: Scale, runs_dir: Path) -> dict[str, dict]:
+    """Per run: its spec, the training summary and the last evaluation record of its log."""
+    records = {}
+    for spec in scale.runs:
+        run_dir = run_dir_of(runs_dir, spec)
+        summary_path, log_path = run_dir / "train_summary.json", run_dir / "log.jsonl"
+        summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.is_file() else {}
+        lines = log_path.read_text(encoding="utf-8").splitlines() if log_path.is_file() else []
+        records[spec.name] = {"spec": dataclasses.asdict(spec), "kind": spec.kind, "train": summary,
+                              "last_eval": json.loads(lines[-1]) if lines else {}}
+    return records
+
+
+def evaluate_scale(scale: Scale, runs_dir: Path, results_path: Path, *, device: str = "auto", data_dir=None,
+                   jobs: int = 1, command: str = "", missing_runs: list[str] = ()) -> dict:
+    """Run every evaluation task of ``scale`` and write the results JSON (atomically) to ``results_path``;
+    ``missing_runs`` names runs of the scale left out because they have no trained model."""
+    from tqdm import tqdm
+
+    tasks = _task_list(scale)
+    started = time.perf_counter()
+    if jobs > 1:
+        threads = max(1, (os.cpu_count() or 1) // jobs)
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(run_task, t, scale, runs_dir, device, data_dir, threads) for t in tasks]
+            parts = [f.result() for f in tqdm(futures, desc="evaluate", unit="task", file=sys.stderr)]
+    else:
+        parts = [run_task(t, scale, runs_dir, device, data_dir)
+                 for t in tqdm(tasks, desc="evaluate", unit="task", file=sys.stderr)]
+    by_task = dict(zip(tasks, parts))
+    results = {
+        "meta": {"scale": scale.name, "device": describe_device(device),
+                 "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                 "commit": _git("rev-parse", "HEAD"), "dirty": bool(_git("status", "--porcelain")),
+                 "command": command, "python": platform.python_version(), "torch": _torch_version(),
+                 "evaluate_s": time.perf_counter() - started, "max_units": scale.max_units,
+                 "bootstrap": scale.bootstrap, "missing_runs": list(missing_runs)},
+        "runs": run_records(scale, runs_dir),
+        "word": {t[1]: by_task[t] for t in tasks if t[0] == "word"},
+        "sentence": {t[1]: by_task[t] for t in tasks if t[0] == "sentence"},
+        "graves": by_task[("graves",)], "default": by_task[("default",)], "trace": by_task[("trace",)],
+        "scale": {"sweep": scale.sweep, "pr": scale.pr, "trace": scale.trace},
+    }
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = results_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, results_path)
+    return results
+
+
+def _torch_version() -> str:
+    import torch
+    return torch.__version__
