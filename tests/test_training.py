@@ -1,0 +1,169 @@
+"""Training: stream batching, overfitting a tiny corpus, exact resume, evaluation with gold boundaries."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from segment.boundaries import from_spaced
+from segment.models import ACTConfig, Vocab
+from segment.models.training import StreamBatches, TrainConfig, encode_stream, evaluate_stream, train
+
+TEXT = ["the cat sat on the mat", "a dog ran to the cat", "the mat is red", "a red dog sat"] * 6
+UNITS = [from_spaced(s) for s in TEXT]
+SEQS = [u for u, _ in UNITS]
+GOLD = [b for _, b in UNITS]
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models: one intra-op thread is as fast, and far faster when other jobs hold the cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def tiny(**kw) -> ACTConfig:
+    return ACTConfig(**{"vocab_size": 2, "hidden": 24, "max_steps": 3, "tau": 0.01, **kw})
+
+
+def test_stream_joins_units_with_sep_and_batches_consecutive_chunks():
+    vocab = Vocab.build(["ab", "ba"])
+    stream, starts = encode_stream(["ab", "ba", "a"], vocab)
+    assert stream.tolist() == [1, 2, 3, 1, 3, 2, 1, 2] and starts == [1, 4, 7]
+    batches = StreamBatches(torch.arange(23), rows=2, seq_len=4, rank=1, world=2)
+    ids, targets = batches[0]  # 4 rows of 5 symbols; this process holds rows 2 and 3
+    assert ids.tolist() == [[10, 11, 12, 13], [15, 16, 17, 18]]
+    assert targets.tolist() == [[11, 12, 13, 14], [16, 17, 18, 19]]
+    assert batches.chunks == 1 and batches.starts_epoch(1)
+    with pytest.raises(ValueError, match="too short"):
+        StreamBatches(torch.arange(3), rows=2, seq_len=4)
+
+
+def test_tiny_corpus_is_overfitted():
+    losses = []
+    config = TrainConfig(steps=150, seq_len=24, batch_size=4, lr=2e-2, warmup=5, progress=False, seed=1)
+    train(tiny(), config, SEQS, callbacks=[("on_batch_end", lambda tr: losses.append(tr.output.ce.item()))])
+    assert np.mean(losses[:5]) > 2.5
+    assert np.mean(losses[-10:]) < 0.5 * np.mean(losses[:5])
+
+
+def test_interrupted_run_resumes_with_identical_losses(tmp_path):
+    config = dict(steps=10, seq_len=8, batch_size=3, lr=1e-2, warmup=2, eval_every=100, checkpoint_every=3,
+                  progress=False, seed=4)
+    model = tiny(dropout=0.2)  # dropout draws from the RNG, whose state must be restored too
+
+    def recorder(into):
+        return ("on_batch_end", lambda tr: into.append((tr.step, tr.output.loss.item())))
+
+    whole = []
+    train(model, TrainConfig(**config, out=str(tmp_path / "a")), SEQS, callbacks=[recorder(whole)])
+
+    class Killed(Exception):
+        pass
+
+    def kill(tr):
+        if tr.step == 8:  # after the step-6 checkpoint: steps 7 and 8 are lost
+            raise Killed
+
+    first = []
+    with pytest.raises(Killed):
+        train(model, TrainConfig(**config, out=str(tmp_path / "b")), SEQS, callbacks=[recorder(first), ("on_batch_end", kill)])
+    assert json.loads((tmp_path / "b" / "checkpoints" / "latest.json").read_text())["step"] == 6
+    resumed = []
+    train(model, TrainConfig(**config, out=str(tmp_path / "b"), resume=True), SEQS, callbacks=[recorder(resumed)])
+    assert [s for s, _ in resumed] == [7, 8, 9, 10]
+    assert first[:6] + resumed == whole  # exact float equality
+
+
+def test_resume_without_checkpoint_is_a_load_error(tmp_path):
+    from segment.errors import ModelLoadError
+
+    with pytest.raises(ModelLoadError, match="latest.json"):
+        train(tiny(), TrainConfig(steps=2, out=str(tmp_path), resume=True, progress=False), SEQS)
+
+
+def test_run_directory_and_eval_log(tmp_path):
+    config = TrainConfig(steps=4, seq_len=8, batch_size=2, eval_every=2, progress=False, out=str(tmp_path))
+    model = train(tiny(), config, SEQS, SEQS[:5], GOLD[:5])
+    records = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [2, 4]
+    assert {"dev_bps", "ponder_mean", "ponder_std", "ponder_boundary_f", "symbols_per_s"} <= set(records[0])
+    resolved = json.loads((tmp_path / "config.json").read_text())
+    assert resolved["model"]["vocab_size"] == len(model.vocab) and resolved["train"]["steps"] == 4
+    assert (tmp_path / "model" / "model.safetensors").is_file()
+
+
+def test_evaluate_bits_per_symbol_matches_direct_cross_entropy():
+    torch.manual_seed(0)
+    from segment.models import ACTLanguageModel
+
+    vocab = Vocab.build(SEQS)
+    model = ACTLanguageModel(tiny(vocab_size=len(vocab)), vocab)
+    units = SEQS[:3]
+    result = evaluate_stream(model, units, GOLD[:3], seq_len=5, rows=1)
+    stream, _ = encode_stream(units, vocab)
+    stream = torch.cat([stream, torch.tensor([1])])
+    out = model(stream[None, :-1], stream[None, 1:])
+    assert result["dev_bps"] == pytest.approx(out.ce.item() / np.log(2), rel=1e-5)
+    assert result["ponder_mean"] == pytest.approx(out.ponder.mean().item(), rel=1e-5)
+    assert 0 <= result["ponder_boundary_f"] <= 1
+
+
+def run_cli(*args):
+    from click.testing import CliRunner
+
+    from segment.cli import main
+
+    return CliRunner().invoke(main, ["train", *args])
+
+
+def test_cli_trains_on_brent_and_resumes(tmp_path, corpora_dir):
+    out = tmp_path / "run"
+    common = ["--corpus", "brent-phono", "--data-dir", str(corpora_dir), "--dev-split", "none", "--hidden", "16",
+              "--max-ponder", "3", "--seq-len", "16", "--batch-size", "4", "--eval-every", "2", "--out", str(out)]
+    result = run_cli(*common, "--steps", "2")
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "checkpoints" / "latest.json").read_text())["step"] == 2
+    result = run_cli(*common, "--steps", "3", "--resume")
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "checkpoints" / "latest.json").read_text())["step"] == 3
+    from segment.models import ACTLanguageModel
+
+    model = ACTLanguageModel.from_pretrained(out / "model")
+    assert model.config.max_steps == 3 and len(model.vocab) > 40  # Brent's phoneme inventory
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--no-act", "--fixed-steps", "2"], "two different controls"),
+    (["--hidden", "0"], "--hidden"),
+    (["--resume"], "no checkpoint to resume from"),
+    (["--corpus", "no-such-corpus"], "no-such-corpus"),
+    (["--dev-split", "all"], "is the training split"),
+    (["--device", "tpu"], "unknown device 'tpu'"),
+])
+def test_cli_bad_options_are_one_line_errors(tmp_path, args, message):
+    path = tmp_path / "units.txt"
+    path.write_text("abc abd\nabd abc\n" * 20)
+    result = run_cli("--corpus", f"plain:{path}", "--out", str(tmp_path / "run"), "--steps", "1", "--hidden", "4",
+                     "--seq-len", "4", "--batch-size", "2", *args)
+    assert result.exit_code != 0
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_unknown_dev_symbols_are_reported_once(capsys):
+    config = TrainConfig(steps=1, seq_len=8, batch_size=2, eval_every=1, progress=False)
+    train(tiny(), config, SEQS, ["theqqat", "xyz"], None)
+    err = capsys.readouterr().err
+    assert err.count("unknown to the vocabulary") == 1 and "5 dev symbols of 4 types" in err
+
+
+def test_time_budget_stops_with_final_evaluation_and_checkpoint(tmp_path):
+    config = TrainConfig(steps=50, seq_len=8, batch_size=2, eval_every=20, max_seconds=0, progress=False,
+                         out=str(tmp_path))
+    train(tiny(), config, SEQS, SEQS[:2], GOLD[:2])
+    assert [json.loads(line)["step"] for line in (tmp_path / "log.jsonl").read_text().splitlines()] == [1]
+    assert json.loads((tmp_path / "checkpoints" / "latest.json").read_text())["step"] == 1
+    assert (tmp_path / "model" / "config.json").is_file()
