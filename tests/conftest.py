@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -14,3 +15,12 @@ def corpora_dir() -> Path:
     if not (path / "brent" / "br-phono.txt").is_file():
         pytest.fail(f"shared corpora not found at {path}: set ACTSEG_DATA")
     return path
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tests use tiny models: one intra-op thread is as fast, and far faster when other jobs hold the cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

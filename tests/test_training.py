@@ -16,15 +16,6 @@ SEQS = [u for u, _ in UNITS]
 GOLD = [b for _, b in UNITS]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models: one intra-op thread is as fast, and far faster when other jobs hold the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def tiny(**kw) -> ACTConfig:
     return ACTConfig(**{"vocab_size": 2, "hidden": 24, "max_steps": 3, "tau": 0.01, **kw})
 
