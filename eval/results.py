@@ -45,7 +45,7 @@ from segment.boundaries import Symbols
 from segment.eval.experiments import RunSpec, Scale, load_ref, run_dir_of, run_view
 from segment.eval.plots import pr_curve
 from segment.peaks import SignalPeakSegmenter, align_signal, peak_boundaries, robust_center_scale
-from segment.ponder import MODEL_PEAK_DEFAULTS, load_model
+from segment.ponder import MODEL_PEAK_DEFAULTS, load_model, read_signal
 
 #: The signals turned into segmenters for each kind of run (see the module docstring for halt-first).
 MODEL_SIGNALS = {"act": ("ponder", "halt-first", "entropy", "surprisal"), "lstm": ("entropy", "surprisal"),
@@ -91,13 +91,6 @@ def run_signals(spec: RunSpec, run_dir: Path, sequences: list[Symbols], *, devic
     np.savez(tmp, seconds=np.float64(seconds), **{k: np.concatenate(v + [np.zeros(0)]) for k, v in signals.items()})
     os.replace(tmp, path)
     return signals, seconds
-
-
-def signal_values(name: str, signals: dict[str, list[np.ndarray]]) -> list[np.ndarray]:
-    """A named model signal: a Signals field, or ``halt-first`` = 1 - the first update's halting probability."""
-    if name == "halt-first":
-        return [1.0 - s for s in signals["halt_first"]]
-    return signals[name]
 
 
 def shift_right(signal: np.ndarray) -> np.ndarray:
@@ -174,7 +167,7 @@ def _model_segmenters(scale: Scale, key: str, corpus, labelled, runs_dir: Path, 
             add("act-ponder-rtl", spec.name, [shift_right(s) for s in signals["ponder"]])
             continue
         for signal in MODEL_SIGNALS[spec.kind]:
-            add(f"{spec.kind}-{signal}", spec.name, signal_values(signal, signals))
+            add(f"{spec.kind}-{signal}", spec.name, read_signal(signal, signals))
     main, rtl = _main_run(scale, key), next((r for r in runs if r.direction == "rtl"), None)
     if main is not None and rtl is not None:
         pooled = [np.concatenate(signals_of[n]["ponder"][:len(sequences)]) for n in (main.name, rtl.name)]
@@ -254,7 +247,7 @@ def sentence_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir)
             continue
         signals, signal_s = run_signals(spec, run_dir_of(runs_dir, spec), stream, device=device)
         for signal in signal_names:
-            segmenters[f"{kind}-{signal}"] = _peak_segmenter(stream, signal_values(signal, signals), level="sentence")
+            segmenters[f"{kind}-{signal}"] = _peak_segmenter(stream, read_signal(signal, signals), level="sentence")
             runs[f"{kind}-{signal}"], seconds[f"{kind}-{signal}"] = spec.name, signal_s
     table = compare(segmenters, corpus, level="sentence", bootstrap=scale.bootstrap, progress=False)
     table["run"] = table.segmenter.map(runs).fillna("")
@@ -288,7 +281,7 @@ def graves_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> dict:
         sequences, _ = run_view(spec, corpus)
         signals, _ = run_signals(spec, run_dir_of(runs_dir, spec), sequences, device=device)
         for signal in ("ponder", "halt-first"):
-            values = signal_values(signal, signals)
+            values = read_signal(signal, signals)
             peaks = [peak_boundaries(v, offset=0) for v in values]
             pooled = np.concatenate(values)
             for label, test in GRAVES_CLASSES.items():

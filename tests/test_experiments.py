@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from segment.eval.experiments import SCALES, RunSpec, _deadline, command_line, main, reverse_view
-from segment.eval.results import shift_right, signal_values
+from segment.eval.results import shift_right
+from segment.ponder import read_signal
 from segment.eval.results_report import MODEL_FILES, ship_default_model
 
 
@@ -68,8 +69,8 @@ def test_reverse_view_mirrors_cuts_and_shift_realigns():
 
 def test_halt_first_signal_is_the_complement_of_the_halting_probability():
     signals = {"halt_first": [np.array([0.9, 0.2])], "ponder": [np.array([2.1, 2.8])]}
-    assert signal_values("halt-first", signals)[0] == pytest.approx([0.1, 0.8])
-    assert signal_values("ponder", signals) is signals["ponder"]
+    assert read_signal("halt-first", signals)[0] == pytest.approx([0.1, 0.8])
+    assert read_signal("ponder", signals) is signals["ponder"]
 
 
 def test_deadline_makes_the_next_step_the_last():

@@ -1,0 +1,263 @@
+"""Peak segmentation over any per-position signal.
+
+A signal holds one float per symbol x_t (ponder time, entropy, surprisal...). Its local maxima
+(``scipy.signal.find_peaks``, with that function's ``height``/``prominence``/``distance``/``width``) become
+cut offsets through an alignment ``offset``: 0 means a peak at symbol t cuts *before* t (offset t), 1 means
+it cuts *after* t (offset t+1). Cuts outside 1..n-1 are dropped. The signal is padded on both sides with its
+own minimum, so a peak on the last symbol (a one-symbol final word) can still be found.
+
+Thresholds (``height`` for word cuts, ``sentence_height`` for sentence cuts) are read three ways, chosen by
+``threshold``:
+
+- ``"fixed"``: the value is a signal value;
+- ``"quantile"``: the value q in [0, 1] means the q-quantile of the signal's values;
+- ``"zscore"``: the value z means median + z * robust std, robust std = 1.4826 * MAD (the standard
+  deviation when MAD is 0).
+
+The distribution behind ``quantile``/``zscore`` is, by ``scope``, the input sequence's own signal
+(``"sequence"``, no fitting needed) or the signal pooled over the ``fit`` sequences (``"fit"``; better for
+short units). ``None`` always means "no height constraint". ``prominence``, ``distance`` and ``width`` are
+always absolute (in signal units and symbols).
+
+Two levels come from one signal: word cuts are the peaks that pass the word parameters; sentence cuts are
+the word cuts whose peak also reaches ``sentence_height`` (the more prominent peaks); with
+``sentence_height=None`` there are no sentence cuts. ``level`` picks which one ``predict`` returns;
+``predict_levels`` gives both. ``calibrate`` grid-searches the parameters for the best boundary F on a
+small labelled set and keeps the result in ``calibration_``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+from scipy.signal import find_peaks
+
+from segment.base import Segmenter
+from segment.boundaries import Symbols
+from segment.errors import NotFittedError
+
+THRESHOLD_MODES = ("fixed", "quantile", "zscore")
+SCOPES = ("sequence", "fit")
+LEVELS = ("word", "sentence")
+#: number of quantiles kept from the fit data (enough to interpolate any quantile finely).
+_N_QUANTILES = 1001
+_MAD_TO_STD = 1.4826
+
+
+def peak_boundaries(signal, *, offset: int = 0, height=None, prominence=None, distance=None,
+                    width=None) -> np.ndarray:
+    """Cut offsets at the peaks of a per-symbol ``signal`` of length n (see the module docstring)."""
+    return _peaks(np.asarray(signal, dtype=np.float64), offset=offset, height=height, prominence=prominence,
+                  distance=distance, width=width)[0]
+
+
+def _peaks(signal: np.ndarray, *, offset: int, **find_peaks_kw) -> tuple[np.ndarray, np.ndarray]:
+    """(cut offsets, signal value at each cut's peak) for the peaks of ``signal``."""
+    n = len(signal)
+    if offset not in (0, 1):
+        raise ValueError(f"offset must be 0 (cut before the peak's symbol) or 1 (after it), got {offset!r}")
+    if n < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    pad = signal.min()
+    peaks, _ = find_peaks(np.concatenate([[pad], signal, [pad]]), **find_peaks_kw)
+    peaks = peaks - 1
+    cuts = peaks + offset
+    keep = (cuts >= 1) & (cuts <= n - 1)
+    return cuts[keep].astype(np.int64), signal[peaks[keep]]
+
+
+def robust_center_scale(values: np.ndarray) -> tuple[float, float]:
+    """(median, robust std) of ``values``: 1.4826 * MAD, or the standard deviation when MAD is 0."""
+    median = float(np.median(values))
+    scale = _MAD_TO_STD * float(np.median(np.abs(values - median)))
+    return median, scale if scale > 0 else float(np.std(values))
+
+
+class PeakSegmenter(Segmenter):
+    """Cuts at the peaks of a per-symbol signal; subclasses implement ``signal(seq)`` (length n).
+
+    Subclasses that can compute many signals at once (a model in batches) override ``signals``. They take
+    the peak parameters as ``**peak_params`` and pass them on; ``get_params`` lists them after their own.
+    """
+
+    def __init__(self, *, height=None, prominence=None, distance=None, width=None, offset: int = 0,
+                 threshold: str = "fixed", scope: str = "sequence", sentence_height=None,
+                 level: str = "word"):
+        self.height = height
+        self.prominence = prominence
+        self.distance = distance
+        self.width = width
+        self.offset = offset
+        self.threshold = threshold
+        self.scope = scope
+        self.sentence_height = sentence_height
+        self.level = level
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        names = super()._param_names()
+        peak_names = [name for name in inspect.signature(PeakSegmenter.__init__).parameters if name != "self"]
+        return names + [name for name in peak_names if name not in names]
+
+    # -- the signal ---------------------------------------------------------------------------
+    def signal(self, seq: Symbols) -> np.ndarray:
+        """One float per symbol of ``seq``."""
+        raise NotImplementedError
+
+    def signals(self, sequences: Sequence[Symbols]) -> list[np.ndarray]:
+        """``signal`` over many sequences."""
+        return [self.signal(s) for s in sequences]
+
+    # -- fitting: the reference distribution for scope="fit" ----------------------------------
+    def fit(self, sequences: Sequence[Symbols]) -> "PeakSegmenter":
+        """With ``scope="fit"``: store the pooled signal distribution of ``sequences``; else nothing to learn."""
+        return self._fit_reference(self.signals(sequences)) if self.scope == "fit" else self
+
+    def _fit_reference(self, signals: Sequence[np.ndarray]) -> "PeakSegmenter":
+        """Keep quantiles, median and robust std of the pooled ``signals`` (a single 0 when there are none)."""
+        values = np.concatenate([np.zeros(0), *(np.asarray(s, dtype=np.float64) for s in signals)])
+        if values.size == 0:
+            values = np.zeros(1)
+        self.reference_quantiles_ = np.quantile(values, np.linspace(0.0, 1.0, _N_QUANTILES))
+        self.reference_center_, self.reference_scale_ = robust_center_scale(values)
+        return self
+
+    # -- thresholds ---------------------------------------------------------------------------
+    def _check_options(self) -> None:
+        for name, value, valid in (("threshold", self.threshold, THRESHOLD_MODES),
+                                   ("scope", self.scope, SCOPES), ("level", self.level, LEVELS)):
+            if value not in valid:
+                raise ValueError(f"{name} must be one of {valid}, got {value!r}")
+
+    def resolve_height(self, value, signal: np.ndarray) -> float | None:
+        """A threshold value (``height`` or ``sentence_height``) as a signal value, per ``threshold``."""
+        if value is None or self.threshold == "fixed":
+            return value
+        if self.scope == "fit":
+            if not hasattr(self, "reference_quantiles_"):
+                raise NotFittedError(f"{type(self).__name__} with scope='fit' needs fit(sequences) first")
+            if self.threshold == "quantile":
+                return float(np.interp(value, np.linspace(0.0, 1.0, _N_QUANTILES), self.reference_quantiles_))
+            return self.reference_center_ + value * self.reference_scale_
+        if self.threshold == "quantile":
+            return float(np.quantile(signal, value))
+        center, scale = robust_center_scale(signal)
+        return center + value * scale
+
+    # -- prediction ---------------------------------------------------------------------------
+    def predict_signal_levels(self, signal) -> dict[str, np.ndarray]:
+        """Word and sentence cut offsets for a precomputed per-symbol ``signal``."""
+        self._check_options()
+        signal = np.asarray(signal, dtype=np.float64)
+        if len(signal) < 2:
+            return {level: np.zeros(0, dtype=np.int64) for level in LEVELS}
+        cuts, values = _peaks(signal, offset=self.offset, height=self.resolve_height(self.height, signal),
+                              prominence=self.prominence, distance=self.distance, width=self.width)
+        sentence = self.resolve_height(self.sentence_height, signal)
+        sentence_cuts = cuts[values >= sentence] if sentence is not None else np.zeros(0, dtype=np.int64)
+        return {"word": cuts, "sentence": sentence_cuts}
+
+    def predict_signal(self, signal) -> np.ndarray:
+        """Cut offsets (at ``level``) for a precomputed per-symbol ``signal``."""
+        return self.predict_signal_levels(signal)[self.level]
+
+    def _predict(self, seq: Symbols) -> np.ndarray:
+        return self.predict_signal(self._checked_signal(seq))
+
+    def predict_levels(self, seq: Symbols) -> dict[str, np.ndarray]:
+        """Both levels for ``seq``: {"word": offsets, "sentence": offsets}."""
+        self.check_is_fitted()
+        if len(seq) < 2:
+            return {level: np.zeros(0, dtype=np.int64) for level in LEVELS}
+        return self.predict_signal_levels(self._checked_signal(seq))
+
+    def predict_many(self, sequences: Sequence[Symbols]) -> list[np.ndarray]:
+        self.check_is_fitted()
+        return [self.predict_signal(s) if len(seq) >= 2 else np.zeros(0, dtype=np.int64)
+                for seq, s in zip(sequences, self.signals(sequences))]
+
+    def boundary_scores(self, seq: Symbols) -> np.ndarray:
+        """The signal aligned to cut offsets: index i-1 holds the signal value that scores offset i."""
+        self.check_is_fitted()
+        if len(seq) < 2:
+            return np.zeros(0)
+        return align_signal(self._checked_signal(seq), self.offset)
+
+    def _checked_signal(self, seq: Symbols) -> np.ndarray:
+        signal = np.asarray(self.signal(seq), dtype=np.float64)
+        if signal.shape != (len(seq),):
+            raise ValueError(f"{type(self).__name__}.signal gave shape {signal.shape} for {len(seq)} symbols")
+        return signal
+
+    # -- calibration on a small labelled set --------------------------------------------------
+    def default_grid(self, signals: Sequence[np.ndarray]) -> dict[str, list]:
+        """Offsets 0/1 and ten heights spread over the signal's distribution (in ``threshold``'s units)."""
+        if self.threshold == "quantile":
+            heights = [None, *np.round(np.linspace(0.1, 0.9, 9), 2).tolist()]
+        elif self.threshold == "zscore":
+            heights = [None, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0]
+        else:
+            values = np.concatenate([np.asarray(s, dtype=np.float64) for s in signals] or [np.zeros(1)])
+            heights = [None, *np.unique(np.quantile(values, np.linspace(0.1, 0.9, 9))).tolist()]
+        return {"offset": [0, 1], "height": heights}
+
+    def calibrate(self, sequences: Sequence[Symbols], references: Sequence[np.ndarray], *,
+                  grid: Mapping[str, Sequence] | None = None, metric: str = "boundary_noedge_f"
+                  ) -> "PeakSegmenter":
+        """Grid-search parameters for the best ``metric`` of ``segment.eval.word_scores`` on a labelled set.
+
+        ``grid`` maps parameter names to candidate values (default: ``default_grid``); the signal is computed
+        once. The best parameters are set on the segmenter and stored with their score in ``calibration_``
+        (ties go to the first candidate in grid order). Cuts are scored at ``level``: with ``level="sentence"``,
+        sentence references and a grid over ``sentence_height`` calibrate the sentence threshold.
+        """
+        from segment.eval import word_scores
+
+        self.check_is_fitted()
+        if len(sequences) != len(references):
+            raise ValueError(f"{len(sequences)} sequences but {len(references)} references")
+        signals = self.signals(sequences)
+        grid = dict(grid) if grid is not None else self.default_grid(signals)
+        invalid = set(grid) - set(self._param_names())
+        if invalid:
+            raise ValueError(f"cannot calibrate unknown parameters {sorted(invalid)}")
+        best_params, best_score = None, -np.inf
+        for values in itertools.product(*grid.values()):
+            candidate = dict(zip(grid, values))
+            self.set_params(**candidate)
+            hypothesis = [self.predict_signal(s) for s in signals]
+            score = word_scores(reference=list(references), hypothesis=hypothesis, sequences=list(sequences))[metric]
+            if score > best_score:
+                best_params, best_score = candidate, score
+        if best_params is None:
+            raise ValueError("the calibration grid holds no candidate")
+        self.set_params(**best_params)
+        self.calibration_ = {"params": best_params, "metric": metric, "score": float(best_score),
+                             "units": len(sequences), "symbols": int(sum(len(s) for s in sequences))}
+        return self
+
+
+def align_signal(signal: np.ndarray, offset: int) -> np.ndarray:
+    """Per-symbol signal (length n) -> per-cut scores (length n-1) under the alignment ``offset``."""
+    return signal[1:] if offset == 0 else signal[:-1]
+
+
+class SignalPeakSegmenter(PeakSegmenter):
+    """Peak segmentation over any per-position signal: ``source`` is a callable ``seq -> array of length n``
+    or one precomputed array (then only a sequence of that length can be segmented)."""
+
+    def __init__(self, source: Callable[[Symbols], np.ndarray] | np.ndarray | Sequence[float], **peak_params):
+        super().__init__(**peak_params)
+        self.source = source
+
+    def signal(self, seq: Symbols) -> np.ndarray:
+        if callable(self.source):
+            return np.asarray(self.source(seq), dtype=np.float64)
+        signal = np.asarray(self.source, dtype=np.float64)
+        if len(signal) != len(seq):
+            raise ValueError(f"the precomputed signal has {len(signal)} values but the sequence has "
+                             f"{len(seq)} symbols")
+        return signal

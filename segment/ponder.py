@@ -1,0 +1,171 @@
+"""Segmenters over the per-symbol signals of an ACT language model (ponder time first of all).
+
+``ModelSignalSegmenter`` is a ``PeakSegmenter`` whose signal is one of ``segment.models.inference``'s
+signals (ponder, steps, remainder, halt_first, entropy, surprisal). The model is a checkpoint directory
+(or a training run directory holding ``model/``), a loaded ``ACTLanguageModel``, or ``None``: then ``fit``
+trains one on the user's own sequences. Sequences are ``str`` or sequences of string symbols (phonemes);
+segments come back of the same kind. ``PonderSegmenter`` is the ponder-time one.
+
+Defaults follow DESIGN.md: cut *before* a peak (offset 0: an ACT model ponders on the first symbol of a
+word), every local maximum is a word cut, and sentence cuts are the peaks at least 3 robust standard
+deviations above the sequence's median.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from segment.base import Segmenter
+from segment.boundaries import Symbols
+from segment.errors import ModelLoadError
+from segment.peaks import PeakSegmenter
+
+#: Signals read off the model for peak picking: every ``Signals`` field, and ``halt-first`` = 1 - the first
+#: update's halting probability (high where the model goes on pondering, so its peaks sit where rho's do).
+DERIVED_SIGNALS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
+    "halt-first": ("halt_first", lambda values: 1.0 - values),
+}
+
+
+def signal_choices() -> tuple[str, ...]:
+    """Names accepted as ``signal_name``."""
+    from segment.models.inference import SIGNAL_NAMES
+
+    return (*SIGNAL_NAMES, *DERIVED_SIGNALS)
+
+
+def read_signal(name: str, signals: Mapping[str, Sequence[np.ndarray]]) -> Sequence[np.ndarray]:
+    """The named signal (see ``signal_choices``) from per-field lists of float arrays."""
+    if name in DERIVED_SIGNALS:
+        field, transform = DERIVED_SIGNALS[name]
+        return [transform(values) for values in signals[field]]
+    return signals[name]
+
+
+#: The peak settings model segmenters start from (see the module docstring).
+MODEL_PEAK_DEFAULTS = {"offset": 0, "threshold": "zscore", "sentence_height": 3.0}
+
+
+def resolve_model_dir(path: str | Path) -> Path:
+    """A checkpoint directory: ``path`` itself, or ``path/model`` for a training run directory."""
+    path = Path(path)
+    if not path.exists():
+        raise ModelLoadError(f"{path}: model directory not found")
+    if not (path / "model.safetensors").exists() and (path / "model" / "model.safetensors").exists():
+        return path / "model"
+    return path
+
+
+def load_model(model):
+    """An ACTLanguageModel from a loaded model or a checkpoint/run directory."""
+    from segment.models.act_lstm import ACTLanguageModel
+
+    if isinstance(model, ACTLanguageModel):
+        return model
+    return ACTLanguageModel.from_pretrained(resolve_model_dir(model))
+
+
+class ModelSignalSegmenter(PeakSegmenter):
+    """Peaks of one model signal. ``model_config`` / ``train_config`` (``ACTConfig`` / ``TrainConfig``) set
+    how ``fit`` trains a model when ``model`` is None (defaults: ``default_model_config`` and TrainConfig's
+    own defaults without progress bar); inference runs in chunks of ``chunk_len`` with ``context`` symbols
+    of left context, ``batch_size`` chunks at a time, on ``device``."""
+
+    requires_fit = True
+
+    def __init__(self, model=None, *, signal_name: str = "ponder", model_config=None, train_config=None,
+                 batch_size: int = 64, chunk_len: int = 256, context: int = 64, device: str = "cpu",
+                 **peak_params):
+        super().__init__(**{**MODEL_PEAK_DEFAULTS, **peak_params})
+        self.model = model
+        self.signal_name = signal_name
+        self.model_config = model_config
+        self.train_config = train_config
+        self.batch_size = batch_size
+        self.chunk_len = chunk_len
+        self.context = context
+        self.device = device
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, **params) -> ModelSignalSegmenter:
+        """A ready segmenter over the model saved at ``path`` (a checkpoint or training run directory)."""
+        segmenter = cls(model=str(path), **params)
+        segmenter.model_ = load_model(path)
+        return segmenter
+
+    @staticmethod
+    def default_model_config():
+        """The ACT setting DESIGN.md found informative on unspaced text: hidden 128, cap 4, tau 0.03."""
+        from segment.models.act_lstm import ACTConfig
+
+        return ACTConfig(vocab_size=2, hidden=128, max_steps=4, tau=0.03)
+
+    def fit(self, sequences: Sequence[Symbols]) -> ModelSignalSegmenter:
+        """Load ``model``, or train one on ``sequences`` when it is None; then fit the peak reference."""
+        if self.model is not None:
+            self.model_ = load_model(self.model)
+        else:
+            self.model_ = self._train(sequences)
+        if self.scope == "fit":
+            self._fit_reference(self.signals(sequences))
+        return self
+
+    def _train(self, sequences: Sequence[Symbols]):
+        from segment.models.training import TrainConfig, train
+
+        sequences = [s for s in sequences if len(s)]
+        if not sequences:
+            raise ValueError(f"{type(self).__name__}.fit needs non-empty sequences to train a model on")
+        train_config = self.train_config or TrainConfig(progress=False)
+        return train(self.model_config or self.default_model_config(), train_config, sequences)
+
+    def signals(self, sequences: Sequence[Symbols]) -> list[np.ndarray]:
+        from segment.models.inference import compute_signals
+
+        if self.signal_name not in signal_choices():
+            raise ValueError(f"signal_name must be one of {signal_choices()}, got {self.signal_name!r}")
+        self.check_is_fitted()
+        computed = compute_signals(self.model_, sequences, batch_size=self.batch_size, chunk_len=self.chunk_len,
+                                   context=self.context, device=self.device)
+        field = DERIVED_SIGNALS.get(self.signal_name, (self.signal_name,))[0]
+        return read_signal(self.signal_name, {field: [getattr(s, field).astype(np.float64) for s in computed]})
+
+    def signal(self, seq: Symbols) -> np.ndarray:
+        return self.signals([seq])[0]
+
+
+class PonderSegmenter(ModelSignalSegmenter):
+    """Cuts at the peaks of the ponder time rho_t = N(t) + R(t) of an ACT model (``signal_name="ponder"``,
+    the default; the other signals stay available for comparison)."""
+
+
+def _factory(signal_name: str, *, act: bool = True, fixed_steps: int | None = None
+             ) -> Callable[..., Segmenter]:
+    def make(model=None, **params) -> ModelSignalSegmenter:
+        if model is None and "model_config" not in params and (not act or fixed_steps):
+            from segment.models.act_lstm import ACTConfig
+
+            params["model_config"] = ACTConfig(vocab_size=2, act=act, fixed_steps=fixed_steps)
+        return ModelSignalSegmenter(model, signal_name=signal_name, **params)
+
+    make.__doc__ = (f"Peaks of the {signal_name} signal of "
+                    + ("an ACT model" if act and not fixed_steps else
+                       f"a fixed {fixed_steps}-update model" if fixed_steps else "a plain LSTM model")
+                    + " (``model``: a checkpoint directory; None trains one in ``fit``).")
+    return make
+
+
+#: name -> factory(model=PATH, **params) for every model-signal segmenter (the model decides ACT or control).
+MODEL_SEGMENTERS: dict[str, Callable[..., Segmenter]] = {
+    "act-ponder": PonderSegmenter,
+    "act-halt-first": _factory("halt-first"),
+    "act-entropy": _factory("entropy"),
+    "act-surprisal": _factory("surprisal"),
+    "lstm-entropy": _factory("entropy", act=False),
+    "lstm-surprisal": _factory("surprisal", act=False),
+    "fixed-ponder": _factory("ponder", fixed_steps=2),
+    "fixed-entropy": _factory("entropy", fixed_steps=2),
+}

@@ -1,0 +1,177 @@
+"""`actseg segment`, `actseg ponder` and `actseg plot` through click's runner, and their error paths."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from segment.cli import main
+from segment.cli import segment_text
+from segment.models.act_lstm import ACTConfig, ACTLanguageModel
+from segment.models.inference import SIGNAL_NAMES, compute_signals
+from segment.models.vocab import Vocab
+from segment.ponder import ModelSignalSegmenter
+
+UNITS = ["thisisatest", "whatagoodday", "x"]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    torch.manual_seed(2)
+    vocab = Vocab.build(UNITS)
+    model = ACTLanguageModel(ACTConfig(vocab_size=len(vocab), hidden=8, max_steps=4, halt_bias=-1.0), vocab)
+    return model.save_pretrained(tmp_path_factory.mktemp("model"))
+
+
+def run(*args, stdin=None):
+    result = CliRunner().invoke(main, [str(a) for a in args], input=stdin)
+    return result
+
+
+@pytest.mark.parametrize("command", ["segment", "ponder", "plot"])
+def test_help(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0 and "--model" in result.stdout
+
+
+def test_segment_arguments_match_the_library(model_dir):
+    result = run("segment", "--model", model_dir, *UNITS)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    segmenter = ModelSignalSegmenter.from_pretrained(model_dir)
+    assert lines == [" ".join(segmenter.segment(u)) for u in UNITS]
+    assert [line.replace(" ", "") for line in lines] == UNITS
+    assert any(" " in line for line in lines)
+
+
+def test_segment_reads_stdin_and_files_one_unit_per_line(model_dir, tmp_path):
+    source = tmp_path / "in.txt"
+    source.write_text("\n".join(UNITS) + "\n", encoding="utf-8")
+    from_stdin = run("segment", "--model", model_dir, stdin="\n".join(UNITS) + "\n")
+    from_file = run("segment", "--model", model_dir, "-f", source)
+    from_args = run("segment", "--model", model_dir, *UNITS)
+    assert from_stdin.exit_code == from_file.exit_code == 0
+    assert from_stdin.stdout == from_file.stdout == from_args.stdout
+    assert len(from_stdin.stdout.splitlines()) == 3
+
+
+def test_segment_writes_to_output_file(model_dir, tmp_path):
+    target = tmp_path / "out" / "seg.txt"
+    result = run("segment", "--model", model_dir, "-o", target, "thisisatest")
+    assert result.exit_code == 0 and result.stdout == ""
+    assert target.read_text(encoding="utf-8").replace(" ", "") == "thisisatest\n"
+
+
+def test_json_format_has_offsets_segments_and_scores(model_dir):
+    result = run("segment", "--model", model_dir, "--format", "json", "--level", "both", *UNITS)
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    segmenter = ModelSignalSegmenter.from_pretrained(model_dir)
+    for index, (unit, record) in enumerate(zip(UNITS, records)):
+        assert record["unit"] == index and record["text"] == unit
+        assert record["word_offsets"] == segmenter.predict(unit).tolist()
+        assert "".join(record["words"]) == unit and "".join(record["sentences"]) == unit
+        np.testing.assert_allclose(record["scores"], segmenter.boundary_scores(unit), atol=1e-4)
+
+
+def test_tsv_format_one_row_per_segment(model_dir):
+    result = run("segment", "--model", model_dir, "--format", "tsv", "thisisatest")
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert rows[0] == ["unit", "level", "start", "end", "segment", "score"]
+    assert "".join(r[4] for r in rows[1:]) == "thisisatest"
+    assert [int(r[2]) for r in rows[2:]] == ModelSignalSegmenter.from_pretrained(model_dir).predict(
+        "thisisatest").tolist()
+    assert rows[1][5] == "" and all(float(r[5]) > 0 for r in rows[2:])
+
+
+def test_sentence_levels_put_each_sentence_on_a_line(model_dir):
+    low = ("--threshold", "fixed", "--sentence-height", "-1")  # every word peak is also a sentence cut
+    words = run("segment", "--model", model_dir, "thisisatest").stdout.split()
+    assert run("segment", "--model", model_dir, "--level", "sentence", *low, "thisisatest").stdout.split("\n")[:-1] \
+        == words
+    assert run("segment", "--model", model_dir, "--level", "both", *low, "thisisatest").stdout.split("\n")[:-1] \
+        == words
+    high = ("--threshold", "fixed", "--sentence-height", "100")
+    assert run("segment", "--model", model_dir, "--level", "both", *high, "thisisatest").stdout == \
+        " ".join(words) + "\n"
+
+
+def test_empty_input_gives_empty_output(model_dir):
+    for fmt in ("text", "json", "tsv"):
+        result = run("segment", "--model", model_dir, "--format", fmt, stdin="")
+        assert result.exit_code == 0 and result.stdout == ""
+    assert run("ponder", "--model", model_dir, stdin="").stdout == ""
+
+
+def test_invalid_utf8_is_a_one_line_error_or_replaced(model_dir):
+    result = run("segment", "--model", model_dir, stdin=b"this\xffis")
+    assert result.exit_code == 1
+    assert result.stderr.strip().count("\n") == 0 and "invalid UTF-8" in result.stderr
+    replaced = run("segment", "--model", model_dir, "--errors", "replace", stdin=b"this\xffis")
+    assert replaced.exit_code == 0 and replaced.stdout.replace(" ", "") == "this\ufffdis\n"
+
+
+def test_missing_and_corrupt_models_name_the_path(model_dir, tmp_path):
+    missing = tmp_path / "nowhere"
+    result = run("segment", "--model", missing, "abc")
+    assert result.exit_code == 1 and str(missing) in result.stderr and "Traceback" not in result.output
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / "config.json").write_text("{not json", encoding="utf-8")
+    result = run("ponder", "--model", corrupt, "abc")
+    assert result.exit_code == 1 and str(corrupt / "config.json") in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_default_model_is_used_when_shipped_and_missing_otherwise(model_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr(segment_text, "DEFAULT_MODEL", tmp_path / "absent")
+    result = run("segment", "abc")
+    assert result.exit_code == 1 and "--model" in result.stderr
+    monkeypatch.setattr(segment_text, "DEFAULT_MODEL", model_dir)
+    assert run("segment", "thisisatest").stdout == run("segment", "--model", model_dir, "thisisatest").stdout
+
+
+def test_unseen_symbols_are_reported_once(model_dir):
+    result = run("segment", "--model", model_dir, "thisQisQ", "aZ")
+    assert result.exit_code == 0
+    assert result.stdout.replace(" ", "").splitlines() == ["thisQisQ", "aZ"]
+    warnings = [line for line in result.stderr.splitlines() if "<unk>" in line]
+    assert len(warnings) == 1 and "'Q' x2" in warnings[0] and "'Z' x1" in warnings[0]
+
+
+def test_ponder_tsv_and_json_give_the_models_signals(model_dir):
+    model = ACTLanguageModel.from_pretrained(model_dir)
+    [expected] = compute_signals(model, ["thisis"])
+    tsv = run("ponder", "--model", model_dir, "thisis")
+    rows = [line.split("\t") for line in tsv.stdout.splitlines()]
+    assert rows[0] == ["unit", "position", "symbol", *SIGNAL_NAMES]
+    assert [r[2] for r in rows[1:]] == list("thisis")
+    np.testing.assert_allclose([float(r[3]) for r in rows[1:]], expected.ponder, rtol=1e-4)
+    record = json.loads(run("ponder", "--model", model_dir, "--format", "json", "thisis").stdout)
+    assert record["symbols"] == list("thisis")
+    for name in SIGNAL_NAMES:
+        np.testing.assert_allclose(record[name], getattr(expected, name), atol=1e-4)
+
+
+def test_plot_writes_an_image_with_gold(model_dir, tmp_path):
+    target = tmp_path / "trace.png"
+    result = run("plot", "--model", model_dir, "--gold", "this is a test", "-o", target)
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    mismatch = run("plot", "--model", model_dir, "thisisatest", "--gold", "this is", "-o", target)
+    assert mismatch.exit_code == 2 and "--gold" in mismatch.stderr
+    empty = run("plot", "--model", model_dir, "", "-o", tmp_path / "empty.png")
+    assert empty.exit_code == 0 and not (tmp_path / "empty.png").exists()
+
+
+def test_end_to_end_with_a_model_from_actseg_train(corpora_dir, tmp_path):
+    run_dir = tmp_path / "run"
+    trained = run("train", "--corpus", "brent-text", "--data-dir", corpora_dir, "--steps", 2, "--hidden", 8,
+                  "--max-ponder", 3, "--seq-len", 8, "--batch-size", 2, "--eval-every", 2, "--device", "cpu",
+                  "--out", run_dir)
+    assert trained.exit_code == 0, trained.output
+    result = run("segment", "--model", run_dir, stdin="thisisatest\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.replace(" ", "") == "thisisatest\n"
