@@ -189,22 +189,29 @@ _SENTENCES = {
     "brent-utterances": SentenceTask("brent-phono:all", "brent-phono"),
 }
 
-# -- cpu: this 2-core machine, about 25 minutes in all ----------------------------------------------------
-_CPU_TRAIN = {"steps": 3000, "seq_len": 128, "batch_size": 32, "eval_every": 500, "eval_symbols": 20000}
-_C = {"hidden": 128, "cap": 6, "seconds": 200, "train": _CPU_TRAIN}
+# -- cpu: this 2-core machine, two runs at a time with one thread each, about 40 minutes in all ------------
+_CPU_TRAIN = {"steps": 800, "seq_len": 128, "batch_size": 32, "warmup": 50, "eval_every": 200,
+              "eval_symbols": 20000}
+_C = {"hidden": 128, "cap": 6, "seconds": 210, "train": _CPU_TRAIN}
+_CE = {"hidden": 256, "cap": 6, "seconds": 450, "train": _CPU_TRAIN, "dev": "ud-en-ewt:dev"}
 CPU = Scale(
     name="cpu",
     runs=(
         *(_act(f"bp-tau{tau}", BP, "brent-phono", tau=tau, tags=("sweep", "main") if tau == 0.03 else ("sweep",),
-               **_C) for tau in (0.003, 0.01, 0.03, 0.1)),
+               **_C) for tau in (0.001, 0.003, 0.01, 0.03, 0.1)),
         _act("bp-lstm", BP, "brent-phono", kind="lstm", **_C),
         _act("bp-fixed3", BP, "brent-phono", kind="fixed3", **_C),
+        _act("bp-rtl", BP, "brent-phono", tau=0.03, direction="rtl", tags=("rtl",), **_C),
+        _act("bp-train-split", BP_TRAIN, "brent-phono-test", tau=0.03, tags=("main",), **_C),
         _act("bt-act", BT, "brent-text", tau=0.03, tags=("main",), **_C),
         _act("bt-lstm", BT, "brent-text", kind="lstm", **_C),
-        _act("ud-act", UD, "ud-en-ewt", tau=0.03, dev="ud-en-ewt:dev", tags=("main", "default-candidate"), **_C),
-        _act("ud-lstm", UD, "ud-en-ewt", kind="lstm", dev="ud-en-ewt:dev", **_C),
+        _act("en-act-tau0.01", EN, "ud-en-ewt", tau=0.01, tags=("default-candidate",), **_CE),
+        _act("en-act-tau0.03", EN, "ud-en-ewt", tau=0.03, tags=("main", "default-candidate"), **_CE),
+        _act("en-lstm", EN, "ud-en-ewt", kind="lstm", **_CE),
+        _act("en-spaced", EN, "ud-en-ewt", tau=0.03, spaces=True, **{**_CE, "dev": None}),
     ),
-    corpora=_WORD_CORPORA, sentences=_SENTENCES, baselines=ALL_WORD_BASELINES,
+    corpora={**_WORD_CORPORA, "brent-phono-test": EvalCorpus("brent-phono:test", "brent-phono:train", 200)},
+    sentences=_SENTENCES, baselines=ALL_WORD_BASELINES,
     graves="ud-en-ewt:test", dev="ud-en-ewt:dev", trace="ud-en-ewt", pr="brent-phono", sweep="brent-phono",
 )
 
@@ -267,18 +274,6 @@ def run_view(spec: RunSpec, corpus) -> tuple[list[Symbols], list[np.ndarray] | N
 
 
 # ---- training one run ------------------------------------------------------------------------------------
-def _deadline(max_seconds: float):
-    """An on_batch_end callback ending training cleanly once ``max_seconds`` have passed: it makes the
-    next step the final one (so the trainer's final evaluation and checkpoint still run). Used only while
-    TrainConfig has no ``max_seconds`` field of its own."""
-    started = time.perf_counter()
-
-    def stop_when_due(trainer) -> None:
-        if time.perf_counter() - started > max_seconds and trainer.step < trainer.config.steps - 1:
-            trainer.config.steps = trainer.step + 1
-    return stop_when_due
-
-
 def train_one(spec: RunSpec, run_dir: Path, *, device: str = "auto", data_dir=None) -> dict:
     """Train ``spec`` into ``run_dir`` (model/, log.jsonl, checkpoints/, train_summary.json); resume from a
     checkpoint left there. Returns the summary (steps, wall seconds, symbols per second, device)."""
@@ -291,13 +286,9 @@ def train_one(spec: RunSpec, run_dir: Path, *, device: str = "auto", data_dir=No
     sequences = [s for ref in spec.train_data for s in view(ref)[0] if len(s)]
     dev_sequences, dev_boundaries = view(spec.dev) if spec.dev else (None, None)
     config = {**spec.train, "out": str(run_dir), "device": device, "progress": False,
-              "resume": (run_dir / "checkpoints" / "latest.json").is_file()}
+              "resume": (run_dir / "checkpoints" / "latest.json").is_file(), "max_seconds": spec.max_seconds}
     finished: dict = {}
     callbacks = [("on_train_end", lambda tr: finished.update(step=tr.step))]
-    if "max_seconds" in {f.name for f in dataclasses.fields(TrainConfig)}:
-        config["max_seconds"] = spec.max_seconds
-    elif spec.max_seconds is not None:
-        callbacks.append(("on_batch_end", _deadline(spec.max_seconds)))
     train_config = TrainConfig(**config)
     started = time.perf_counter()
     model = train(ACTConfig(vocab_size=2, **spec.model), train_config, sequences, dev_sequences, dev_boundaries,

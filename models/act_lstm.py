@@ -220,7 +220,17 @@ class ACTLanguageModel(nn.Module):
 
     # ---- the sequence --------------------------------------------------------------------------------
     def forward(self, ids: Tensor, targets: Tensor | None = None, state: State | None = None) -> ACTOutput:
-        """ids (B, T) long; targets (B, T) long (-100 = ignore); state (h, c) each (L, B, H) or None."""
+        """ids (B, T) long; targets (B, T) long (-100 = ignore); state (h, c) each (L, B, H) or None.
+
+        Computed by the fast path (``segment.models.fast_act``), which the tests hold to
+        ``reference_forward``, the readable specification below, within float32 rounding."""
+        from segment.models.fast_act import fast_forward
+
+        return fast_forward(self, ids, targets, state)
+
+    def reference_forward(self, ids: Tensor, targets: Tensor | None = None, state: State | None = None
+                          ) -> ACTOutput:
+        """The specification of ``forward``: one readable loop over symbols and ponder updates."""
         cfg = self.config
         B, T = ids.shape
         if state is None:

@@ -1,4 +1,5 @@
-"""ACT-LSTM: halting arithmetic, the ponder-cost gradient, the controls, the vocabulary."""
+"""ACT-LSTM: halting arithmetic, the ponder-cost gradient, the controls, the vocabulary. Tests that hook the
+halting unit run the specification (`reference_forward`); tests/test_fast_act.py holds the fast path to it."""
 
 import pytest
 import torch
@@ -79,7 +80,7 @@ def test_ponder_gradient_is_minus_tau_before_N_and_zero_at_N():
     state, seen = None, set()
     for t in range(ids.shape[1]):
         captured.clear()
-        out = model(ids[:, t:t + 1], state=state)
+        out = model.reference_forward(ids[:, t:t + 1], state=state)
         (tau * out.ponder.mean()).backward()
         assert len(captured) == M
         N = out.steps[:, 0]
@@ -97,7 +98,7 @@ def test_remainder_carries_task_loss_gradient():
     spread_halting(model)
     captured = capture_halting(model)
     ids = random_ids()
-    out = model(ids, targets=random_ids(seed=2))
+    out = model.reference_forward(ids, targets=random_ids(seed=2))
     assert (out.steps > 1).any()
     out.loss.backward()
     assert model.halt.weight.grad.abs().sum() > 0

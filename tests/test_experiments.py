@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from segment.eval.experiments import SCALES, RunSpec, _deadline, command_line, main, reverse_view
+from segment.eval.experiments import SCALES, RunSpec, command_line, main, reverse_view
 from segment.eval.results import shift_right
 from segment.ponder import read_signal
 from segment.eval.results_report import MODEL_FILES, ship_default_model
@@ -71,12 +71,6 @@ def test_halt_first_signal_is_the_complement_of_the_halting_probability():
     signals = {"halt_first": [np.array([0.9, 0.2])], "ponder": [np.array([2.1, 2.8])]}
     assert read_signal("halt-first", signals)[0] == pytest.approx([0.1, 0.8])
     assert read_signal("ponder", signals) is signals["ponder"]
-
-
-def test_deadline_makes_the_next_step_the_last():
-    trainer = SimpleNamespace(step=5, config=SimpleNamespace(steps=100))
-    _deadline(0.0)(trainer)
-    assert trainer.config.steps == 6
 
 
 def test_smoke_scale_writes_every_run_results_report_and_figures(smoke):
