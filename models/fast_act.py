@@ -96,7 +96,9 @@ def fast_forward(model: ACTLanguageModel, ids: Tensor, targets: Tensor | None = 
 
 def _fused_lstm(model: ACTLanguageModel, embedded: Tensor, state: State) -> tuple[Tensor, State]:
     """act=False through torch's fused LSTM: the flag (always 1) enters as the second bias of layer 0."""
-    weights = [model.weight_ih[0][:, :-1], model.weight_hh[0], model.bias[0], model.weight_ih[0][:, -1]]
+    # column slices are strided: cuDNN flattens the weights with views, so hand it contiguous copies
+    weights = [model.weight_ih[0][:, :-1].contiguous(), model.weight_hh[0], model.bias[0],
+               model.weight_ih[0][:, -1].contiguous()]
     for layer in range(1, model.config.layers):
         bias = model.bias[layer]
         weights += [model.weight_ih[layer], model.weight_hh[layer], bias, torch.zeros_like(bias)]

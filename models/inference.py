@@ -7,7 +7,7 @@ kept. So the output at position t is the model's output after reading "<sep>" an
 x_w .. x_t, where w = max(0, s - context) and s is the start of t's chunk: every position sees at least
 ``context`` preceding symbols (or all of them). Chunks of all sequences are sorted by length and run
 ``batch_size`` at a time (right-padded; the model is causal, so padding never reaches a kept position),
-through ``segment.models.fast_act.fast_forward`` (the same function as ``model.forward``, faster).
+through ``model.forward`` (the fast path on the CPU).
 With ``context`` >= the sequence length the output equals a single whole-sequence run exactly, whatever
 ``chunk_len`` and ``batch_size`` are. Memory holds one batch of chunks plus the output arrays.
 """
@@ -26,7 +26,6 @@ from tqdm import tqdm
 
 from segment.boundaries import Symbols
 from segment.models.act_lstm import ACTLanguageModel
-from segment.models.fast_act import fast_forward
 from segment.models.vocab import Vocab
 
 log = logging.getLogger(__name__)
@@ -124,7 +123,7 @@ def _run_batch(model: ACTLanguageModel, vocab: Vocab, sequences: Sequence[Symbol
         window = vocab.encode(sequences[chunk.index][chunk.window:chunk.end])
         ids[row, 1:1 + len(window)] = torch.tensor(window, dtype=torch.long)
     ids = ids.to(device)
-    result = fast_forward(model, ids)
+    result = model(ids)
     log_probs = F.log_softmax(result.logits.float(), dim=-1)  # (B, T, V)
     entropy = -(log_probs.exp() * log_probs).sum(-1) / _LN2  # (B, T): entropy of the next symbol
     # the next symbol's surprisal: log p at input position k of the symbol at input position k + 1
