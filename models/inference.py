@@ -84,7 +84,7 @@ def report_unknown(vocab: Vocab, sequences: Sequence[Symbols]) -> int:
     return total
 
 
-def compute_signals(model: ACTLanguageModel, sequences: Sequence[Symbols], *, batch_size: int = 64,
+def compute_signals(model: ACTLanguageModel, sequences: Sequence[Symbols], *, batch_size: int = 512,
                     chunk_len: int = 256, context: int = 64, device: str | torch.device = "cpu",
                     progress: bool | None = None) -> list[Signals]:
     """Signals of ``model`` for each sequence (see the module docstring for the chunking).

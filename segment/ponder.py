@@ -77,7 +77,7 @@ class ModelSignalSegmenter(PeakSegmenter):
     requires_fit = True
 
     def __init__(self, model=None, *, signal_name: str = "ponder", model_config=None, train_config=None,
-                 batch_size: int = 64, chunk_len: int = 256, context: int = 64, device: str = "cpu",
+                 batch_size: int = 512, chunk_len: int = 256, context: int = 64, device: str = "cpu",
                  **peak_params):
         super().__init__(**{**MODEL_PEAK_DEFAULTS, **peak_params})
         self.model = model

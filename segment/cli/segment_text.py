@@ -29,7 +29,7 @@ def model_options(command):
     for option in reversed([
         click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
                      help="Model directory (save_pretrained or an `actseg train` run) [default: the shipped model]."),
-        click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True,
+        click.option("--batch-size", type=click.IntRange(min=1), default=512, show_default=True,
                      help="Chunks run together."),
         click.option("--chunk-len", type=click.IntRange(min=1), default=256, show_default=True,
                      help="Symbols kept per chunk of a long unit."),
