@@ -11,15 +11,6 @@ FIELDS = ("logits", "loss", "ce", "ponder", "steps", "remainder", "halt_first", 
 TOL = {"rtol": 1e-4, "atol": 2e-5}  # float32 rounding: the two paths sum in different orders
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: one thread is faster, and immune to a busy machine's oversubscription."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def reference(model: ACTLanguageModel):
     """The readable loop (``reference_forward`` once ``forward`` dispatches to the fast path)."""
     return getattr(model, "reference_forward", model.forward)
