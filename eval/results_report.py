@@ -17,6 +17,7 @@ import pandas as pd
 
 from segment.corpora import corpus_info
 from segment.eval.report import to_markdown
+from segment.ponder import MODEL_PEAK_DEFAULTS, SETTINGS_FILE
 
 WORD_COLUMNS = ["segmenter", "run", "boundary_noedge_p", "boundary_noedge_r", "boundary_noedge_f", "f_ci_low",
                 "f_ci_high", "token_f", "type_f", "boundary_all_f", "symbols_per_s"]
@@ -267,8 +268,17 @@ def ship_default_model(results: dict, runs_dir: Path, target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     for file in MODEL_FILES:
         shutil.copyfile(source / file, target / file)
+    (target / SETTINGS_FILE).write_text(json.dumps(tuned_ponder_settings(results, name), indent=2) + "\n",
+                                        encoding="utf-8")
     (target / "MODEL_CARD.md").write_text(model_card(results, name, target), encoding="utf-8")
     return target
+
+
+def tuned_ponder_settings(results: dict, name: str) -> dict:
+    """The ponder-peak settings calibrated for run ``name`` on its labelled set (the model's segmenter.json)."""
+    part = results["word"][results["runs"][name]["spec"]["test"]]
+    row = next(r for r in part["rows"] if r["run"] == name and r["segmenter"] == "act-ponder" and r["calibrated"])
+    return {"signal_name": "ponder", **MODEL_PEAK_DEFAULTS, **json.loads(row["calibration"])}
 
 
 def model_card(results: dict, name: str, model_dir: Path) -> str:

@@ -13,6 +13,8 @@ deviations above the sequence's median.
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -45,6 +47,9 @@ def read_signal(name: str, signals: Mapping[str, Sequence[np.ndarray]]) -> Seque
     return signals[name]
 
 
+#: File beside a model's files holding the segmenter settings tuned for it (see ``tuned_settings``).
+SETTINGS_FILE = "segmenter.json"
+
 #: The peak settings model segmenters start from (see the module docstring).
 MODEL_PEAK_DEFAULTS = {"offset": 0, "threshold": "zscore", "sentence_height": 3.0}
 
@@ -57,6 +62,21 @@ def resolve_model_dir(path: str | Path) -> Path:
     if not (path / "model.safetensors").exists() and (path / "model" / "model.safetensors").exists():
         return path / "model"
     return path
+
+
+def tuned_settings(path: str | Path) -> dict:
+    """The segmenter settings saved with a model (``segmenter.json``: e.g. peak parameters calibrated on a
+    labelled dev set), or {} when there are none."""
+    file = resolve_model_dir(path) / SETTINGS_FILE
+    if not file.is_file():
+        return {}
+    try:
+        settings = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ModelLoadError(f"{file}: unreadable segmenter settings: {err}") from None
+    if not isinstance(settings, dict):
+        raise ModelLoadError(f"{file}: segmenter settings must be a JSON object")
+    return settings
 
 
 def load_model(model):
@@ -91,8 +111,10 @@ class ModelSignalSegmenter(PeakSegmenter):
 
     @classmethod
     def from_pretrained(cls, path: str | Path, **params) -> ModelSignalSegmenter:
-        """A ready segmenter over the model saved at ``path`` (a checkpoint or training run directory)."""
-        segmenter = cls(model=str(path), **params)
+        """A ready segmenter over the model saved at ``path`` (a checkpoint or training run directory).
+        Settings tuned for the model (``segmenter.json`` beside its files, if any) are the defaults that
+        ``params`` override."""
+        segmenter = cls(model=str(path), **{**tuned_settings(path), **params})
         segmenter.model_ = load_model(path)
         return segmenter
 

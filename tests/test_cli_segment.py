@@ -175,3 +175,17 @@ def test_end_to_end_with_a_model_from_actseg_train(corpora_dir, tmp_path):
     result = run("segment", "--model", run_dir, stdin="thisisatest\n")
     assert result.exit_code == 0, result.output
     assert result.stdout.replace(" ", "") == "thisisatest\n"
+
+
+def test_tuned_settings_apply_unless_an_option_is_given(model_dir, tmp_path):
+    tuned = tmp_path / "tuned"
+    tuned.mkdir()
+    for file in model_dir.iterdir():
+        (tuned / file.name).write_bytes(file.read_bytes())
+    (tuned / "segmenter.json").write_text('{"offset": 1}')
+    after = ModelSignalSegmenter.from_pretrained(model_dir, offset=1)
+    before = ModelSignalSegmenter.from_pretrained(model_dir, offset=0)
+    assert [after.segment(u) for u in UNITS] != [before.segment(u) for u in UNITS]  # the test can tell them apart
+    assert run("segment", "--model", tuned, *UNITS).stdout.splitlines() == [" ".join(after.segment(u)) for u in UNITS]
+    explicit = run("segment", "--model", tuned, "--offset", "0", *UNITS).stdout.splitlines()
+    assert explicit == [" ".join(before.segment(u)) for u in UNITS]

@@ -11,6 +11,7 @@ from segment.eval.experiments import SCALES, RunSpec, command_line, main, revers
 from segment.eval.results import shift_right
 from segment.ponder import read_signal
 from segment.eval.results_report import MODEL_FILES, ship_default_model
+from segment.ponder import PonderSegmenter
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +111,10 @@ def test_ship_default_copies_the_model_and_writes_a_card(smoke):
     assert all((target / f).is_file() for f in MODEL_FILES)
     card = (target / "MODEL_CARD.md").read_text()
     assert "en-act" in card and "bits per symbol" in card and "| act-ponder |" in card
+    shipped = PonderSegmenter.from_pretrained(target)  # reads the calibrated settings shipped with it
+    calibrated = next(r for r in smoke.results["word"]["en"]["rows"]
+                      if r["run"] == "en-act" and r["segmenter"] == "act-ponder" and r["calibrated"])
+    assert {k: getattr(shipped, k) for k in json.loads(calibrated["calibration"])} == json.loads(calibrated["calibration"])
 
 
 def test_a_run_without_a_model_is_left_out_and_named(smoke, tmp_path):

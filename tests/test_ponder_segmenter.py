@@ -130,3 +130,17 @@ def test_model_segmenter_registry(model_dir):
     assert isinstance(MODEL_SEGMENTERS["act-ponder"](), PonderSegmenter)
     assert MODEL_SEGMENTERS["lstm-entropy"]().model_config.act is False
     assert MODEL_SEGMENTERS["fixed-ponder"]().model_config.fixed_steps == 2
+
+
+def test_settings_saved_with_a_model_are_defaults_that_params_override(model_dir, tmp_path):
+    tuned = tmp_path / "tuned"
+    tuned.mkdir()
+    for file in model_dir.iterdir():
+        (tuned / file.name).write_bytes(file.read_bytes())
+    (tuned / "segmenter.json").write_text('{"offset": 1, "distance": 2}')
+    segmenter = PonderSegmenter.from_pretrained(tuned, distance=3)
+    assert (segmenter.offset, segmenter.distance) == (1, 3)
+    assert PonderSegmenter.from_pretrained(model_dir).offset == 0
+    (tuned / "segmenter.json").write_text("[1, 2")
+    with pytest.raises(ModelLoadError, match="segmenter.json"):
+        PonderSegmenter.from_pretrained(tuned)

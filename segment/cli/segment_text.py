@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 import numpy as np
 
 from segment.boundaries import to_segments, to_spaced
@@ -77,7 +78,12 @@ def warnings_to_stderr() -> Iterator[None]:
 
 
 def load_segmenter(model_path: Path | None, **params) -> ModelSignalSegmenter:
-    """The segmenter over the model at ``model_path`` (or the shipped model); a one-line error when absent."""
+    """The segmenter over the model at ``model_path`` (or the shipped model); a one-line error when absent.
+    Options left at their defaults give way to the settings tuned for the model (its segmenter.json)."""
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        params = {name: value for name, value in params.items()
+                  if context.get_parameter_source(name) is not ParameterSource.DEFAULT}
     if model_path is None:
         if not DEFAULT_MODEL.exists():
             raise click.ClickException("no model given and no shipped model installed: pass --model PATH "
