@@ -192,23 +192,27 @@ _SENTENCES = {
 # -- cpu: this 2-core machine, two runs at a time with one thread each, about 50 minutes in all ------------
 _CPU_TRAIN = {"steps": 800, "seq_len": 128, "batch_size": 32, "warmup": 50, "eval_every": 200,
               "eval_symbols": 20000}
-_C = {"hidden": 128, "cap": 6, "seconds": 210, "train": _CPU_TRAIN}
-_CE = {"hidden": 256, "cap": 6, "seconds": 450, "train": _CPU_TRAIN, "dev": "ud-en-ewt:dev"}
+_C = {"hidden": 128, "cap": 6, "seconds": 210, "train": _CPU_TRAIN}  # the tau sweep and the controls
+# The main runs take the setting DESIGN.md reports informative on unspaced Brent (hidden 128, cap 4, tau 0.03),
+# chosen before seeing these results; the sweep at cap 6 shows how narrow the informative range is.
+_M = {**_C, "cap": 4, "tau": 0.03}
+_CE = {"hidden": 256, "cap": 4, "seconds": 450, "train": _CPU_TRAIN, "dev": "ud-en-ewt:dev"}
 CPU = Scale(
     name="cpu",
     runs=(
-        *(_act(f"bp-tau{tau}", BP, "brent-phono", tau=tau, tags=("sweep", "main") if tau == 0.02 else ("sweep",),
+        *(_act(f"bp-tau{tau}", BP, "brent-phono", tau=tau, tags=("sweep",),
                **_C) for tau in (0.001, 0.003, 0.01, 0.015, 0.02, 0.03, 0.1)),
         _act("bp-lstm", BP, "brent-phono", kind="lstm", **_C),
         _act("bp-fixed3", BP, "brent-phono", kind="fixed3", **_C),
-        _act("bp-rtl", BP, "brent-phono", tau=0.02, direction="rtl", tags=("rtl",), **_C),
-        _act("bp-train-split", BP_TRAIN, "brent-phono-test", tau=0.02, tags=("main",), **_C),
-        _act("bt-act", BT, "brent-text", tau=0.02, tags=("main",), **_C),
+        _act("bp-cap4", BP, "brent-phono", tags=("main",), **_M),
+        _act("bp-rtl", BP, "brent-phono", direction="rtl", tags=("rtl",), **_M),
+        _act("bp-train-split", BP_TRAIN, "brent-phono-test", tags=("main",), **_M),
+        _act("bt-act", BT, "brent-text", tags=("main",), **_M),
         _act("bt-lstm", BT, "brent-text", kind="lstm", **_C),
-        _act("en-act-tau0.01", EN, "ud-en-ewt", tau=0.01, tags=("default-candidate",), **_CE),
-        _act("en-act-tau0.02", EN, "ud-en-ewt", tau=0.02, tags=("main", "default-candidate"), **_CE),
+        _act("en-act-tau0.03", EN, "ud-en-ewt", tau=0.03, tags=("main", "default-candidate"), **_CE),
+        _act("en-act-tau0.02", EN, "ud-en-ewt", tau=0.02, tags=("default-candidate",), **_CE),
         _act("en-lstm", EN, "ud-en-ewt", kind="lstm", **_CE),
-        _act("en-spaced", EN, "ud-en-ewt", tau=0.02, spaces=True, **{**_CE, "dev": None}),
+        _act("en-spaced", EN, "ud-en-ewt", tau=0.03, spaces=True, **{**_CE, "dev": None}),
     ),
     corpora={**_WORD_CORPORA, "brent-phono-test": EvalCorpus("brent-phono:test", "brent-phono:train", 200)},
     sentences=_SENTENCES, baselines=ALL_WORD_BASELINES,
