@@ -3,30 +3,20 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 
 from segment.base import Segmenter
 
 
-def _table(module: str, attribute: str) -> dict[str, Callable[..., Segmenter]]:
-    """``module.attribute``, or {} while that module (or the attribute) is not part of the install."""
-    try:
-        found = importlib.import_module(module)
-    except ModuleNotFoundError as err:  # only the registry module itself may be absent, not its dependencies
-        if err.name != module:
-            raise
-        return {}
-    return dict(getattr(found, attribute, {}))
-
-
 def baseline_factories() -> dict[str, Callable[..., Segmenter]]:
-    return _table("segment.baselines", "BASELINES")
+    from segment.baselines import BASELINES  # imported on use: the CLI loads only what a command needs
+    return dict(BASELINES)
 
 
 def model_factories() -> dict[str, Callable[..., Segmenter]]:
-    return _table("segment.ponder", "MODEL_SEGMENTERS")
+    from segment.ponder import MODEL_SEGMENTERS
+    return dict(MODEL_SEGMENTERS)
 
 
 def available_segmenters(*, models: bool = True) -> list[str]:
@@ -47,4 +37,4 @@ def make_segmenter(name: str, model: str | Path | None = None, **params) -> Segm
     models = model_factories()
     if name in models:
         return models[name](model, **params)
-    raise ValueError(f"unknown segmenter {name!r}; available: {', '.join(available_segmenters()) or 'none'}")
+    raise ValueError(f"unknown segmenter {name!r}; available: {', '.join(available_segmenters()) }")
