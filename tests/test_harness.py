@@ -185,19 +185,6 @@ def test_registry_combines_baselines_and_model_segmenters(monkeypatch):
     assert frame["segmenter"].tolist() == ["every"] and frame["note"].tolist() == [""]
 
 
-def test_registry_tolerates_only_its_own_modules_being_absent(tmp_path, monkeypatch):
-    from segment.registry import _table
-
-    assert _table("segment_no_such_registry_module", "TABLE") == {}
-    (tmp_path / "broken_registry_module.py").write_text("import segment_no_such_dependency\nTABLE = {}\n")
-    (tmp_path / "plain_registry_module.py").write_text("TABLE = {'x': int}\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(ModuleNotFoundError, match="segment_no_such_dependency"):
-        _table("broken_registry_module", "TABLE")
-    assert _table("plain_registry_module", "TABLE") == {"x": int}
-    assert _table("plain_registry_module", "MISSING") == {}
-
-
 # -- real corpora -------------------------------------------------------------------------------------
 def test_corpus_names_are_loaded():
     frame = evaluate(EveryCut(), "sample-brent-phono", "test", bootstrap=0)
