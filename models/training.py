@@ -69,13 +69,17 @@ class TrainConfig:
     min_count: int = 1  # vocabulary: symbols seen fewer times become <unk>
     progress: bool = True  # tqdm bar on stderr
     max_seconds: float | None = None  # stop early (final evaluation and checkpoint) after this long, per invocation
+    ponder_target: float | None = None  # adapt tau after every step so the mean ponder time approaches this
+    tau_rate: float = 0.05  # with ponder_target: tau *= exp(tau_rate * (mean ponder - ponder_target))
 
     def __post_init__(self):
         checks = {"steps": self.steps >= 1, "seq_len": self.seq_len >= 1, "batch_size": self.batch_size >= 1,
                   "lr": self.lr > 0, "warmup": self.warmup >= 0, "eval_every": self.eval_every >= 1,
                   "checkpoint_every": self.checkpoint_every is None or self.checkpoint_every >= 1,
                   "resume": not self.resume or self.out is not None,
-                  "max_seconds": self.max_seconds is None or self.max_seconds >= 0}
+                  "max_seconds": self.max_seconds is None or self.max_seconds >= 0,
+                  "ponder_target": self.ponder_target is None or self.ponder_target > 2,
+                  "tau_rate": self.tau_rate > 0}
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             raise ValueError(f"invalid TrainConfig value(s) for {', '.join(bad)}")
@@ -392,6 +396,23 @@ def evaluate_stream(model: ACTLanguageModel, sequences: Sequence, boundaries: Se
     return result
 
 
+# ---- tau schedule ----------------------------------------------------------------------------------------
+def ponder_controller(target: float, rate: float) -> Callable[[Trainer], None]:
+    """An on_batch_end callback steering the ponder cost: tau *= exp(rate * (mean rho - target)) after every
+    step (mean over all processes), so tau settles where the mean ponder time is ``target``. A fixed tau
+    tends to either run every symbol to the cap or collapse to one update everywhere, where the halting unit
+    gets no gradient any more; holding the mean between the two keeps the number of updates free to vary.
+    The current tau lives in the model's config, so checkpoints (and resuming) carry it."""
+    def adapt(trainer: Trainer) -> None:
+        mean = trainer.output.ponder.detach().float().mean()
+        if dist.is_initialized():
+            dist.all_reduce(mean)
+            mean = mean / dist.get_world_size()
+        config = trainer.module.config
+        config.tau = min(max(config.tau * math.exp(rate * (float(mean) - target)), 1e-6), 10.0)
+    return adapt
+
+
 # ---- the entry point -------------------------------------------------------------------------------------
 @dataclass
 class RunFiles:
@@ -459,6 +480,7 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
                             refresh=False)
         if rank == 0 and dev_sequences is not None and (tr.step % cfg.eval_every == 0 or final):
             record = {"step": tr.step, "train_loss": out.loss.item(), "train_bps": out.ce.item() / LN2,
+                      "tau": module.config.tau,
                       "symbols_per_s": tr.symbols_per_s, "lr": tr.scheduler.get_last_lr()[0],
                       **evaluate_stream(module, dev_sequences, dev_boundaries, seq_len=cfg.seq_len, rows=cfg.eval_rows,
                                  max_symbols=cfg.eval_symbols, device=device)}
@@ -468,6 +490,8 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
         if files.writes and (tr.step % (cfg.checkpoint_every or cfg.eval_every) == 0 or final):
             save_checkpoint(tr, run_dir)
 
+    if cfg.ponder_target is not None and module.config.halting:
+        trainer.add_callback("on_batch_end", ponder_controller(cfg.ponder_target, cfg.tau_rate))
     trainer.add_callback("on_batch_end", on_batch_end)
     for event, fn in callbacks:
         trainer.add_callback(event, fn)

@@ -41,9 +41,10 @@ def test_tiny_corpus_is_overfitted():
     assert np.mean(losses[-10:]) < 0.5 * np.mean(losses[:5])
 
 
-def test_interrupted_run_resumes_with_identical_losses(tmp_path):
+@pytest.mark.parametrize("ponder_target", [None, 3.0])  # with the tau controller, tau must resume too
+def test_interrupted_run_resumes_with_identical_losses(tmp_path, ponder_target):
     config = dict(steps=10, seq_len=8, batch_size=3, lr=1e-2, warmup=2, eval_every=100, checkpoint_every=3,
-                  progress=False, seed=4)
+                  progress=False, seed=4, ponder_target=ponder_target, tau_rate=0.5)
     model = tiny(dropout=0.2)  # dropout draws from the RNG, whose state must be restored too
 
     def recorder(into):
@@ -67,6 +68,20 @@ def test_interrupted_run_resumes_with_identical_losses(tmp_path):
     train(model, TrainConfig(**config, out=str(tmp_path / "b"), resume=True), SEQS, callbacks=[recorder(resumed)])
     assert [s for s, _ in resumed] == [7, 8, 9, 10]
     assert first[:6] + resumed == whole  # exact float equality
+
+
+@pytest.mark.parametrize("target, direction", [(4.5, -1), (2.2, 1)])
+def test_ponder_controller_moves_tau_toward_the_target(target, direction):
+    taus = []
+    config = TrainConfig(steps=30, seq_len=8, batch_size=3, lr=1e-2, warmup=2, progress=False, seed=1,
+                         ponder_target=target, tau_rate=0.2)
+
+    model = train(tiny(tau=0.01, max_steps=6), config, SEQS,
+                  callbacks=[("on_batch_end", lambda tr: taus.append(tr.module.config.tau))])
+    assert np.sign(taus[-1] - 0.01) == direction  # below the target tau falls, above it tau rises
+    assert model.config.tau == taus[-1]
+    fixed = train(tiny(tau=0.01), TrainConfig(steps=3, seq_len=8, batch_size=3, progress=False), SEQS)
+    assert fixed.config.tau == 0.01
 
 
 def test_resume_without_checkpoint_is_a_load_error(tmp_path):
