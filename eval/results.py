@@ -195,6 +195,7 @@ def word_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir) -> 
         frame["calibrated"] = [False, True]
         frame["labelled_units"] = [0, len(labelled.units)]
         frame["calibration"] = ["", json.dumps(variants["calibrated"].calibration_["params"])]
+        frame["calibration_f"] = [None, variants["calibrated"].calibration_["score"]]  # on the labelled units
         seconds = sum(stats[r]["signal_s"] for r in run.split("+"))
         frame["symbols_per_s"] = frame["symbols"] / (frame["predict_s"] + seconds)
         frames.append(frame)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from segment.corpora import corpus_info
 from segment.eval.report import to_markdown
-from segment.ponder import MODEL_PEAK_DEFAULTS, SETTINGS_FILE
+from segment.ponder import MODEL_PEAK_DEFAULTS, SETTINGS_FILE, signal_choices
 
 WORD_COLUMNS = ["segmenter", "run", "boundary_noedge_p", "boundary_noedge_r", "boundary_noedge_f", "f_ci_low",
                 "f_ci_high", "token_f", "type_f", "boundary_all_f", "symbols_per_s"]
@@ -268,17 +268,22 @@ def ship_default_model(results: dict, runs_dir: Path, target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     for file in MODEL_FILES:
         shutil.copyfile(source / file, target / file)
-    (target / SETTINGS_FILE).write_text(json.dumps(tuned_ponder_settings(results, name), indent=2) + "\n",
+    (target / SETTINGS_FILE).write_text(json.dumps(tuned_settings(results, name), indent=2) + "\n",
                                         encoding="utf-8")
     (target / "MODEL_CARD.md").write_text(model_card(results, name, target), encoding="utf-8")
     return target
 
 
-def tuned_ponder_settings(results: dict, name: str) -> dict:
-    """The ponder-peak settings calibrated for run ``name`` on its labelled set (the model's segmenter.json)."""
+def tuned_settings(results: dict, name: str) -> dict:
+    """The segmenter settings shipped with run ``name`` (its segmenter.json): of its model signals, the one
+    whose calibrated peaks scored best on the labelled units (never the evaluated ones), with those peak
+    settings."""
     part = results["word"][results["runs"][name]["spec"]["test"]]
-    row = next(r for r in part["rows"] if r["run"] == name and r["segmenter"] == "act-ponder" and r["calibrated"])
-    return {"signal_name": "ponder", **MODEL_PEAK_DEFAULTS, **json.loads(row["calibration"])}
+    rows = [r for r in part["rows"] if r["run"] == name and r["calibrated"]
+            and r["segmenter"].removeprefix("act-") in signal_choices()]
+    best = max(rows, key=lambda r: r["calibration_f"])
+    return {"signal_name": best["segmenter"].removeprefix("act-"), **MODEL_PEAK_DEFAULTS,
+            **json.loads(best["calibration"])}
 
 
 def model_card(results: dict, name: str, model_dir: Path) -> str:
@@ -294,9 +299,10 @@ def model_card(results: dict, name: str, model_dir: Path) -> str:
                      f"(licence: {corpus_info(ref.rpartition(':')[0]).licence})" for ref in spec["train_data"])
     view = (f"case {'kept' if spec['case'] else 'folded'}, punctuation {'kept' if spec['punctuation'] else 'removed'}, "
             f"{'spaces kept' if spec['spaces'] else 'spaces removed'}, read {spec['direction']}")
-    rows = [r for r in part["rows"] if r["run"] == name and r["segmenter"] in ("act-ponder", "act-halt-first")]
-    scores = _frame(rows, ["segmenter", "calibrated", "labelled_units", "boundary_noedge_p", "boundary_noedge_r",
-                           "boundary_noedge_f", "token_f", "type_f"])
+    rows = [r for r in part["rows"] if r["run"] == name and r["segmenter"].removeprefix("act-") in signal_choices()]
+    scores = _frame(rows, ["segmenter", "calibrated", "labelled_units", "calibration_f", "boundary_noedge_p",
+                           "boundary_noedge_r", "boundary_noedge_f", "token_f", "type_f"])
+    settings = tuned_settings(results, name)
     dev = next(c for c in results["default"]["candidates"] if c["run"] == name)
     meta = results["meta"]
     return "\n".join([
@@ -320,5 +326,9 @@ def model_card(results: dict, name: str, model_dir: Path) -> str:
         f"{stats['ponder_mean']:.4f}, standard deviation {stats['ponder_std']:.4f}.", "",
         f"## Word boundary scores on `{part['corpus']}`", "",
         f"Unsupervised peak defaults, and calibrated on the first {part['labelled_units']} units of "
-        f"`{part['labelled']}`:", "", to_markdown(scores),
+        f"`{part['labelled']}` (`calibration_f`: boundary F on those labelled units):", "", to_markdown(scores), "",
+        "## Segmenter settings shipped with the model", "",
+        f"`{SETTINGS_FILE}` holds the signal whose calibrated peaks scored best on the labelled units, with "
+        f"those peak settings; `actseg segment` uses them unless an option overrides them: "
+        f"`{json.dumps(settings)}`.",
     ])
