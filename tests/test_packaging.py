@@ -42,3 +42,9 @@ def test_no_generic_top_level_modules(wheel_names):
 def test_console_script_declared(wheel_names):
     entry = [n for n in wheel_names if n.endswith("entry_points.txt")]
     assert entry, "no entry_points.txt in the wheel"
+
+
+def test_shipped_data_is_in_the_wheel(wheel_names):
+    shipped = {"segment/models_data/default/model.safetensors", "segment/models_data/default/segmenter.json",
+               "segment/models_data/default/MODEL_CARD.md", "segment/corpora/samples/ATTRIBUTION.md"}
+    assert shipped <= wheel_names, shipped - wheel_names
