@@ -60,7 +60,7 @@ def main() -> None:
     parser.add_argument("--megabytes", type=float, default=1.0, help="Million symbols of text.")
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--max-steps", type=int, default=10, help="The ponder cap M.")
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=512)
     parser.add_argument("--chunk-len", type=int, default=256)
     parser.add_argument("--context", type=int, default=64)
     parser.add_argument("--device", default="cpu")
