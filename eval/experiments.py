@@ -132,9 +132,11 @@ class Scale:
 
 
 def _act(name: str, data: Sequence[str], test: str, *, hidden: int, cap: int, tau: float = 0.01,
-         kind: str = "act", seconds: float, train: dict, tags: Sequence[str] = (), **view) -> RunSpec:
-    """A run spec in one line: ``kind`` is 'act', 'lstm' (act=False) or 'fixedK' (K updates, no halting)."""
-    model: dict = {"hidden": hidden, "max_steps": cap, "tau": tau}
+         kind: str = "act", seconds: float, train: dict, tags: Sequence[str] = (), config: dict | None = None,
+         **view) -> RunSpec:
+    """A run spec in one line: ``kind`` is 'act', 'lstm' (act=False) or 'fixedK' (K updates, no halting);
+    ``config``: further ACTConfig fields of an ACT run."""
+    model: dict = {"hidden": hidden, "max_steps": cap, "tau": tau, **(config or {})}
     if kind == "lstm":
         model = {"hidden": hidden, "act": False}
     elif kind.startswith("fixed"):
@@ -206,7 +208,12 @@ CPU = Scale(
                **_C) for tau in (0.001, 0.003, 0.01, 0.015, 0.02, 0.03, 0.1)),
         _act("bp-lstm", BP, "brent-phono", kind="lstm", **_C),
         _act("bp-fixed3", BP, "brent-phono", kind="fixed3", **_C),
-        _act("bp-cap4", BP, "brent-phono", **_M),
+        # levers at cap 6, tau 0.01: halting-bias initialisation and a stacked model (one halting unit reads
+        # every layer's state, so "which layer" is the stack as a whole)
+        _act("bp-hb-1", BP, "brent-phono", tau=0.01, config={"halt_bias": -1.0}, tags=("lever",), **_C),
+        _act("bp-hb3", BP, "brent-phono", tau=0.01, config={"halt_bias": 3.0}, tags=("lever",), **_C),
+        _act("bp-2layer", BP, "brent-phono", tau=0.01, config={"layers": 2}, tags=("lever",), **_C),
+        _act("bp-cap4", BP, "brent-phono", tags=("lever",), **_M),  # DESIGN.md's setting
         _act("bt-act", BT, "brent-text", **_M),
         _act("en-act-tau0.03", EN, "ud-en-ewt", tau=0.03, tags=("default-candidate",), **_CE),
         _act("en-act-tau0.02", EN, "ud-en-ewt", tau=0.02, tags=("default-candidate",), **_CE),

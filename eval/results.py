@@ -48,7 +48,7 @@ from segment.peaks import SignalPeakSegmenter, align_signal, peak_boundaries, ro
 from segment.ponder import MODEL_PEAK_DEFAULTS, load_model, read_signal
 
 #: The signals turned into segmenters for each kind of run (see the module docstring for halt-first).
-MODEL_SIGNALS = {"act": ("ponder", "halt-first", "entropy", "surprisal"), "lstm": ("entropy", "surprisal"),
+MODEL_SIGNALS = {"act": ("ponder", "halt-first", "steps", "remainder", "entropy", "surprisal"), "lstm": ("entropy", "surprisal"),
                  "fixed": ("ponder", "entropy")}
 PR_POINTS = 300
 TRACE_LENGTH = (40, 90)

@@ -117,32 +117,52 @@ def _word_sections(results: dict) -> list[str]:
     return lines
 
 
+def _settings_records(results: dict, key: str, names: list[str]) -> list[dict]:
+    """One record per ACT run: its ponder settings, ponder statistics and the boundary F of each of its
+    signals (unsupervised; ponder also calibrated)."""
+    part = results["word"][key]
+    records = []
+    for name in names:
+        stats, spec = part["runs"][name], results["runs"][name]["spec"]
+        records.append({
+            "run": name, "cap": spec["model"].get("max_steps"), "tau": stats["tau"],
+            "halt_bias": spec["model"].get("halt_bias", 1.0), "layers": spec["model"].get("layers", 1),
+            "ponder_target": spec["train"].get("ponder_target"), "ponder_mean": stats["ponder_mean"],
+            "ponder_std": stats["ponder_std"], "bits_per_symbol": stats["bits_per_symbol"],
+            **{f"{signal.replace('-', '_')}_f": _model_f(part["rows"], f"act-{signal}", name, False)
+               for signal in ("ponder", "halt-first", "steps", "remainder", "entropy")},
+            "ponder_f_calibrated": _model_f(part["rows"], "act-ponder", name, True)})
+    return records
+
+
 def _sweep_section(results: dict, figures: Path) -> list[str]:
     from segment.eval.plots import plot_f_against_tau
 
     key = results["scale"]["sweep"]
     part = results["word"][key]
-    runs = [(name, stats) for name, stats in part["runs"].items()
-            if stats["kind"] == "act" and stats["direction"] == "ltr" and "sweep" in stats["tags"]]
-    records = [{"tau": stats["tau"], "run": name, "ponder_mean": stats["ponder_mean"],
-                "ponder_std": stats["ponder_std"], "bits_per_symbol": stats["bits_per_symbol"],
-                "ponder_f": _model_f(part["rows"], "act-ponder", name, False),
-                "ponder_f_calibrated": _model_f(part["rows"], "act-ponder", name, True),
-                "halt_first_f": _model_f(part["rows"], "act-halt-first", name, False),
-                "halt_first_f_calibrated": _model_f(part["rows"], "act-halt-first", name, True)}
-               for name, stats in runs]
-    if not records:
+    act_runs = [name for name, stats in part["runs"].items() if stats["kind"] == "act" and stats["direction"] == "ltr"]
+    sweep = [name for name in act_runs if "sweep" in part["runs"][name]["tags"]]
+    if not sweep:
         return [f"## tau sweep ({key})", "", "No tau-sweep run was evaluated.", ""]
-    frame = pd.DataFrame(records).sort_values("tau")
+    frame = pd.DataFrame(_settings_records(results, key, sweep)).sort_values("tau")
     lines = [f"## tau sweep ({key})", "",
              "Mean and standard deviation of ponder time and bits per symbol over the evaluated symbols; "
-             "boundary F of ponder and halt-first peaks, unsupervised and calibrated.", "", to_markdown(frame)]
+             "unsupervised boundary F of the peaks of each signal of the run (ponder rho = N + R, halt-first, "
+             "the step count N and the remainder R separately, and the entropy of the same model's predictions), "
+             "and of ponder peaks calibrated on the labelled units.", "", to_markdown(frame)]
     plot_f_against_tau(frame.tau.tolist(), {"ponder": frame.ponder_f.tolist(),
                                             "ponder (calibrated)": frame.ponder_f_calibrated.tolist(),
                                             "halt-first": frame.halt_first_f.tolist()},
                        ponder_mean=frame.ponder_mean.tolist(), title=f"boundary F against tau ({key})",
                        path=figures / "f-vs-tau.png")
-    return lines + ["![boundary F against tau](figures/f-vs-tau.png)", ""]
+    lines += ["![boundary F against tau](figures/f-vs-tau.png)", ""]
+    others = [name for name in act_runs if name not in sweep]
+    if others:
+        lines += [f"## Other levers ({key})", "",
+                  "The remaining ACT runs on the same data: the cap, halting-bias initialisation, a stacked model, "
+                  "and tau steered toward a target mean ponder time (`ponder_target`); same columns as above.", "",
+                  to_markdown(pd.DataFrame(_settings_records(results, key, others))), ""]
+    return lines
 
 
 def _ablation_section(results: dict) -> list[str]:

@@ -93,7 +93,7 @@ def test_report_tables_hold_the_expected_rows(smoke):
         assert row in report
     assert "--scale smoke" in report and "## tau sweep" in report
     sweep = report.split("## tau sweep")[1].split("##")[0]
-    assert "| 0.0100 | bp-act |" in sweep and "| 0.1000 | bp-act-tau0.1 |" in sweep
+    assert "| bp-act | 4 | 0.0100 |" in sweep and "| bp-act-tau0.1 | 4 | 0.1000 |" in sweep
     rows = smoke.results["word"]["bp"]["rows"]
     calibrated = [r for r in rows if r["segmenter"] == "act-ponder" and r["run"] == "bp-act" and r["calibrated"]]
     assert calibrated[0]["labelled_units"] == 50
