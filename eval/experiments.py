@@ -191,7 +191,7 @@ _SENTENCES = {
     "brent-utterances": SentenceTask("brent-phono:all", "brent-phono"),
 }
 
-# -- cpu: this 2-core machine, two runs at a time with one thread each, about an hour in all ------------
+# -- cpu: this 2-core machine, two runs at a time with one thread each, about half an hour in all ------------
 _CPU_TRAIN = {"steps": 800, "seq_len": 128, "batch_size": 32, "warmup": 50, "eval_every": 200,
               "eval_symbols": 20000}
 _C = {"hidden": 128, "cap": 6, "seconds": 210, "train": _CPU_TRAIN}  # the tau sweep and the controls
