@@ -1,6 +1,7 @@
 """`actseg segment`, `actseg ponder` and `actseg plot` through click's runner, and their error paths."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -178,10 +179,7 @@ def test_end_to_end_with_a_model_from_actseg_train(corpora_dir, tmp_path):
 
 
 def test_tuned_settings_apply_unless_an_option_is_given(model_dir, tmp_path):
-    tuned = tmp_path / "tuned"
-    tuned.mkdir()
-    for file in model_dir.iterdir():
-        (tuned / file.name).write_bytes(file.read_bytes())
+    tuned = shutil.copytree(model_dir, tmp_path / "tuned")
     (tuned / "segmenter.json").write_text('{"offset": 1}')
     after = ModelSignalSegmenter.from_pretrained(model_dir, offset=1)
     before = ModelSignalSegmenter.from_pretrained(model_dir, offset=0)

@@ -1,5 +1,7 @@
 """Model-signal segmenters: loading, batching, symbol lists, training on the user's sequences."""
 
+import shutil
+
 import numpy as np
 import pytest
 import torch
@@ -133,10 +135,7 @@ def test_model_segmenter_registry(model_dir):
 
 
 def test_settings_saved_with_a_model_are_defaults_that_params_override(model_dir, tmp_path):
-    tuned = tmp_path / "tuned"
-    tuned.mkdir()
-    for file in model_dir.iterdir():
-        (tuned / file.name).write_bytes(file.read_bytes())
+    tuned = shutil.copytree(model_dir, tmp_path / "tuned")
     (tuned / "segmenter.json").write_text('{"offset": 1, "distance": 2}')
     segmenter = PonderSegmenter.from_pretrained(tuned, distance=3)
     assert (segmenter.offset, segmenter.distance) == (1, 3)
