@@ -27,6 +27,8 @@ def pick_split(requested: str | None, available: tuple[str, ...], preferred: str
 @click.option("--tau", type=click.FloatRange(min=0), default=0.01, show_default=True, help="Ponder cost weight.")
 @click.option("--max-ponder", type=click.IntRange(min=1), default=10, show_default=True,
               help="Cap M on the updates per symbol.")
+@click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
+              help="Dropout on the top layer's output, before the decoder.")
 @click.option("--ponder-target", type=click.FloatRange(min=2, min_open=True), default=None,
               help="Adapt tau after every step so the mean ponder time approaches this (starting from --tau).")
 @click.option("--no-act", is_flag=True, help="Control: one update per symbol (a plain LSTM language model).")
@@ -45,8 +47,8 @@ def pick_split(requested: str | None, available: tuple[str, ...], preferred: str
               help="Steps between evaluations and checkpoints.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Run directory.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its latest checkpoint.")
-def train(corpus, split, dev_split, data_dir, hidden, layers, tau, max_ponder, ponder_target, no_act, fixed_steps,
-          steps, seq_len, batch_size, lr, seed, device, eval_every, out, resume):
+def train(corpus, split, dev_split, data_dir, hidden, layers, tau, max_ponder, dropout, ponder_target, no_act,
+          fixed_steps, steps, seq_len, batch_size, lr, seed, device, eval_every, out, resume):
     """Train an ACT character language model; writes the model, checkpoints and an evaluation log to --out."""
     if no_act and fixed_steps is not None:
         raise click.UsageError("--no-act and --fixed-steps are two different controls: give one")
@@ -72,7 +74,7 @@ def train(corpus, split, dev_split, data_dir, hidden, layers, tau, max_ponder, p
         click.echo(f"note: no dev split evaluated for {corpus!r}", err=True)
     try:
         model_config = ACTConfig(vocab_size=2, hidden=hidden, layers=layers, act=not no_act,
-                                 fixed_steps=fixed_steps, max_steps=max_ponder, tau=tau)
+                                 fixed_steps=fixed_steps, max_steps=max_ponder, tau=tau, dropout=dropout)
         train_config = TrainConfig(steps=steps, seq_len=seq_len, batch_size=batch_size, lr=lr,
                                    warmup=min(100, steps // 10), seed=seed, device=device, eval_every=eval_every,
                                    out=out, resume=resume, ponder_target=ponder_target)
