@@ -47,6 +47,9 @@ from segment.eval.plots import pr_curve
 from segment.peaks import SignalPeakSegmenter, align_signal, peak_boundaries, robust_center_scale
 from segment.ponder import MODEL_PEAK_DEFAULTS, load_model, read_signal
 
+#: Sentence thresholds (robust z-scores of the stream's signal) tried when calibrating on labelled units.
+SENTENCE_HEIGHTS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
+
 #: The signals turned into segmenters for each kind of run (see the module docstring for halt-first).
 MODEL_SIGNALS = {"act": ("ponder", "halt-first", "steps", "remainder", "entropy", "surprisal"), "lstm": ("entropy", "surprisal"),
                  "fixed": ("ponder", "entropy")}
@@ -239,6 +242,9 @@ def sentence_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir)
     task = scale.sentences[key]
     corpus = load_ref(task.ref, data_dir, punctuation=task.punctuation, max_units=scale.max_units)
     stream = [corpus.stream().sequence]
+    words = scale.corpora[task.runs_of]  # its labelled units, run together, calibrate the sentence threshold
+    lab_corpus = load_ref(words.labelled, data_dir, punctuation=task.punctuation, max_units=words.labelled_units)
+    labelled = lab_corpus.stream()
     segmenters: dict = {name: name for name in task.baselines}
     runs: dict[str, str] = {}
     seconds: dict[str, float] = {}
@@ -247,14 +253,21 @@ def sentence_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir)
         if spec is None:
             continue
         signals, signal_s = run_signals(spec, run_dir_of(runs_dir, spec), stream, device=device)
+        lab_signals, _ = run_signals(spec, run_dir_of(runs_dir, spec), [labelled.sequence], device=device)
         for signal in signal_names:
-            segmenters[f"{kind}-{signal}"] = _peak_segmenter(stream, read_signal(signal, signals), level="sentence")
-            runs[f"{kind}-{signal}"], seconds[f"{kind}-{signal}"] = spec.name, signal_s
+            values, lab_values = read_signal(signal, signals), read_signal(signal, lab_signals)
+            segmenters[f"{kind}-{signal}"] = _peak_segmenter(stream, values, level="sentence")
+            segmenters[f"{kind}-{signal} (calibrated)"] = _peak_segmenter(
+                [labelled.sequence, *stream], [*lab_values, *values], level="sentence").calibrate(
+                [labelled.sequence], [labelled.sentence_boundaries], grid={"sentence_height": SENTENCE_HEIGHTS})
+            for name in (f"{kind}-{signal}", f"{kind}-{signal} (calibrated)"):
+                runs[name], seconds[name] = spec.name, signal_s
     table = compare(segmenters, corpus, level="sentence", bootstrap=scale.bootstrap, progress=False)
     table["run"] = table.segmenter.map(runs).fillna("")
     model = table.segmenter.isin(list(runs))
     table.loc[model, "symbols_per_s"] = table.symbols[model] / (table.predict_s[model] + table.segmenter[model].map(seconds))
-    return {"key": key, "corpus": task.ref, "punctuation": task.punctuation, "rows": _records(table)}
+    return {"key": key, "corpus": task.ref, "punctuation": task.punctuation, "labelled": words.labelled,
+            "labelled_units": len(lab_corpus.units), "rows": _records(table)}
 
 
 # ---- Graves's check: a model reading spaced text ---------------------------------------------------------

@@ -187,10 +187,12 @@ def _ablation_section(results: dict) -> list[str]:
 def _sentence_section(results: dict) -> list[str]:
     lines = ["## Sentence boundaries (units run together)", "",
              "Model rows: the peaks at least 3 robust standard deviations above the stream's median "
-             "(unsupervised). `pk` and `windowdiff`: lower is better.", ""]
+             "(unsupervised); `(calibrated)` rows: that threshold chosen for the best sentence boundary F on "
+             "labelled units run together (named per table). `pk` and `windowdiff`: lower is better.", ""]
     for key, part in results["sentence"].items():
         view = "" if part["punctuation"] else ", punctuation removed"
-        lines += [f"### {key} (`{part['corpus']}`{view})", "",
+        lines += [f"### {key} (`{part['corpus']}`{view}; calibrated on the first {part['labelled_units']} units "
+                  f"of `{part['labelled']}`)", "",
                   to_markdown(_sorted(_frame(part["rows"], SENTENCE_COLUMNS), "boundary_f"))]
     return lines
 

@@ -89,7 +89,8 @@ def test_report_tables_hold_the_expected_rows(smoke):
     report = smoke.report
     for row in ("| tp-forward-relative |", "| act-ponder | bp-act |", "| act-halt-first | bp-act |",
                 "| lstm-entropy | bp-lstm |", "| fixed-entropy | bp-fixed2 |", "| act-ponder-rtl | bp-rtl |",
-                "| act-ponder-ltr+rtl | bp-act+bp-rtl |", "| punct-rule |", "| en-spaced | ponder | space |"):
+                "| act-ponder-ltr+rtl | bp-act+bp-rtl |", "| punct-rule |", "| en-spaced | ponder | space |",
+                "| lstm-entropy (calibrated) | en-lstm |"):
         assert row in report
     assert "--scale smoke" in report and "## tau sweep" in report
     sweep = report.split("## tau sweep")[1].split("##")[0]
