@@ -40,5 +40,5 @@ def plot(text, output, gold, model_path, batch_size, chunk_len, context, device,
     with warnings_to_stderr():
         signal = segmenter.signal(text)
     plot_trace(text, signal, gold=gold_cuts, predicted=segmenter.predict_signal(signal),
-               title=f"{signal_name} of {segmenter.model}", path=output)
+               title=f"{segmenter.signal_name} of {segmenter.model}", path=output)
     click.echo(f"wrote {output}", err=True)
