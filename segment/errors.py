@@ -9,6 +9,10 @@ class BoundaryError(ActSegError, ValueError):
     """Boundary offsets that break the convention (cut offsets in 1..n-1, sorted, unique)."""
 
 
+class ParameterError(ActSegError, ValueError):
+    """A segmenter parameter outside its valid range."""
+
+
 class NotFittedError(ActSegError, AttributeError):
     """A segmenter was used before `fit`."""
 

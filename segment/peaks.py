@@ -37,7 +37,7 @@ from scipy.signal import find_peaks
 
 from segment.base import Segmenter
 from segment.boundaries import Symbols
-from segment.errors import NotFittedError
+from segment.errors import NotFittedError, ParameterError
 
 THRESHOLD_MODES = ("fixed", "quantile", "zscore")
 SCOPES = ("sequence", "fit")
@@ -130,7 +130,13 @@ class PeakSegmenter(Segmenter):
         for name, value, valid in (("threshold", self.threshold, THRESHOLD_MODES),
                                    ("scope", self.scope, SCOPES), ("level", self.level, LEVELS)):
             if value not in valid:
-                raise ValueError(f"{name} must be one of {valid}, got {value!r}")
+                raise ParameterError(f"{name} must be one of {valid}, got {value!r}")
+        if self.threshold == "quantile":
+            for name in ("height", "sentence_height"):
+                value = getattr(self, name)
+                if value is not None and not 0 <= value <= 1:
+                    raise ParameterError(f"{name} is a quantile with threshold='quantile': it must lie in "
+                                         f"[0, 1], got {value!r}")
 
     def resolve_height(self, value, signal: np.ndarray) -> float | None:
         """A threshold value (``height`` or ``sentence_height``) as a signal value, per ``threshold``."""

@@ -187,3 +187,9 @@ def test_tuned_settings_apply_unless_an_option_is_given(model_dir, tmp_path):
     assert run("segment", "--model", tuned, *UNITS).stdout.splitlines() == [" ".join(after.segment(u)) for u in UNITS]
     explicit = run("segment", "--model", tuned, "--offset", "0", *UNITS).stdout.splitlines()
     assert explicit == [" ".join(before.segment(u)) for u in UNITS]
+
+
+def test_bad_peak_parameter_is_a_one_line_error(model_dir):
+    result = run("segment", "--model", model_dir, "--threshold", "quantile", "--height", "2", "thisisatest")
+    assert result.exit_code == 1 and result.output.strip().splitlines() == [
+        "Error: height is a quantile with threshold='quantile': it must lie in [0, 1], got 2.0"]

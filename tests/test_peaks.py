@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from segment.boundaries import from_spaced
-from segment.errors import NotFittedError
+from segment.errors import NotFittedError, ParameterError
 from segment.peaks import PeakSegmenter, SignalPeakSegmenter, align_signal, peak_boundaries, robust_center_scale
 
 
@@ -156,3 +156,10 @@ def test_params_of_subclasses_include_the_peak_parameters():
     assert SignalPeakSegmenter(**params).get_params() == params
     with pytest.raises(TypeError):
         SignalPeakSegmenter([1.0], hieght=2.0)
+
+
+def test_quantile_thresholds_outside_0_1_are_a_parameter_error():
+    with pytest.raises(ParameterError, match="must lie in"):
+        SignalPeakSegmenter(np.array([0.0, 1.0, 0.0]), threshold="quantile", height=2.0).predict("abc")
+    fine = SignalPeakSegmenter(np.array([0.0, 1.0, 0.0]), threshold="quantile", height=0.5)
+    assert fine.predict("abc").tolist() == [1]
