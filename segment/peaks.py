@@ -126,13 +126,13 @@ class PeakSegmenter(Segmenter):
         return self
 
     # -- thresholds ---------------------------------------------------------------------------
-    def _check_options(self) -> None:
+    def _check_options(self, levels: Sequence[str] = LEVELS) -> None:
         for name, value, valid in (("threshold", self.threshold, THRESHOLD_MODES),
                                    ("scope", self.scope, SCOPES), ("level", self.level, LEVELS)):
             if value not in valid:
                 raise ParameterError(f"{name} must be one of {valid}, got {value!r}")
-        if self.threshold == "quantile":
-            for name in ("height", "sentence_height"):
+        if self.threshold == "quantile":  # sentence_height is read only when sentence cuts are asked for
+            for name in ("height", "sentence_height") if "sentence" in levels else ("height",):
                 value = getattr(self, name)
                 if value is not None and not 0 <= value <= 1:
                     raise ParameterError(f"{name} is a quantile with threshold='quantile': it must lie in "
@@ -154,21 +154,23 @@ class PeakSegmenter(Segmenter):
         return center + value * scale
 
     # -- prediction ---------------------------------------------------------------------------
-    def predict_signal_levels(self, signal) -> dict[str, np.ndarray]:
-        """Word and sentence cut offsets for a precomputed per-symbol ``signal``."""
-        self._check_options()
+    def predict_signal_levels(self, signal, levels: Sequence[str] = LEVELS) -> dict[str, np.ndarray]:
+        """Cut offsets at each of ``levels`` (word and/or sentence) for a precomputed per-symbol ``signal``."""
+        self._check_options(levels)
         signal = np.asarray(signal, dtype=np.float64)
         if len(signal) < 2:
-            return {level: np.zeros(0, dtype=np.int64) for level in LEVELS}
+            return {level: np.zeros(0, dtype=np.int64) for level in levels}
         cuts, values = _peaks(signal, offset=self.offset, height=self.resolve_height(self.height, signal),
                               prominence=self.prominence, distance=self.distance, width=self.width)
-        sentence = self.resolve_height(self.sentence_height, signal)
-        sentence_cuts = cuts[values >= sentence] if sentence is not None else np.zeros(0, dtype=np.int64)
-        return {"word": cuts, "sentence": sentence_cuts}
+        found = {"word": cuts}
+        if "sentence" in levels:
+            sentence = self.resolve_height(self.sentence_height, signal)
+            found["sentence"] = cuts[values >= sentence] if sentence is not None else np.zeros(0, dtype=np.int64)
+        return {level: found[level] for level in levels}
 
     def predict_signal(self, signal) -> np.ndarray:
         """Cut offsets (at ``level``) for a precomputed per-symbol ``signal``."""
-        return self.predict_signal_levels(signal)[self.level]
+        return self.predict_signal_levels(signal, (self.level,))[self.level]
 
     def _predict(self, seq: Symbols) -> np.ndarray:
         return self.predict_signal(self._checked_signal(seq))

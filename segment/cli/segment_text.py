@@ -132,6 +132,8 @@ def tsv_field(text: str) -> str:
 
 
 WRITERS = {"text": write_text, "json": write_json, "tsv": write_tsv}
+#: The cut levels each --level needs (sentence lines hold the word cuts inside them).
+LEVELS_OF = {"word": ("word",), "sentence": ("word", "sentence"), "both": ("word", "sentence")}
 TSV_HEADER = "unit\tlevel\tstart\tend\tsegment\tscore\n"
 
 
@@ -164,4 +166,4 @@ def segment(texts, files, level, fmt, model_path, batch_size, chunk_len, context
             out.write(TSV_HEADER)
         for index, (unit, signal) in enumerate(zip(units, signals)):
             scores = align_signal(signal, segmenter.offset) if len(unit) > 1 else np.zeros(0)
-            WRITERS[fmt](out, index, unit, segmenter.predict_signal_levels(signal), scores, level)
+            WRITERS[fmt](out, index, unit, segmenter.predict_signal_levels(signal, LEVELS_OF[level]), scores, level)
