@@ -43,6 +43,7 @@ from segment.models.checkpoint import load_model_files, save_model_files
 from segment.models.vocab import Vocab
 
 State = tuple[Tensor, Tensor]  # (h, c), each (layers, B, H)
+HALT_INITS = ("zero", "uniform")
 
 
 @dataclass
@@ -58,6 +59,7 @@ class ACTConfig:
     tau: float = 0.01  # ponder cost weight
     eps: float = 0.01
     halt_bias: float = 1.0  # initial bias of the halting unit
+    halt_init: str = "zero"  # initial halting weights: "zero" (halting starts the same everywhere) or "uniform"
     dropout: float = 0.0  # on the top layer's output, before the decoder
     embed: int | None = None  # symbol embedding size (default: hidden)
 
@@ -67,6 +69,7 @@ class ACTConfig:
             "max_steps": self.max_steps >= 1, "tau": self.tau >= 0, "eps": 0 <= self.eps < 1,
             "dropout": 0 <= self.dropout < 1, "embed": self.embed is None or self.embed >= 1,
             "fixed_steps": self.fixed_steps is None or self.fixed_steps >= 1,
+            "halt_init": self.halt_init in HALT_INITS,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
@@ -145,7 +148,12 @@ class ACTLanguageModel(nn.Module):
 
     def reset_parameters(self) -> None:
         """Embedding N(0, 1); LSTM-style uniform (+-1/sqrt(H)), forget-gate bias 1; halting bias
-        config.halt_bias."""
+        config.halt_bias, halting weights 0 (``halt_init="zero"``) or nn.Linear's uniform default.
+
+        Zero halting weights make every symbol start with the same halting output sigmoid(halt_bias), so how
+        long a symbol ponders is learnt; random ones read a random projection of the state (whose cell part
+        grows as the LSTM trains), which in the measured runs drove every symbol to the cap or to one update
+        within the first few dozen steps (eval/RESULTS.md, the halting levers)."""
         H = self.config.hidden
         bound = 1.0 / math.sqrt(H)
         nn.init.normal_(self.embedding.weight)
@@ -157,6 +165,8 @@ class ACTLanguageModel(nn.Module):
                 bias[H:2 * H] = 1.0
             if self.halt is not None:
                 self.halt.bias.fill_(self.config.halt_bias)
+                if self.config.halt_init == "zero":
+                    self.halt.weight.zero_()
 
     def initial_state(self, batch: int, device=None) -> State:
         shape = (self.config.layers, batch, self.config.hidden)

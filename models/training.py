@@ -71,6 +71,8 @@ class TrainConfig:
     max_seconds: float | None = None  # stop early (final evaluation and checkpoint) after this long, per invocation
     ponder_target: float | None = None  # adapt tau after every step so the mean ponder time approaches this
     tau_rate: float = 0.05  # with ponder_target: tau *= exp(tau_rate * (mean ponder - ponder_target))
+    halt_lr_scale: float = 1.0  # learning rate of the halting unit relative to lr (AdamW moves every
+    # parameter by about lr per step whatever its gradient's size, so this sets how fast halting can change)
 
     def __post_init__(self):
         checks = {"steps": self.steps >= 1, "seq_len": self.seq_len >= 1, "batch_size": self.batch_size >= 1,
@@ -79,7 +81,7 @@ class TrainConfig:
                   "resume": not self.resume or self.out is not None,
                   "max_seconds": self.max_seconds is None or self.max_seconds >= 0,
                   "ponder_target": self.ponder_target is None or self.ponder_target > 2,
-                  "tau_rate": self.tau_rate > 0}
+                  "tau_rate": self.tau_rate > 0, "halt_lr_scale": self.halt_lr_scale > 0}
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             raise ValueError(f"invalid TrainConfig value(s) for {', '.join(bad)}")
@@ -193,24 +195,35 @@ def detach_state(state):
     return tuple(s.detach() for s in state)
 
 
+def param_groups(model: torch.nn.Module, weight_decay: float, lr: float, lr_scales: dict[str, float]) -> list[dict]:
+    """AdamW groups: weight decay on matrices only; a parameter whose name (DDP's "module." prefix dropped)
+    starts with a key of ``lr_scales`` gets lr times that factor. The unscaled groups come first (matrices,
+    then the rest), so group 0 carries the base learning rate."""
+    groups: dict[tuple[bool, float], list] = defaultdict(list)
+    for name, param in model.named_parameters():
+        name = name.removeprefix("module.")
+        scale = next((f for prefix, f in lr_scales.items() if name.startswith(prefix)), 1.0)
+        groups[(param.dim() >= 2, scale)].append(param)
+    order = sorted(groups, key=lambda key: (key[1] != 1.0, not key[0], key[1]))  # unscaled groups first
+    return [{"params": groups[key], "weight_decay": weight_decay if key[0] else 0.0, "lr": lr * key[1]}
+            for key in order]
+
+
 # ---- the generic trainer ---------------------------------------------------------------------------------
 class Trainer:
     """Runs optimizer steps over StreamBatches. It knows only that model(ids, targets, state) returns an
-    object with `.loss` and `.state`. Callbacks (`add_callback(event, fn)`, fn(trainer)) fire on
+    object with `.loss` and `.state`; `lr_scales` maps parameter-name prefixes to learning-rate factors. Callbacks (`add_callback(event, fn)`, fn(trainer)) fire on
     "on_batch_end" after every step (`trainer.finishing` is True on the last one) and "on_train_end"."""
 
     def __init__(self, model: torch.nn.Module, config: TrainConfig, batches: StreamBatches,
-                 device: torch.device, module: torch.nn.Module | None = None):
+                 device: torch.device, module: torch.nn.Module | None = None,
+                 lr_scales: dict[str, float] | None = None):
         self.model = model  # what is called (possibly DistributedDataParallel-wrapped)
         self.module = module if module is not None else model  # what is saved
         self.config = config
         self.batches = batches
         self.device = device
-        decay = [p for p in model.parameters() if p.dim() >= 2]
-        no_decay = [p for p in model.parameters() if p.dim() < 2]
-        self.optimizer = torch.optim.AdamW(
-            [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-            lr=config.lr)
+        self.optimizer = torch.optim.AdamW(param_groups(model, config.weight_decay, config.lr, lr_scales or {}))
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lr_lambda(config))
         self.step = 0
         self.position = 0
@@ -454,7 +467,8 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
         model = torch.nn.parallel.DistributedDataParallel(
             module, device_ids=[device.index] if device.type == "cuda" else None)
     stream, _ = encode_stream(train_sequences, module.vocab)
-    trainer = Trainer(model, cfg, StreamBatches(stream, cfg.batch_size, cfg.seq_len, rank, world), device, module)
+    trainer = Trainer(model, cfg, StreamBatches(stream, cfg.batch_size, cfg.seq_len, rank, world), device, module,
+                      lr_scales={"halt.": cfg.halt_lr_scale} if cfg.halt_lr_scale != 1.0 else None)
     if checkpoint is not None:
         load_trainer_state(trainer, checkpoint)
     files = RunFiles(run_dir, rank)

@@ -8,7 +8,7 @@ import torch
 
 from segment.boundaries import from_spaced
 from segment.models import ACTConfig, Vocab
-from segment.models.training import StreamBatches, TrainConfig, encode_stream, evaluate_stream, train
+from segment.models.training import StreamBatches, TrainConfig, encode_stream, evaluate_stream, param_groups, train
 
 TEXT = ["the cat sat on the mat", "a dog ran to the cat", "the mat is red", "a red dog sat"] * 6
 UNITS = [from_spaced(s) for s in TEXT]
@@ -41,10 +41,11 @@ def test_tiny_corpus_is_overfitted():
     assert np.mean(losses[-10:]) < 0.5 * np.mean(losses[:5])
 
 
-@pytest.mark.parametrize("ponder_target", [None, 3.0])  # with the tau controller, tau must resume too
-def test_interrupted_run_resumes_with_identical_losses(tmp_path, ponder_target):
+# with the tau controller, tau must resume too; with a halting learning-rate scale, its optimizer groups
+@pytest.mark.parametrize("ponder_target, halt_lr_scale", [(None, 1.0), (3.0, 1.0), (None, 0.1)])
+def test_interrupted_run_resumes_with_identical_losses(tmp_path, ponder_target, halt_lr_scale):
     config = dict(steps=10, seq_len=8, batch_size=3, lr=1e-2, warmup=2, eval_every=100, checkpoint_every=3,
-                  progress=False, seed=4, ponder_target=ponder_target, tau_rate=0.5)
+                  progress=False, seed=4, ponder_target=ponder_target, tau_rate=0.5, halt_lr_scale=halt_lr_scale)
     model = tiny(dropout=0.2)  # dropout draws from the RNG, whose state must be restored too
 
     def recorder(into):
@@ -82,6 +83,35 @@ def test_ponder_controller_moves_tau_toward_the_target(target, direction):
     assert model.config.tau == taus[-1]
     fixed = train(tiny(tau=0.01), TrainConfig(steps=3, seq_len=8, batch_size=3, progress=False), SEQS)
     assert fixed.config.tau == 0.01
+
+
+def test_param_groups_scale_the_named_parameters_only():
+    from segment.models import ACTLanguageModel
+
+    model = ACTLanguageModel(tiny(vocab_size=5))
+    groups = param_groups(model, 0.01, 1e-3, {"halt.": 0.1})
+    by_param = {id(p): g for g in groups for p in g["params"]}
+    assert groups[0]["lr"] == 1e-3 and groups[0]["weight_decay"] == 0.01  # the base group first
+    for name, param in model.named_parameters():
+        group = by_param[id(param)]
+        assert group["lr"] == pytest.approx(1e-4 if name.startswith("halt.") else 1e-3)
+        assert group["weight_decay"] == (0.01 if param.dim() >= 2 else 0.0)
+    assert sum(len(g["params"]) for g in groups) == len(list(model.parameters()))
+    assert len(param_groups(model, 0.01, 1e-3, {})) == 2  # matrices and the rest, as without scales
+
+
+def test_halt_lr_scale_slows_the_halting_unit_alone():
+    def first_step(scale):  # AdamW's first step moves every parameter by lr (times its scale) exactly
+        config = TrainConfig(steps=1, seq_len=8, batch_size=3, lr=1e-2, warmup=0, progress=False, seed=1,
+                             halt_lr_scale=scale)
+        model = train(tiny(), config, SEQS)
+        return abs(model.halt.bias.item() - 1.0), model.decoder.bias.detach().clone()
+
+    (fast, decoder_fast), (slow, decoder_slow) = first_step(1.0), first_step(0.1)
+    assert fast == pytest.approx(1e-2, rel=1e-3) and slow == pytest.approx(1e-3, rel=1e-3)
+    torch.testing.assert_close(decoder_fast, decoder_slow)  # the rest trains at the base rate either way
+    with pytest.raises(ValueError, match="halt_lr_scale"):
+        TrainConfig(halt_lr_scale=0)
 
 
 def test_resume_without_checkpoint_is_a_load_error(tmp_path):
@@ -149,6 +179,7 @@ def test_cli_trains_on_brent_and_resumes(tmp_path, corpora_dir):
     (["--corpus", "no-such-corpus"], "no-such-corpus"),
     (["--dev-split", "all"], "is the training split"),
     (["--device", "tpu"], "unknown device 'tpu'"),
+    (["--halt-lr-scale", "0"], "--halt-lr-scale"),
 ])
 def test_cli_bad_options_are_one_line_errors(tmp_path, args, message):
     path = tmp_path / "units.txt"
