@@ -216,3 +216,18 @@ def test_vocab_from_bad_json_names_source():
 
     with pytest.raises(ModelLoadError, match="v.json"):
         Vocab.from_json('{"symbols": ["a"]}', source="v.json")
+
+
+def test_halting_initialisation_zero_or_uniform():
+    ids = torch.randint(0, 7, (3, 9), generator=torch.Generator().manual_seed(0))
+    zero = make_model(halt_bias=0.5)  # the default: every symbol starts with the same halting outputs
+    assert zero.halt.weight.abs().sum() == 0 and zero.halt.bias.item() == 0.5
+    out = zero(ids)
+    torch.testing.assert_close(out.halt_first, torch.full_like(out.halt_first, torch.sigmoid(torch.tensor(0.5)).item()))
+    uniform = make_model(halt_bias=0.5, halt_init="uniform")
+    bound = 1 / (2 * 6) ** 0.5  # nn.Linear's default over the 2H state inputs
+    assert 0 < uniform.halt.weight.abs().max() <= bound and uniform.halt.bias.item() == 0.5
+    assert uniform(ids).halt_first.std() > 0
+    with pytest.raises(ValueError, match="halt_init"):
+        ACTConfig(vocab_size=5, halt_init="normal")
+

@@ -22,7 +22,8 @@ UNITS = ["thisisatest", "whatagoodday", "x"]
 def model_dir(tmp_path_factory):
     torch.manual_seed(2)
     vocab = Vocab.build(UNITS)
-    model = ACTLanguageModel(ACTConfig(vocab_size=len(vocab), hidden=8, max_steps=4, halt_bias=-1.0), vocab)
+    model = ACTLanguageModel(ACTConfig(vocab_size=len(vocab), hidden=8, max_steps=4, halt_bias=-1.0,
+                                       halt_init="uniform"), vocab)  # untrained: ponder varies by symbol
     return model.save_pretrained(tmp_path_factory.mktemp("model"))
 
 

@@ -18,7 +18,8 @@ TEXT = ["thecatsatonthemat", "adog", "x", "", "whatabeautifuldayitisforawalkinth
 def model() -> ACTLanguageModel:
     torch.manual_seed(0)
     vocab = Vocab.build(TEXT)
-    return ACTLanguageModel(ACTConfig(vocab_size=len(vocab), hidden=12, max_steps=5, halt_bias=-0.5), vocab)
+    return ACTLanguageModel(ACTConfig(vocab_size=len(vocab), hidden=12, max_steps=5, halt_bias=-0.5,
+                                      halt_init="uniform"), vocab)  # untrained: ponder varies by symbol
 
 
 def assert_same(a: list[Signals], b: list[Signals]) -> None:
