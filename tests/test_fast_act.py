@@ -187,3 +187,26 @@ def test_cuda_float32_and_bf16_autocast():
         ref, out = reference(model)(ids, targets, state), fast_forward(model, ids, targets, state)
     torch.testing.assert_close(out.logits.float(), ref.logits.float(), rtol=0.05, atol=0.05)
     assert (out.steps == ref.steps).float().mean() > 0.9
+
+
+@pytest.mark.parametrize("layers, max_steps", [(1, 4), (2, 5)])
+def test_cuda_arithmetic_on_dirty_memory_matches_the_reference(monkeypatch, layers, max_steps):
+    """What differs on CUDA, run on the CPU: rows masked rather than compacted, "all halted" tested every 2
+    updates, torch's tanh, and fresh buffers that hold garbage (CUDA's caching allocator hands back used
+    memory; the CPU's fresh pages are zeros). Buffers come filled with NaN, so any read before write shows."""
+    from segment.models import fast_act
+
+    model, ids, targets, state = make_case(9, hidden=16, layers=layers, max_steps=max_steps, batch=5, seq=6)
+    expected = run(reference(model), model, ids, targets, state)
+    empty = torch.empty
+
+    def dirty(*args, **kwargs):
+        tensor = empty(*args, **kwargs)
+        return tensor.fill_(float("nan")) if tensor.is_floating_point() else tensor.fill_(7)
+
+    monkeypatch.setattr(torch, "empty", dirty)
+    monkeypatch.setattr(fast_act, "_POOL", fast_act._BufferPool())
+    monkeypatch.setattr(fast_act, "_tanh", lambda x, out, minus_one: torch.tanh(x, out=out))
+    for _ in range(2):  # the second call reuses the first one's buffers where the CPU pools them
+        fast = run(lambda *a: fast_forward(model, *a, sync_every=2, compact=False), model, ids, targets, state)
+        assert_same(expected, fast)
