@@ -159,7 +159,8 @@ def run_cli(*args):
 def test_cli_trains_on_brent_and_resumes(tmp_path, corpora_dir):
     out = tmp_path / "run"
     common = ["--corpus", "brent-phono", "--data-dir", str(corpora_dir), "--dev-split", "none", "--hidden", "16",
-              "--max-ponder", "3", "--seq-len", "16", "--batch-size", "4", "--eval-every", "2", "--out", str(out)]
+              "--max-ponder", "3", "--seq-len", "16", "--batch-size", "4", "--eval-every", "2", "--out", str(out),
+              "--halt-init", "uniform", "--halt-lr-scale", "0.5"]
     result = run_cli(*common, "--steps", "2")
     assert result.exit_code == 0, result.output
     assert json.loads((out / "checkpoints" / "latest.json").read_text())["step"] == 2
@@ -170,6 +171,8 @@ def test_cli_trains_on_brent_and_resumes(tmp_path, corpora_dir):
 
     model = ACTLanguageModel.from_pretrained(out / "model")
     assert model.config.max_steps == 3 and len(model.vocab) > 40  # Brent's phoneme inventory
+    resolved = json.loads((out / "config.json").read_text())
+    assert resolved["model"]["halt_init"] == "uniform" and resolved["train"]["halt_lr_scale"] == 0.5
 
 
 @pytest.mark.parametrize("args, message", [
@@ -180,6 +183,7 @@ def test_cli_trains_on_brent_and_resumes(tmp_path, corpora_dir):
     (["--dev-split", "all"], "is the training split"),
     (["--device", "tpu"], "unknown device 'tpu'"),
     (["--halt-lr-scale", "0"], "--halt-lr-scale"),
+    (["--halt-init", "normal"], "--halt-init"),
 ])
 def test_cli_bad_options_are_one_line_errors(tmp_path, args, message):
     path = tmp_path / "units.txt"

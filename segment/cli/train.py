@@ -31,6 +31,8 @@ def pick_split(requested: str | None, available: tuple[str, ...], preferred: str
               help="Dropout on the top layer's output, before the decoder.")
 @click.option("--ponder-target", type=click.FloatRange(min=2, min_open=True), default=None,
               help="Adapt tau after every step so the mean ponder time approaches this (starting from --tau).")
+@click.option("--halt-init", type=click.Choice(["zero", "uniform"]), default="zero", show_default=True,
+              help="Initial halting weights: zero (every symbol starts alike) or nn.Linear's random uniform.")
 @click.option("--halt-lr-scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Learning rate of the halting unit relative to --lr (below 1: halting adapts more slowly).")
 @click.option("--no-act", is_flag=True, help="Control: one update per symbol (a plain LSTM language model).")
@@ -49,8 +51,8 @@ def pick_split(requested: str | None, available: tuple[str, ...], preferred: str
               help="Steps between evaluations and checkpoints.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Run directory.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its latest checkpoint.")
-def train(corpus, split, dev_split, data_dir, hidden, layers, tau, max_ponder, dropout, ponder_target, halt_lr_scale,
-          no_act, fixed_steps, steps, seq_len, batch_size, lr, seed, device, eval_every, out, resume):
+def train(corpus, split, dev_split, data_dir, hidden, layers, tau, max_ponder, dropout, ponder_target, halt_init,
+          halt_lr_scale, no_act, fixed_steps, steps, seq_len, batch_size, lr, seed, device, eval_every, out, resume):
     """Train an ACT character language model; writes the model, checkpoints and an evaluation log to --out."""
     if no_act and fixed_steps is not None:
         raise click.UsageError("--no-act and --fixed-steps are two different controls: give one")
@@ -76,7 +78,8 @@ def train(corpus, split, dev_split, data_dir, hidden, layers, tau, max_ponder, d
         click.echo(f"note: no dev split evaluated for {corpus!r}", err=True)
     try:
         model_config = ACTConfig(vocab_size=2, hidden=hidden, layers=layers, act=not no_act,
-                                 fixed_steps=fixed_steps, max_steps=max_ponder, tau=tau, dropout=dropout)
+                                 fixed_steps=fixed_steps, max_steps=max_ponder, tau=tau, dropout=dropout,
+                                 halt_init=halt_init)
         train_config = TrainConfig(steps=steps, seq_len=seq_len, batch_size=batch_size, lr=lr,
                                    warmup=min(100, steps // 10), seed=seed, device=device, eval_every=eval_every,
                                    out=out, resume=resume, ponder_target=ponder_target,
