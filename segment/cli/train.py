@@ -24,8 +24,9 @@ def pick_split(requested: str | None, available: tuple[str, ...], preferred: str
 @click.option("--hidden", type=click.IntRange(min=1), default=128, show_default=True, help="LSTM cells per layer.")
 @click.option("--layers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Stacked LSTM layers (ACT runs over the whole stack).")
-@click.option("--tau", type=click.FloatRange(min=0), default=0.01, show_default=True, help="Ponder cost weight.")
-@click.option("--max-ponder", type=click.IntRange(min=1), default=10, show_default=True,
+# Defaults: the cpu-scale main runs' setting (eval/RESULTS.md); the informative tau range is narrow.
+@click.option("--tau", type=click.FloatRange(min=0), default=0.03, show_default=True, help="Ponder cost weight.")
+@click.option("--max-ponder", type=click.IntRange(min=1), default=4, show_default=True,
               help="Cap M on the updates per symbol.")
 @click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True,
               help="Dropout on the top layer's output, before the decoder.")
@@ -33,8 +34,8 @@ def pick_split(requested: str | None, available: tuple[str, ...], preferred: str
               help="Adapt tau after every step so the mean ponder time approaches this (starting from --tau).")
 @click.option("--halt-init", type=click.Choice(["zero", "uniform"]), default="zero", show_default=True,
               help="Initial halting weights: zero (every symbol starts alike) or nn.Linear's random uniform.")
-@click.option("--halt-lr-scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
-              help="Learning rate of the halting unit relative to --lr (below 1: halting adapts more slowly).")
+@click.option("--halt-lr-scale", type=click.FloatRange(min=0, min_open=True), default=0.1, show_default=True,
+              help="Learning rate of the halting unit relative to --lr (at 1 halting collapsed to one update).")
 @click.option("--no-act", is_flag=True, help="Control: one update per symbol (a plain LSTM language model).")
 @click.option("--fixed-steps", type=click.IntRange(min=1), default=None, metavar="K",
               help="Control: K updates per symbol, no halting.")
