@@ -50,12 +50,13 @@ def _tags(results: dict, run: str) -> list[str]:
 
 
 def _in_comparison(results: dict, row: dict) -> bool:
-    """Baselines, the main ACT run, the controls and the right-to-left rows (tau-sweep points stay out)."""
+    """Baselines, the main ACT run and its alternatives (tag "alt"), the controls and the right-to-left rows
+    (tau-sweep points stay out)."""
     if row["family"] == "baseline":
         return True
     run = row["run"]
     spec = results["runs"].get(run, {}).get("spec")
-    return "+" in run or spec is None or "main" in spec["tags"] or "rtl" in spec["tags"] or \
+    return "+" in run or spec is None or {"main", "rtl", "alt"} & set(spec["tags"]) or \
         results["runs"][run]["kind"] != "act"
 
 
@@ -170,7 +171,9 @@ def _sweep_section(results: dict, figures: Path) -> list[str]:
 
 def _ablation_section(results: dict) -> list[str]:
     lines = ["## Ablations: ponder vs entropy (act=False) vs fixed repeat, and reading direction", "",
-             "Same model size and data per corpus; bits per symbol and mean ponder over the evaluated symbols.", ""]
+             "Same model size and data per corpus; bits per symbol and the mean and standard deviation of ponder "
+             "time over the evaluated symbols (a standard deviation near 0: the halting unit collapsed to one "
+             "update or ran to the cap everywhere; this needs no labels).", ""]
     for key, part in results["word"].items():
         records = []
         for row in part["rows"]:
@@ -179,6 +182,7 @@ def _ablation_section(results: dict) -> list[str]:
             stats = part["runs"].get(row["run"], {})
             records.append({"segmenter": row["segmenter"], "run": row["run"],
                             "bits_per_symbol": stats.get("bits_per_symbol"), "ponder_mean": stats.get("ponder_mean"),
+                            "ponder_std": stats.get("ponder_std"),
                             "boundary_noedge_p": row["boundary_noedge_p"], "boundary_noedge_r": row["boundary_noedge_r"],
                             "boundary_noedge_f": row["boundary_noedge_f"],
                             "f_calibrated": _model_f(part["rows"], row["segmenter"], row["run"], True)})
