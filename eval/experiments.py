@@ -120,7 +120,7 @@ class Scale:
     baselines: tuple[str, ...]  # word-level baselines (registry names) on every evaluation corpus
     graves: str  # "corpus:split" read with spaces by the spaced runs
     dev: str  # "corpus:split" on which default candidates are compared
-    trace: str  # EvalCorpus key whose main run draws the ponder trace
+    trace: tuple[str, ...]  # EvalCorpus keys whose main (and "alt") ACT runs draw ponder traces
     pr: str  # EvalCorpus key of the precision-recall figure
     sweep: str  # EvalCorpus key of the tau sweep
     bootstrap: int = 1000
@@ -173,7 +173,7 @@ SMOKE = Scale(
                "bp-utterances": SentenceTask("sample-brent-phono:all", "bp")},
     baselines=("tp-forward-relative", "tp-mi-relative", "ngram-bentropy-sum", "random", "random-oracle",
                "wordninja"),
-    graves="sample-en:test", dev="sample-en:test", trace="en", pr="bp", sweep="bp", bootstrap=50,
+    graves="sample-en:test", dev="sample-en:test", trace=("bp", "en"), pr="bp", sweep="bp", bootstrap=50,
 )
 
 ALL_WORD_BASELINES = ("tp-forward-relative", "tp-forward-absolute", "tp-backward-relative", "tp-backward-absolute",
@@ -241,7 +241,8 @@ CPU = Scale(
     ),
     corpora={**_WORD_CORPORA, "brent-phono-test": EvalCorpus("brent-phono:test", "brent-phono:train", 200)},
     sentences=_SENTENCES, baselines=ALL_WORD_BASELINES,
-    graves="ud-en-ewt:test", dev="ud-en-ewt:dev", trace="ud-en-ewt", pr="brent-phono", sweep="brent-phono",
+    graves="ud-en-ewt:test", dev="ud-en-ewt:dev",
+    trace=("brent-phono", "brent-text", "ud-en-ewt"), pr="brent-phono", sweep="brent-phono",
 )
 
 # -- gpu: one H200 and 16 cores, every run at once as its own process --------------------------------------
@@ -268,7 +269,8 @@ GPU = Scale(
     ),
     corpora={**_WORD_CORPORA, "brent-phono-test": EvalCorpus("brent-phono:test", "brent-phono:train", 200)},
     sentences=_SENTENCES, baselines=ALL_WORD_BASELINES,
-    graves="ud-en-ewt:test", dev="ud-en-ewt:dev", trace="ud-en-ewt", pr="brent-phono", sweep="brent-phono",
+    graves="ud-en-ewt:test", dev="ud-en-ewt:dev",
+    trace=("brent-phono", "brent-text", "ud-en-ewt"), pr="brent-phono", sweep="brent-phono",
 )
 
 SCALES: dict[str, Scale] = {s.name: s for s in (SMOKE, CPU, GPU)}

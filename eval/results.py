@@ -336,22 +336,30 @@ def _trace_unit(corpus) -> int:
 
 
 def trace_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> dict:
-    """A real test sentence with the main run's ponder and its peaks (and the spaced runs' ponder over the
-    same sentence with spaces, gold = the spaces)."""
+    """Per corpus of ``scale.trace``: a real unit with the ponder time and peaks of its main ACT run and of
+    the runs tagged "alt"; on the Graves corpus also the spaced runs' ponder over the same unit with spaces
+    (gold = the spaces)."""
     traces = []
-    spec = _main_run(scale, scale.trace)
-    corpus, _ = _load_eval(scale, scale.trace, data_dir)
-    index = _trace_unit(corpus)
-    unit = corpus.units[index]
-    for run in [spec, *[r for r in scale.runs if r.spaces]] if spec else []:
-        (sequence,), _ = run_view(run, dataclasses.replace(corpus, documents=[[unit]]))
-        signals, _ = run_signals(run, run_dir_of(runs_dir, run), [sequence], device=device)
-        ponder = signals["ponder"][0]
-        gold = ([t for t in range(1, len(sequence)) if sequence[t] == " "] if run.spaces else unit.boundaries.tolist())
-        predicted = _peak_segmenter([sequence], [ponder]).predict(sequence)
-        traces.append({"run": run.name, "corpus": corpus.name, "split": corpus.split, "unit": index,
-                       "spaces": run.spaces, "sequence": list(sequence), "ponder": ponder.tolist(),
-                       "gold": list(gold), "predicted": predicted.tolist()})
+    for key in scale.trace:
+        main = _main_run(scale, key)
+        if main is None:
+            continue
+        runs = [main, *[r for r in scale.runs if r.test == key and "alt" in r.tags and r.direction == "ltr"]]
+        if scale.corpora[key].ref == scale.graves:
+            runs += [r for r in scale.runs if r.spaces]
+        corpus, _ = _load_eval(scale, key, data_dir)
+        index = _trace_unit(corpus)
+        unit = corpus.units[index]
+        for run in runs:
+            (sequence,), _ = run_view(run, dataclasses.replace(corpus, documents=[[unit]]))
+            signals, _ = run_signals(run, run_dir_of(runs_dir, run), [sequence], device=device)
+            ponder = signals["ponder"][0]
+            gold = ([t for t in range(1, len(sequence)) if sequence[t] == " "] if run.spaces
+                    else unit.boundaries.tolist())
+            predicted = _peak_segmenter([sequence], [ponder]).predict(sequence)
+            traces.append({"run": run.name, "corpus": corpus.name, "split": corpus.split, "unit": index,
+                           "spaces": run.spaces, "sequence": list(sequence), "ponder": ponder.tolist(),
+                           "gold": list(gold), "predicted": predicted.tolist()})
     return {"traces": traces}
 
 

@@ -82,7 +82,7 @@ def test_smoke_scale_writes_every_run_results_report_and_figures(smoke):
         run_dir = smoke.runs / spec.name
         assert RunSpec.from_json((run_dir / "run.json").read_text()) == spec
         assert json.loads((run_dir / "train_summary.json").read_text())["steps"] > 0
-    for figure in ("f-vs-tau.png", "pr-curves.png", "trace-en-act.png", "trace-en-spaced.png"):
+    for figure in ("f-vs-tau.png", "pr-curves.png", "trace-bp-act.png", "trace-en-act.png", "trace-en-spaced.png"):
         assert (smoke.results_dir / "figures" / figure).stat().st_size > 0
     assert smoke.results["meta"]["scale"] == "smoke"
     assert smoke.results["default"]["selected"] == "en-act"
