@@ -71,6 +71,7 @@ class TrainConfig:
     max_seconds: float | None = None  # stop early (final evaluation and checkpoint) after this long, per invocation
     ponder_target: float | None = None  # adapt tau after every step so the mean ponder time approaches this
     tau_rate: float = 0.05  # with ponder_target: tau *= exp(tau_rate * (mean ponder - ponder_target))
+    tau_ramp: tuple[float, float] | None = None  # (start, end): tau moves linearly from start to end over steps
     halt_lr_scale: float = 1.0  # learning rate of the halting unit relative to lr (AdamW moves every
     # parameter by about lr per step whatever its gradient's size, so this sets how fast halting can change)
 
@@ -81,7 +82,9 @@ class TrainConfig:
                   "resume": not self.resume or self.out is not None,
                   "max_seconds": self.max_seconds is None or self.max_seconds >= 0,
                   "ponder_target": self.ponder_target is None or self.ponder_target > 2,
-                  "tau_rate": self.tau_rate > 0, "halt_lr_scale": self.halt_lr_scale > 0}
+                  "tau_rate": self.tau_rate > 0, "halt_lr_scale": self.halt_lr_scale > 0,
+                  "tau_ramp": self.tau_ramp is None or (len(self.tau_ramp) == 2 and min(self.tau_ramp) >= 0
+                                                        and self.ponder_target is None)}
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
             raise ValueError(f"invalid TrainConfig value(s) for {', '.join(bad)}")
@@ -426,6 +429,16 @@ def ponder_controller(target: float, rate: float) -> Callable[[Trainer], None]:
     return adapt
 
 
+def ramp_tau(start: float, end: float) -> Callable[[Trainer], None]:
+    """An on_batch_end callback setting tau to the linear ramp from ``start`` (step 0) to ``end`` (the last
+    step) for the next step: a function of the step alone, so resuming continues it. Lives in the model's
+    config like the controller's tau."""
+    def schedule(trainer: Trainer) -> None:
+        progress = min(1.0, trainer.step / max(1, trainer.config.steps))
+        trainer.module.config.tau = start + (end - start) * progress
+    return schedule
+
+
 # ---- the entry point -------------------------------------------------------------------------------------
 @dataclass
 class RunFiles:
@@ -504,6 +517,10 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
         if files.writes and (tr.step % (cfg.checkpoint_every or cfg.eval_every) == 0 or final):
             save_checkpoint(tr, run_dir)
 
+    if cfg.tau_ramp is not None and module.config.halting:
+        schedule = ramp_tau(*cfg.tau_ramp)
+        schedule(trainer)  # tau for the first step (of this invocation)
+        trainer.add_callback("on_batch_end", schedule)
     if cfg.ponder_target is not None and module.config.halting:
         trainer.add_callback("on_batch_end", ponder_controller(cfg.ponder_target, cfg.tau_rate))
     trainer.add_callback("on_batch_end", on_batch_end)

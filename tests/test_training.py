@@ -114,6 +114,24 @@ def test_halt_lr_scale_slows_the_halting_unit_alone():
         TrainConfig(halt_lr_scale=0)
 
 
+def test_tau_ramp_moves_tau_linearly_and_resumes(tmp_path):
+    taus = []
+    config = dict(steps=10, seq_len=8, batch_size=3, progress=False, seed=1, tau_ramp=(0.0, 0.05), eval_every=100,
+                  checkpoint_every=4)
+    record = ("on_batch_end", lambda tr: taus.append((tr.step, tr.module.config.tau)))
+    model = train(tiny(tau=0.3), TrainConfig(**config, out=str(tmp_path)), SEQS, callbacks=[record])
+    assert [s for s, _ in taus] == list(range(1, 11))
+    np.testing.assert_allclose([t for _, t in taus], [0.005 * s for s in range(1, 11)], atol=1e-12)
+    assert model.config.tau == pytest.approx(0.05)
+    first = []
+    train(tiny(tau=0.3), TrainConfig(**{**config, "steps": 4}, out=str(tmp_path / "r")), SEQS)
+    resumed = train(tiny(), TrainConfig(**{**config, "steps": 10}, out=str(tmp_path / "r"), resume=True), SEQS,
+                    callbacks=[("on_batch_end", lambda tr: first.append(tr.module.config.tau))])
+    assert first[0] == pytest.approx(0.025) and resumed.config.tau == pytest.approx(0.05)
+    with pytest.raises(ValueError, match="tau_ramp"):
+        TrainConfig(tau_ramp=(0.01, 0.02), ponder_target=3.0)
+
+
 def test_resume_without_checkpoint_is_a_load_error(tmp_path):
     from segment.errors import ModelLoadError
 
