@@ -225,7 +225,7 @@ CPU = Scale(
         _act("bp-target3.5", BP, "brent-phono", tags=("lever",),
              **{**_C, "train": {**_HALT_TRAIN, "ponder_target": 3.5}}),
         _act("bp-ramp", BP, "brent-phono", tags=("lever",),  # tau from the cap's side to the collapse's
-             **{**_C, "train": {**_HALT_TRAIN, "tau_ramp": (0.01, 0.04)}}),
+             **{**_C, "train": {**_HALT_TRAIN, "tau_ramp": [0.01, 0.04]}}),
         *(_act(f"bp-seed{seed}", BP, "brent-phono", tags=("lever",),
                **{**_C, "train": {**_HALT_TRAIN, "seed": seed}}) for seed in (1, 2)),  # bp-tau0.03, other seeds
         _act("bp-rtl", BP, "brent-phono", direction="rtl", tags=("rtl",), **_C),
@@ -240,7 +240,7 @@ CPU = Scale(
         *(_act(f"en-act-tau{tau}", EN, "ud-en-ewt", tags=("alt", "default-candidate"), **{**_CE, "tau": tau})
           for tau in (0.005, 0.006, 0.008, 0.01, 0.02)),
         _act("en-act-ramp", EN, "ud-en-ewt", tags=("alt", "default-candidate"),
-             **{**_CE, "tau": 0.005, "train": {**_HALT_TRAIN, "tau_ramp": (0.005, 0.015)}}),
+             **{**_CE, "tau": 0.005, "train": {**_HALT_TRAIN, "tau_ramp": [0.005, 0.015]}}),
         _act("en-lstm", EN, "ud-en-ewt", kind="lstm", **_CE),
         _act("en-spaced", EN, "ud-en-ewt", spaces=True, **{**_CE, "dev": None}),
     ),
