@@ -129,7 +129,9 @@ def _settings_records(results: dict, key: str, names: list[str]) -> list[dict]:
             "run": name, "cap": spec["model"].get("max_steps"), "tau": stats["tau"],
             "halt_bias": spec["model"].get("halt_bias", 1.0), "halt_init": spec["model"].get("halt_init", "zero"),
             "halt_lr": spec["train"].get("halt_lr_scale", 1.0), "layers": spec["model"].get("layers", 1),
-            "ponder_target": spec["train"].get("ponder_target"), "ponder_mean": stats["ponder_mean"],
+            "ponder_target": spec["train"].get("ponder_target"),
+            "tau_ramp": "{} to {}".format(*spec["train"]["tau_ramp"]) if spec["train"].get("tau_ramp") else None,
+            "ponder_mean": stats["ponder_mean"],
             "ponder_std": stats["ponder_std"], "bits_per_symbol": stats["bits_per_symbol"],
             **{f"{signal.replace('-', '_')}_f": _model_f(part["rows"], f"act-{signal}", name, False)
                for signal in ("ponder", "halt-first", "steps", "remainder", "entropy")},
@@ -163,8 +165,9 @@ def _sweep_section(results: dict, figures: Path) -> list[str]:
         lines += [f"## Other levers ({key})", "",
                   "The remaining ACT runs on the same data: the halting unit's initial weights (`halt_init`: zero, "
                   "or nn.Linear's random uniform) and its learning rate relative to the rest (`halt_lr`), the cap, "
-                  "the halting-bias initialisation, a stacked model, and tau steered toward a target mean ponder "
-                  "time (`ponder_target`); same columns as above.", "",
+                  "the halting-bias initialisation, a stacked model, tau steered toward a target mean ponder "
+                  "time (`ponder_target`) or moved linearly over training (`tau_ramp`, which then replaces "
+                  "`tau`), and other seeds; same columns as above.", "",
                   to_markdown(pd.DataFrame(_settings_records(results, key, others))), ""]
     return lines
 

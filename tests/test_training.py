@@ -178,7 +178,7 @@ def test_cli_trains_on_brent_and_resumes(tmp_path, corpora_dir):
     out = tmp_path / "run"
     common = ["--corpus", "brent-phono", "--data-dir", str(corpora_dir), "--dev-split", "none", "--hidden", "16",
               "--max-ponder", "3", "--seq-len", "16", "--batch-size", "4", "--eval-every", "2", "--out", str(out),
-              "--halt-init", "uniform", "--halt-lr-scale", "0.5"]
+              "--halt-init", "uniform", "--halt-lr-scale", "0.5", "--tau-ramp", "0.01", "0.02"]
     result = run_cli(*common, "--steps", "2")
     assert result.exit_code == 0, result.output
     assert json.loads((out / "checkpoints" / "latest.json").read_text())["step"] == 2
@@ -191,6 +191,7 @@ def test_cli_trains_on_brent_and_resumes(tmp_path, corpora_dir):
     assert model.config.max_steps == 3 and len(model.vocab) > 40  # Brent's phoneme inventory
     resolved = json.loads((out / "config.json").read_text())
     assert resolved["model"]["halt_init"] == "uniform" and resolved["train"]["halt_lr_scale"] == 0.5
+    assert resolved["train"]["tau_ramp"] == [0.01, 0.02]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -202,6 +203,8 @@ def test_cli_trains_on_brent_and_resumes(tmp_path, corpora_dir):
     (["--device", "tpu"], "unknown device 'tpu'"),
     (["--halt-lr-scale", "0"], "--halt-lr-scale"),
     (["--halt-init", "normal"], "--halt-init"),
+    (["--tau-ramp", "0.01", "-1"], "tau_ramp"),
+    (["--tau-ramp", "0.01", "0.02", "--ponder-target", "3"], "tau_ramp"),
 ])
 def test_cli_bad_options_are_one_line_errors(tmp_path, args, message):
     path = tmp_path / "units.txt"

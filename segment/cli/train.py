@@ -32,6 +32,8 @@ def pick_split(requested: str | None, available: tuple[str, ...], preferred: str
               help="Dropout on the top layer's output, before the decoder.")
 @click.option("--ponder-target", type=click.FloatRange(min=2, min_open=True), default=None,
               help="Adapt tau after every step so the mean ponder time approaches this (starting from --tau).")
+@click.option("--tau-ramp", type=(float, float), default=None, metavar="START END",
+              help="Move tau linearly from START to END over the training steps (instead of --tau).")
 @click.option("--halt-init", type=click.Choice(["zero", "uniform"]), default="zero", show_default=True,
               help="Initial halting weights: zero (every symbol starts alike) or nn.Linear's random uniform.")
 @click.option("--halt-lr-scale", type=click.FloatRange(min=0, min_open=True), default=0.1, show_default=True,
@@ -52,8 +54,9 @@ def pick_split(requested: str | None, available: tuple[str, ...], preferred: str
               help="Steps between evaluations and checkpoints.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Run directory.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its latest checkpoint.")
-def train(corpus, split, dev_split, data_dir, hidden, layers, tau, max_ponder, dropout, ponder_target, halt_init,
-          halt_lr_scale, no_act, fixed_steps, steps, seq_len, batch_size, lr, seed, device, eval_every, out, resume):
+def train(corpus, split, dev_split, data_dir, hidden, layers, tau, max_ponder, dropout, ponder_target, tau_ramp,
+          halt_init, halt_lr_scale, no_act, fixed_steps, steps, seq_len, batch_size, lr, seed, device, eval_every,
+          out, resume):
     """Train an ACT character language model; writes the model, checkpoints and an evaluation log to --out."""
     if no_act and fixed_steps is not None:
         raise click.UsageError("--no-act and --fixed-steps are two different controls: give one")
@@ -84,7 +87,7 @@ def train(corpus, split, dev_split, data_dir, hidden, layers, tau, max_ponder, d
         train_config = TrainConfig(steps=steps, seq_len=seq_len, batch_size=batch_size, lr=lr,
                                    warmup=min(100, steps // 10), seed=seed, device=device, eval_every=eval_every,
                                    out=out, resume=resume, ponder_target=ponder_target,
-                                   halt_lr_scale=halt_lr_scale)
+                                   tau_ramp=tau_ramp, halt_lr_scale=halt_lr_scale)
         model = run_training(model_config, train_config, train_sequences, dev_sequences, dev_boundaries)
     except ValueError as err:
         raise click.UsageError(str(err)) from None
