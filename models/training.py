@@ -215,8 +215,9 @@ def param_groups(model: torch.nn.Module, weight_decay: float, lr: float, lr_scal
 # ---- the generic trainer ---------------------------------------------------------------------------------
 class Trainer:
     """Runs optimizer steps over StreamBatches. It knows only that model(ids, targets, state) returns an
-    object with `.loss` and `.state`; `lr_scales` maps parameter-name prefixes to learning-rate factors. Callbacks (`add_callback(event, fn)`, fn(trainer)) fire on
-    "on_batch_end" after every step (`trainer.finishing` is True on the last one) and "on_train_end"."""
+    object with `.loss` and `.state`; `lr_scales` maps parameter-name prefixes to learning-rate factors.
+    Callbacks (`add_callback(event, fn)`, fn(trainer)) fire on "on_batch_end" after every step
+    (`trainer.finishing` is True on the last one) and "on_train_end"."""
 
     def __init__(self, model: torch.nn.Module, config: TrainConfig, batches: StreamBatches,
                  device: torch.device, module: torch.nn.Module | None = None,
