@@ -214,7 +214,7 @@ CPU = Scale(
         # levers, one change each from bp-tau0.03: the halting unit's initialisation and learning rate (the
         # first is the setting of the earlier results, random halting weights at the full rate), the cap, the
         # halting-bias initialisation, a stacked model (one halting unit reads every layer's state, so "which
-        # layer" is the stack as a whole), and tau steered toward a target mean ponder time
+        # layer" is the stack as a whole), tau steered toward a target mean ponder time or ramped, other seeds
         _act("bp-uniform-fastlr", BP, "brent-phono", tags=("lever",),
              **{**_C, "config": _UNIFORM, "train": _CPU_TRAIN}),
         _act("bp-uniform", BP, "brent-phono", tags=("lever",), **{**_C, "config": _UNIFORM}),

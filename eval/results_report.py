@@ -56,7 +56,7 @@ def _in_comparison(results: dict, row: dict) -> bool:
         return True
     run = row["run"]
     spec = results["runs"].get(run, {}).get("spec")
-    return "+" in run or spec is None or {"main", "rtl", "alt"} & set(spec["tags"]) or \
+    return "+" in run or spec is None or bool({"main", "rtl", "alt"} & set(spec["tags"])) or \
         results["runs"][run]["kind"] != "act"
 
 
