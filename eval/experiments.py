@@ -195,7 +195,7 @@ _SENTENCES = {
     "brent-utterances": SentenceTask("brent-phono:all", "brent-phono"),
 }
 
-# -- cpu: this 2-core machine, two runs at a time with one thread each, about 55 minutes in all -------------
+# -- cpu: this 2-core machine, two runs at a time with one thread each, about an hour in all -------------
 _CPU_TRAIN = {"steps": 800, "seq_len": 128, "batch_size": 32, "warmup": 50, "eval_every": 200,
               "eval_symbols": 20000}
 # The halting setting every ACT run uses unless it is the lever under study: halting weights initialised to 0
