@@ -200,9 +200,10 @@ _CPU_TRAIN = {"steps": 800, "seq_len": 128, "batch_size": 32, "warmup": 50, "eva
               "eval_symbols": 20000}
 # The halting setting every ACT run uses unless it is the lever under study: halting weights initialised to 0
 # and a halting learning rate of 0.1 x lr. Random halting weights, or halting at the full AdamW rate, drove
-# every symbol to the cap or to one update within the first 50 steps in probes on brent-phono (the lever runs
-# below measure it); the informative tau range found in those probes at cap 4 was narrow (0.02 ran to the cap,
-# 0.04 collapsed), so the sweep samples it densely and the main runs take tau 0.03.
+# every symbol to the cap or to one update within 20-60 steps in probes on brent-phono (not kept; the lever
+# runs below measure it at their first evaluation, step 200). The informative tau range found in those probes
+# at cap 4 was narrow (0.02 ran to the cap, 0.04 collapsed), so the sweep samples it densely and the main runs
+# take tau 0.03.
 _HALT = {"halt_init": "zero"}
 _HALT_TRAIN = {**_CPU_TRAIN, "halt_lr_scale": 0.1}
 _C = {"hidden": 128, "cap": 4, "tau": 0.03, "seconds": 240, "train": _HALT_TRAIN, "config": _HALT}

@@ -152,8 +152,8 @@ class ACTLanguageModel(nn.Module):
 
         Zero halting weights make every symbol start with the same halting output sigmoid(halt_bias), so how
         long a symbol ponders is learnt; random ones read a random projection of the state (whose cell part
-        grows as the LSTM trains), which in the measured runs drove every symbol to the cap or to one update
-        within the first few dozen steps (eval/RESULTS.md, the halting levers)."""
+        grows as the LSTM trains), which in the cpu-scale lever runs drove every symbol to the cap or to one
+        update by the first evaluation at step 200 (eval/RESULTS.md, the halting levers)."""
         H = self.config.hidden
         bound = 1.0 / math.sqrt(H)
         nn.init.normal_(self.embedding.weight)

@@ -482,7 +482,7 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
             module, device_ids=[device.index] if device.type == "cuda" else None)
     stream, _ = encode_stream(train_sequences, module.vocab)
     trainer = Trainer(model, cfg, StreamBatches(stream, cfg.batch_size, cfg.seq_len, rank, world), device, module,
-                      lr_scales={"halt.": cfg.halt_lr_scale} if cfg.halt_lr_scale != 1.0 else None)
+                      lr_scales={"halt.": cfg.halt_lr_scale})
     if checkpoint is not None:
         load_trainer_state(trainer, checkpoint)
     files = RunFiles(run_dir, rank)
