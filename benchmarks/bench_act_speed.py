@@ -45,7 +45,7 @@ class LSTMBaseline(nn.Module):
         self.lstm = nn.LSTM(hidden, hidden, batch_first=True)
         self.decoder = nn.Linear(hidden, vocab_size)
 
-    def step(self, ids, targets, state):
+    def loss_and_state(self, ids, targets, state):
         out, state = self.lstm(self.embedding(ids), state)
         logits = self.decoder(out)
         return nn.functional.cross_entropy(logits.flatten(0, 1).float(), targets.flatten()), state, None
@@ -61,7 +61,7 @@ class ACTRunner(nn.Module):
         super().__init__()
         self.model, self.fast, self.sync_every, self.compact = model, fast, sync_every, compact
 
-    def step(self, ids, targets, state):
+    def loss_and_state(self, ids, targets, state):
         if self.fast:
             out = fast_forward(self.model, ids, targets, state, sync_every=self.sync_every, compact=self.compact)
         else:
@@ -90,7 +90,7 @@ def build_models(args, hidden: int, device: torch.device, with_reference: bool) 
     torch.manual_seed(0)
 
     def act(**kw) -> ACTLanguageModel:
-        return ACTLanguageModel(ACTConfig(vocab_size=args.vocab, hidden=hidden, max_steps=args.max_ponder, **kw))
+        return ACTLanguageModel(ACTConfig(vocab_size=args.vocab, hidden=hidden, max_steps=args.max_steps, **kw))
 
     models: dict[str, nn.Module] = {"torch.nn.LSTM": LSTMBaseline(args.vocab, hidden)}
     if with_reference:
@@ -117,7 +117,7 @@ def time_training(model: nn.Module, args, device: torch.device, iterations: int,
             torch.cuda.synchronize()
         started = time.perf_counter()
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda" and model.autocast):
-            loss, state, steps = model.step(ids[:, :-1], ids[:, 1:], state)
+            loss, state, steps = model.loss_and_state(ids[:, :-1], ids[:, 1:], state)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -148,7 +148,7 @@ def training_rows(args, device: torch.device) -> list[dict]:
                     model.autocast = False
                     time_training(model, args, device, iterations, timings[name])
                 if isinstance(model, ACTRunner) and not model.fast:  # the reference always runs M updates
-                    timings[name].executed = model.model.config.updates
+                    timings[name].executed = model.model.config.loop_steps
         symbols = args.batch_size * args.seq_len
         lstm_rate = symbols / timings["torch.nn.LSTM"].seconds
         for name, timing in timings.items():
@@ -165,7 +165,7 @@ def training_rows(args, device: torch.device) -> list[dict]:
 def inference_row(args) -> dict:
     """Inference of a hidden-256 ACT model over args.inference_mb MB of random symbols (fast path)."""
     torch.manual_seed(0)
-    model = ACTLanguageModel(ACTConfig(vocab_size=args.vocab, hidden=256, max_steps=args.max_ponder)).eval()
+    model = ACTLanguageModel(ACTConfig(vocab_size=args.vocab, hidden=256, max_steps=args.max_steps)).eval()
     total = int(args.inference_mb * 1_000_000)
     rows = args.inference_rows
     length = -(-total // rows)
@@ -204,7 +204,7 @@ def machine(device: torch.device) -> str:
 
 def markdown(rows: list[dict], inference: dict | None, args, device: torch.device) -> str:
     lines = [f"Machine: {machine(device)}", f"Command: `python benchmarks/bench_act_speed.py {shlex.join(args.argv)}`",
-             f"Training: batch {args.batch_size}, seq-len {args.seq_len}, vocab {args.vocab}, M = {args.max_ponder}, "
+             f"Training: batch {args.batch_size}, seq-len {args.seq_len}, vocab {args.vocab}, M = {args.max_steps}, "
              f"best of {args.repeats} rounds" + (", bf16 autocast" if device.type == "cuda" else ""), "",
              "| hidden | model | symbols/s | mean N | loop runs | ACT updates/s | ratio to nn.LSTM symbols/s |",
              "|---|---|---|---|---|---|---|"]
@@ -226,7 +226,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--seq-len", type=int, default=64)
     parser.add_argument("--vocab", type=int, default=64)
-    parser.add_argument("--max-ponder", type=int, default=10, help="the cap M")
+    parser.add_argument("--max-steps", type=int, default=10, help="the cap M")
     parser.add_argument("--iterations", type=int, default=3, help="timed iterations per round and model")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds; the best is kept")
     parser.add_argument("--skip-reference", action="store_true", help="do not time the (slow) reference loop")

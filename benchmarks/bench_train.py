@@ -4,7 +4,7 @@ Times forward + backward + AdamW step on random symbol batches (state carried, a
 prints symbols/s, mean ponder updates N per symbol and updates/s (symbols/s x N), then appends the table,
 the machine and the command to benchmarks/RESULTS-train.md.
 
-    python benchmarks/bench_train.py --hidden 128 --batch-size 64 --seq-len 64 --max-ponder 5
+    python benchmarks/bench_train.py --hidden 128 --batch-size 64 --seq-len 64 --max-steps 5
 """
 
 from __future__ import annotations
@@ -53,11 +53,11 @@ class ACTWrapper(nn.Module):
 
 
 def measure(model: nn.Module, args, device: torch.device) -> tuple[float, float]:
-    """(symbols per second, mean updates per symbol) over args.steps timed steps after args.warmup."""
+    """(symbols per second, mean updates per symbol) over args.iterations timed iterations after args.warmup."""
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     gen = torch.Generator().manual_seed(0)
     state, total_steps, timed = None, 0.0, 0.0
-    for step in range(args.warmup + args.steps):
+    for iteration in range(args.warmup + args.iterations):
         ids = torch.randint(0, args.vocab, (args.batch_size, args.seq_len + 1), generator=gen).to(device)
         if device.type == "cuda":
             torch.cuda.synchronize()
@@ -70,10 +70,10 @@ def measure(model: nn.Module, args, device: torch.device) -> tuple[float, float]
         state = tuple(s.detach() for s in state)
         if device.type == "cuda":
             torch.cuda.synchronize()
-        if step >= args.warmup:
+        if iteration >= args.warmup:
             timed += time.perf_counter() - started
             total_steps += 1.0 if steps is None else steps.float().mean().item()
-    return args.steps * args.batch_size * args.seq_len / timed, total_steps / args.steps
+    return args.iterations * args.batch_size * args.seq_len / timed, total_steps / args.iterations
 
 
 def machine(device: torch.device) -> str:
@@ -90,10 +90,10 @@ def main(argv=None) -> None:
     parser.add_argument("--layers", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seq-len", type=int, default=64)
-    parser.add_argument("--max-ponder", type=int, default=5)
+    parser.add_argument("--max-steps", type=int, default=5)
     parser.add_argument("--vocab", type=int, default=64)
-    parser.add_argument("--steps", type=int, default=5, help="timed steps per model")
-    parser.add_argument("--warmup", type=int, default=2, help="untimed steps first")
+    parser.add_argument("--iterations", type=int, default=5, help="timed iterations per model")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed iterations first")
     parser.add_argument("--device", default="cpu", help="cpu, cuda, or 'all' (cpu and, when present, cuda)")
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS-train.md")
     args = parser.parse_args(argv)
@@ -103,8 +103,8 @@ def main(argv=None) -> None:
     for device in devices:
         torch.manual_seed(0)
         models = {
-            f"ACT (M={args.max_ponder}, reference)": ACTWrapper(ACTLanguageModel(ACTConfig(
-                vocab_size=args.vocab, hidden=args.hidden, layers=args.layers, max_steps=args.max_ponder))),
+            f"ACT (M={args.max_steps}, reference)": ACTWrapper(ACTLanguageModel(ACTConfig(
+                vocab_size=args.vocab, hidden=args.hidden, layers=args.layers, max_steps=args.max_steps))),
             "act=False (reference)": ACTWrapper(ACTLanguageModel(ACTConfig(
                 vocab_size=args.vocab, hidden=args.hidden, layers=args.layers, act=False))),
             "torch.nn.LSTM": TorchLSTMLM(args.vocab, args.hidden, args.layers),

@@ -29,9 +29,8 @@ Design choices (documented for the controls and the fast path that reuses these 
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -40,63 +39,10 @@ from torch import Tensor, nn
 
 from segment.errors import ModelLoadError
 from segment.models.checkpoint import load_model_files, save_model_files
+from segment.models.config import ACTConfig
 from segment.models.vocab import Vocab
 
 State = tuple[Tensor, Tensor]  # (h, c), each (layers, B, H)
-HALT_INITS = ("zero", "uniform")
-
-
-@dataclass
-class ACTConfig:
-    """Size and ponder settings of an ACTLanguageModel (everything needed to rebuild it)."""
-
-    vocab_size: int
-    hidden: int = 128
-    layers: int = 1
-    act: bool = True  # False: one update per symbol (plain LSTM LM)
-    fixed_steps: int | None = None  # K updates per symbol, no halting (control)
-    max_steps: int = 10  # M, the cap on ponder updates
-    tau: float = 0.01  # ponder cost weight
-    eps: float = 0.01
-    halt_bias: float = 1.0  # initial bias of the halting unit
-    halt_init: str = "zero"  # initial halting weights: "zero" (halting starts the same everywhere) or "uniform"
-    dropout: float = 0.0  # on the top layer's output, before the decoder
-    embed: int | None = None  # symbol embedding size (default: hidden)
-
-    def __post_init__(self):
-        checks = {
-            "vocab_size": self.vocab_size >= 2, "hidden": self.hidden >= 1, "layers": self.layers >= 1,
-            "max_steps": self.max_steps >= 1, "tau": self.tau >= 0, "eps": 0 <= self.eps < 1,
-            "dropout": 0 <= self.dropout < 1, "embed": self.embed is None or self.embed >= 1,
-            "fixed_steps": self.fixed_steps is None or self.fixed_steps >= 1,
-            "halt_init": self.halt_init in HALT_INITS,
-        }
-        bad = [name for name, ok in checks.items() if not ok]
-        if bad:
-            raise ValueError(f"invalid ACTConfig value(s) for {', '.join(bad)}: {self}")
-
-    @property
-    def halting(self) -> bool:
-        """True when the number of updates is decided by the halting unit."""
-        return self.act and self.fixed_steps is None
-
-    @property
-    def updates(self) -> int:
-        """Number of updates the ponder loop runs (the cap for ACT)."""
-        if not self.act:
-            return 1
-        return self.fixed_steps if self.fixed_steps is not None else self.max_steps
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> ACTConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown ACTConfig field(s): {', '.join(sorted(unknown))}")
-        return cls(**data)
 
 
 @dataclass
@@ -200,8 +146,8 @@ class ACTLanguageModel(nn.Module):
         cfg = self.config
         h, c = state
         B = x0.shape[0]
-        M = cfg.updates
-        flag = self.weight_ih[0][:, -1]  # (4H,) the flag's input weights
+        M = cfg.loop_steps
+        _, flag = self.input_weights()
         acc_h, acc_c = torch.zeros_like(h), torch.zeros_like(c)
         cum = x0.new_zeros(B)  # sum of halting outputs before the current update
         running = torch.ones(B, dtype=torch.bool, device=x0.device)
@@ -249,12 +195,11 @@ class ACTLanguageModel(nn.Module):
     def reference_forward(self, ids: Tensor, targets: Tensor | None = None, state: State | None = None
                           ) -> ACTOutput:
         """The specification of ``forward``: one readable loop over symbols and ponder updates."""
-        cfg = self.config
         B, T = ids.shape
         if state is None:
             state = self.initial_state(B, ids.device)
         # input projection of the whole sequence at once, without the flag: (B, T, 4H)
-        x_proj = self.embedding(ids) @ self.weight_ih[0][:, :-1].t() + self.bias[0]
+        x_proj = self.embedding(ids) @ self.input_weights()[0].t() + self.bias[0]
         outputs, steps, remainders, halts = [], [], [], []
         for t in range(T):
             state, n_t, r_t, halt_t = self.ponder_step(x_proj[:, t], state)
@@ -262,17 +207,28 @@ class ACTLanguageModel(nn.Module):
             steps.append(n_t)
             remainders.append(r_t)
             halts.append(halt_t)
-        hidden = self.dropout(torch.stack(outputs, dim=1))  # (B, T, H)
-        logits = self.decoder(hidden)  # (B, T, V)
-        steps_bt = torch.stack(steps, dim=1)  # (B, T)
-        remainder = torch.stack(remainders, dim=1)
-        ponder = steps_bt.to(remainder.dtype) + remainder  # N is a constant: gradient only through R
-        halt = torch.stack(halts, dim=1)  # (B, T, M)
+        return self.output_head(torch.stack(outputs, dim=1), torch.stack(steps, dim=1),
+                                torch.stack(remainders, dim=1), torch.stack(halts, dim=1), state, targets)
+
+    # ---- shared by both forward paths --------------------------------------------------------------------
+    def input_weights(self) -> tuple[Tensor, Tensor]:
+        """Layer 0's input matrix split into its symbol columns (4H, E) and its flag column (4H,)."""
+        weight = self.weight_ih[0]
+        return weight[:, :-1], weight[:, -1]
+
+    def output_head(self, hidden: Tensor, steps: Tensor, remainder: Tensor, halt: Tensor, state: State,
+                    targets: Tensor | None) -> ACTOutput:
+        """The end of the forward pass. hidden (B, T, H): top layer's outputs; steps (B, T) long N;
+        remainder (B, T) R; halt (B, T, M) halting outputs; state the carried (h, c); targets (B, T) or None."""
+        cfg = self.config
+        B, T = steps.shape
+        logits = self.decoder(self.dropout(hidden))  # (B, T, V)
+        ponder = steps.to(remainder.dtype) + remainder  # N is a constant: gradient only through R
         loss = ce = None
         if targets is not None:
             ce = F.cross_entropy(logits.reshape(B * T, cfg.vocab_size).float(), targets.reshape(B * T))
             loss = ce + cfg.tau * ponder.mean() if cfg.halting else ce
-        return ACTOutput(logits=logits, loss=loss, ce=ce, ponder=ponder, steps=steps_bt, remainder=remainder,
+        return ACTOutput(logits=logits, loss=loss, ce=ce, ponder=ponder, steps=steps, remainder=remainder,
                          halt_first=halt[:, :, 0], halt=halt, state=state)
 
     # ---- checkpoints -----------------------------------------------------------------------------------

@@ -4,34 +4,22 @@ atomically, read back with a ModelLoadError that names the offending path."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
 from segment.errors import ModelLoadError
+from segment.files import write_atomic
 
 CONFIG, VOCAB, WEIGHTS = "config.json", "vocab.json", "model.safetensors"
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a file through a temp file and os.replace, so readers never see half of it."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def save_tensors(path: Path, tensors: Mapping[str, torch.Tensor]) -> None:
     """safetensors file written atomically (contiguous CPU copies; shared storage is fine)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    save_file({k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}, str(tmp))
-    os.replace(tmp, path)
+    write_atomic(path, save({k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}))
 
 
 def load_tensors(path: Path, map_location: str | torch.device = "cpu") -> dict[str, torch.Tensor]:

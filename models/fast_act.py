@@ -37,7 +37,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from segment.models.act_lstm import ACTLanguageModel, ACTOutput, State
@@ -56,49 +55,42 @@ def fast_forward(model: ACTLanguageModel, ids: Tensor, targets: Tensor | None = 
     B, T = ids.shape
     if state is None:
         state = model.initial_state(B, ids.device)
-    V, H, L = cfg.vocab_size, cfg.hidden, cfg.layers
     if not cfg.act:
         hidden, state = _fused_lstm(model, model.embedding(ids), state)
         steps = torch.ones(B, T, dtype=torch.long, device=ids.device)
         remainder = torch.ones(B, T, device=ids.device, dtype=hidden.dtype)
         halt = torch.zeros(B, T, 1, device=ids.device, dtype=hidden.dtype)
+        return model.output_head(hidden, steps, remainder, halt, state, targets)
+    if sync_every is None:
+        sync_every = 1 if ids.device.type == "cpu" else 2
+    cast = torch.get_autocast_dtype("cuda") if ids.is_cuda and torch.is_autocast_enabled("cuda") else None
+    # layer 0's input projection (bias included, flag not) of every vocabulary symbol, or of every
+    # position when the batch holds fewer positions than the vocabulary has symbols
+    if cfg.vocab_size <= B * T:
+        rows, index = model.embedding.weight, ids
     else:
-        if sync_every is None:
-            sync_every = 1 if ids.device.type == "cpu" else 2
-        cast = torch.get_autocast_dtype("cuda") if ids.is_cuda and torch.is_autocast_enabled("cuda") else None
-        # layer 0's input projection (bias included, flag not) of every vocabulary symbol, or of every
-        # position when the batch holds fewer positions than the vocabulary has symbols
-        if V <= B * T:
-            rows, index = model.embedding.weight, ids
-        else:
-            rows, index = model.embedding(ids).flatten(0, 1), torch.arange(B * T, device=ids.device).view(B, T)
-        table = rows @ model.weight_ih[0][:, :-1].t() + model.bias[0]  # (rows, 4H)
-        table_first = table + model.weight_ih[0][:, -1]  # with the first-update flag
-        halt_w = model.halt.weight.view(-1) if cfg.halting else None
-        halt_b = model.halt.bias if cfg.halting else None
-        inputs = (table, table_first, state[0], state[1], halt_w, halt_b,
-                  *model.weight_hh, *model.weight_ih[1:], *model.bias[1:])
-        save = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in inputs)
-        if compact is None:
-            compact = ids.device.type == "cpu"
-        settings = _Settings(L, H, cfg.updates, cfg.halting, 1.0 - cfg.eps, sync_every, cast, save, compact)
-        hidden, h_n, c_n, steps, remainder, halt = _PonderSequence.apply(settings, index, *inputs)
-        state = (h_n, c_n)
-    logits = model.decoder(model.dropout(hidden))  # (B, T, V)
-    ponder = steps.to(remainder.dtype) + remainder  # N is a constant: gradient only through R
-    loss = ce = None
-    if targets is not None:
-        ce = F.cross_entropy(logits.reshape(B * T, V).float(), targets.reshape(B * T))
-        loss = ce + cfg.tau * ponder.mean() if cfg.halting else ce
-    return ACTOutput(logits=logits, loss=loss, ce=ce, ponder=ponder, steps=steps, remainder=remainder,
-                     halt_first=halt[:, :, 0], halt=halt, state=state)
+        rows, index = model.embedding(ids).flatten(0, 1), torch.arange(B * T, device=ids.device).view(B, T)
+    symbol_columns, flag_column = model.input_weights()
+    table = rows @ symbol_columns.t() + model.bias[0]  # (rows, 4H)
+    table_first = table + flag_column  # with the first-update flag
+    halt_w = model.halt.weight.view(-1) if cfg.halting else None
+    halt_b = model.halt.bias if cfg.halting else None
+    inputs = (table, table_first, state[0], state[1], halt_w, halt_b,
+              *model.weight_hh, *model.weight_ih[1:], *model.bias[1:])
+    save = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in inputs)
+    if compact is None:
+        compact = ids.device.type == "cpu"
+    settings = _Settings(cfg.layers, cfg.hidden, cfg.loop_steps, cfg.halting, 1.0 - cfg.eps, sync_every, cast,
+                         save, compact)
+    hidden, h_n, c_n, steps, remainder, halt = _PonderSequence.apply(settings, index, *inputs)
+    return model.output_head(hidden, steps, remainder, halt, (h_n, c_n), targets)
 
 
 def _fused_lstm(model: ACTLanguageModel, embedded: Tensor, state: State) -> tuple[Tensor, State]:
     """act=False through torch's fused LSTM: the flag (always 1) enters as the second bias of layer 0."""
     # column slices are strided: cuDNN flattens the weights with views, so hand it contiguous copies
-    weights = [model.weight_ih[0][:, :-1].contiguous(), model.weight_hh[0], model.bias[0],
-               model.weight_ih[0][:, -1].contiguous()]
+    symbol_columns, flag_column = model.input_weights()
+    weights = [symbol_columns.contiguous(), model.weight_hh[0], model.bias[0], flag_column.contiguous()]
     for layer in range(1, model.config.layers):
         bias = model.bias[layer]
         weights += [model.weight_ih[layer], model.weight_hh[layer], bias, torch.zeros_like(bias)]
@@ -114,7 +106,7 @@ class _Settings:
 
     layers: int
     hidden: int
-    updates: int  # the cap M (or K, or 1)
+    loop_steps: int  # the cap M (or K, or 1)
     halting: bool
     threshold: float  # 1 - eps
     sync_every: int  # test for "all rows halted" every this many updates (0: never)
@@ -193,7 +185,7 @@ class _PonderSequence(torch.autograd.Function):
 
     @staticmethod
     def _forward(ctx, cfg: _Settings, index, table, table_first, h0, c0, halt_w, halt_b, *weights):
-        L, H, M, cast, save = cfg.layers, cfg.hidden, cfg.updates, cfg.cast, cfg.save
+        L, H, M, cast, save = cfg.layers, cfg.hidden, cfg.loop_steps, cfg.cast, cfg.save
         B, T = index.shape
         D = 2 * L * H
         dev, dtype = table.device, table.dtype
@@ -329,7 +321,7 @@ class _PonderSequence(torch.autograd.Function):
         if S is None:
             raise RuntimeError("the fast ACT path supports one backward per forward (retain_graph is not supported)")
         index, halt_w, *weights = ctx.saved_tensors
-        L, H, M, cast = cfg.layers, cfg.hidden, cfg.updates, cfg.cast
+        L, H, M, cast = cfg.layers, cfg.hidden, cfg.loop_steps, cfg.cast
         w_hh, w_ih = weights[:L], (None,) + tuple(weights[L:2 * L - 1])
         w_hh_c = [w if cast is None else w.to(cast) for w in w_hh]
         w_ih_c = [None] + [w if cast is None else w.to(cast) for w in w_ih[1:]]

@@ -28,12 +28,10 @@ small labelled set and keeps the result in ``calibration_``.
 
 from __future__ import annotations
 
-import inspect
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
-from scipy.signal import find_peaks
 
 from segment.base import Segmenter
 from segment.boundaries import Symbols
@@ -56,6 +54,8 @@ def peak_boundaries(signal, *, offset: int = 0, height=None, prominence=None, di
 
 def _peaks(signal: np.ndarray, *, offset: int, **find_peaks_kw) -> tuple[np.ndarray, np.ndarray]:
     """(cut offsets, signal value at each cut's peak) for the peaks of ``signal``."""
+    from scipy.signal import find_peaks  # imported on use: the CLI lists its options without scipy
+
     n = len(signal)
     if offset not in (0, 1):
         raise ValueError(f"offset must be 0 (cut before the peak's symbol) or 1 (after it), got {offset!r}")
@@ -79,8 +79,8 @@ def robust_center_scale(values: np.ndarray) -> tuple[float, float]:
 class PeakSegmenter(Segmenter):
     """Cuts at the peaks of a per-symbol signal; subclasses implement ``signal(seq)`` (length n).
 
-    Subclasses that can compute many signals at once (a model in batches) override ``signals``. They take
-    the peak parameters as ``**peak_params`` and pass them on; ``get_params`` lists them after their own.
+    Subclasses that can compute many signals at once (a model in batches) override ``signals``. They list
+    the peak parameters in their own ``__init__`` (keyword-only) and pass them on.
     """
 
     def __init__(self, *, height=None, prominence=None, distance=None, width=None, offset: int = 0,
@@ -95,12 +95,6 @@ class PeakSegmenter(Segmenter):
         self.scope = scope
         self.sentence_height = sentence_height
         self.level = level
-
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        names = super()._param_names()
-        peak_names = [name for name in inspect.signature(PeakSegmenter.__init__).parameters if name != "self"]
-        return names + [name for name in peak_names if name not in names]
 
     # -- the signal ---------------------------------------------------------------------------
     def signal(self, seq: Symbols) -> np.ndarray:
@@ -257,8 +251,11 @@ class SignalPeakSegmenter(PeakSegmenter):
     """Peak segmentation over any per-position signal: ``source`` is a callable ``seq -> array of length n``
     or one precomputed array (then only a sequence of that length can be segmented)."""
 
-    def __init__(self, source: Callable[[Symbols], np.ndarray] | np.ndarray | Sequence[float], **peak_params):
-        super().__init__(**peak_params)
+    def __init__(self, source: Callable[[Symbols], np.ndarray] | np.ndarray | Sequence[float], *, height=None,
+                 prominence=None, distance=None, width=None, offset: int = 0, threshold: str = "fixed",
+                 scope: str = "sequence", sentence_height=None, level: str = "word"):
+        super().__init__(height=height, prominence=prominence, distance=distance, width=width, offset=offset,
+                         threshold=threshold, scope=scope, sentence_height=sentence_height, level=level)
         self.source = source
 
     def signal(self, seq: Symbols) -> np.ndarray:

@@ -1,10 +1,10 @@
 """Segmenters over the per-symbol signals of an ACT language model (ponder time first of all).
 
-``ModelSignalSegmenter`` is a ``PeakSegmenter`` whose signal is one of ``segment.models.inference``'s
-signals (ponder, steps, remainder, halt_first, entropy, surprisal). The model is a checkpoint directory
-(or a training run directory holding ``model/``), a loaded ``ACTLanguageModel``, or ``None``: then ``fit``
-trains one on the user's own sequences. Sequences are ``str`` or sequences of string symbols (phonemes);
-segments come back of the same kind. ``PonderSegmenter`` is the ponder-time one.
+``ModelSignalSegmenter`` is a ``PeakSegmenter`` whose signal is one of ``SIGNAL_CHOICES`` (ponder,
+halt-first, steps, remainder, entropy, surprisal), read off ``segment.models.inference``'s signals. The model
+is a checkpoint directory (or a training run directory holding ``model/``), a loaded ``ACTLanguageModel``, or
+``None``: then ``fit`` trains one on the user's own sequences. Sequences are ``str`` or sequences of string
+symbols (phonemes); segments come back of the same kind. ``PonderSegmenter`` is the ponder-time one.
 
 Defaults follow DESIGN.md: cut *before* a peak (offset 0: an ACT model ponders on the first symbol of a
 word), every local maximum is a word cut, and sentence cuts are the peaks at least 3 robust standard
@@ -14,7 +14,6 @@ deviations above the sequence's median.
 from __future__ import annotations
 
 import json
-
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -22,35 +21,33 @@ import numpy as np
 
 from segment.base import Segmenter
 from segment.boundaries import Symbols
-from segment.errors import ModelLoadError
+from segment.errors import ModelLoadError, ParameterError
 from segment.peaks import PeakSegmenter
 
-#: Signals read off the model for peak picking: every ``Signals`` field, and ``halt-first`` = 1 - the first
-#: update's halting probability (high where the model goes on pondering, so its peaks sit where rho's do).
-DERIVED_SIGNALS: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
-    "halt-first": ("halt_first", lambda values: 1.0 - values),
-}
+#: The model signals a segmenter can cut at: the ``Signals`` fields of ``segment.models.inference`` by name,
+#: except ``halt-first`` = 1 - the first update's halting probability (field ``halt_first``; high where the
+#: model goes on pondering, so its peaks sit where rho's do).
+SIGNAL_CHOICES: tuple[str, ...] = ("ponder", "halt-first", "steps", "remainder", "entropy", "surprisal")
 
 
-def signal_choices() -> tuple[str, ...]:
-    """Names accepted as ``signal_name``."""
-    from segment.models.inference import SIGNAL_NAMES
-
-    return (*SIGNAL_NAMES, *DERIVED_SIGNALS)
+def signal_field(name: str) -> str:
+    """The ``Signals`` field that the signal ``name`` (one of ``SIGNAL_CHOICES``) is read from."""
+    if name not in SIGNAL_CHOICES:
+        raise ParameterError(f"signal_name must be one of {SIGNAL_CHOICES}, got {name!r}")
+    return "halt_first" if name == "halt-first" else name
 
 
 def read_signal(name: str, signals: Mapping[str, Sequence[np.ndarray]]) -> Sequence[np.ndarray]:
-    """The named signal (see ``signal_choices``) from per-field lists of float arrays."""
-    if name in DERIVED_SIGNALS:
-        field, transform = DERIVED_SIGNALS[name]
-        return [transform(values) for values in signals[field]]
-    return signals[name]
+    """The signal ``name`` (one of ``SIGNAL_CHOICES``) from per-field lists of float arrays."""
+    values = signals[signal_field(name)]
+    return [1.0 - v for v in values] if name == "halt-first" else values
 
 
 #: File beside a model's files holding the segmenter settings tuned for it (see ``tuned_settings``).
 SETTINGS_FILE = "segmenter.json"
 
-#: The peak settings model segmenters start from (see the module docstring).
+#: The peak settings model segmenters start from (see the module docstring; ``ModelSignalSegmenter``'s
+#: signature defaults).
 MODEL_PEAK_DEFAULTS = {"offset": 0, "threshold": "zscore", "sentence_height": 3.0}
 
 
@@ -89,17 +86,22 @@ def load_model(model):
 
 
 class ModelSignalSegmenter(PeakSegmenter):
-    """Peaks of one model signal. ``model_config`` / ``train_config`` (``ACTConfig`` / ``TrainConfig``) set
-    how ``fit`` trains a model when ``model`` is None (defaults: ``default_model_config`` and TrainConfig's
-    own defaults without progress bar); inference runs in chunks of ``chunk_len`` with ``context`` symbols
-    of left context, ``batch_size`` chunks at a time, on ``device``."""
+    """Peaks of one model signal (``signal_name``, one of ``SIGNAL_CHOICES``). ``model_config`` /
+    ``train_config`` (``ACTConfig`` / ``TrainConfig``) set how ``fit`` trains a model when ``model`` is None
+    (defaults: the configs' own, the recommended setting, without progress bar); inference runs in chunks of
+    ``chunk_len`` with ``context`` symbols of left context, ``batch_size`` chunks at a time, on ``device``
+    (auto, cpu, cuda or cuda:N)."""
 
     requires_fit = True
 
     def __init__(self, model=None, *, signal_name: str = "ponder", model_config=None, train_config=None,
                  batch_size: int = 512, chunk_len: int = 256, context: int = 64, device: str = "cpu",
-                 **peak_params):
-        super().__init__(**{**MODEL_PEAK_DEFAULTS, **peak_params})
+                 height=None, prominence=None, distance=None, width=None,
+                 offset: int = MODEL_PEAK_DEFAULTS["offset"], threshold: str = MODEL_PEAK_DEFAULTS["threshold"],
+                 scope: str = "sequence", sentence_height=MODEL_PEAK_DEFAULTS["sentence_height"],
+                 level: str = "word"):
+        super().__init__(height=height, prominence=prominence, distance=distance, width=width, offset=offset,
+                         threshold=threshold, scope=scope, sentence_height=sentence_height, level=level)
         self.model = model
         self.signal_name = signal_name
         self.model_config = model_config
@@ -118,13 +120,6 @@ class ModelSignalSegmenter(PeakSegmenter):
         segmenter.model_ = load_model(path)
         return segmenter
 
-    @staticmethod
-    def default_model_config():
-        """The ACT setting DESIGN.md found informative on unspaced text: hidden 128, cap 4, tau 0.03."""
-        from segment.models.act_lstm import ACTConfig
-
-        return ACTConfig(vocab_size=2, hidden=128, max_steps=4, tau=0.03)
-
     def fit(self, sequences: Sequence[Symbols]) -> ModelSignalSegmenter:
         """Load ``model``, or train one on ``sequences`` when it is None; then fit the peak reference."""
         if self.model is not None:
@@ -136,23 +131,27 @@ class ModelSignalSegmenter(PeakSegmenter):
         return self
 
     def _train(self, sequences: Sequence[Symbols]):
-        from segment.models.training import TrainConfig, train
+        from segment.models.config import ACTConfig, TrainConfig
+        from segment.models.trainer import train
 
         sequences = [s for s in sequences if len(s)]
         if not sequences:
             raise ValueError(f"{type(self).__name__}.fit needs non-empty sequences to train a model on")
-        train_config = self.train_config or TrainConfig(progress=False)
-        return train(self.model_config or self.default_model_config(), train_config, sequences)
+        return train(self.model_config or ACTConfig(vocab_size=2), self.train_config or TrainConfig(progress=False),
+                     sequences)
 
     def signals(self, sequences: Sequence[Symbols]) -> list[np.ndarray]:
+        from segment.models.device import resolve_device
         from segment.models.inference import compute_signals
 
-        if self.signal_name not in signal_choices():
-            raise ValueError(f"signal_name must be one of {signal_choices()}, got {self.signal_name!r}")
+        field = signal_field(self.signal_name)
         self.check_is_fitted()
+        try:
+            device = resolve_device(self.device)
+        except ValueError as err:
+            raise ParameterError(str(err)) from None
         computed = compute_signals(self.model_, sequences, batch_size=self.batch_size, chunk_len=self.chunk_len,
-                                   context=self.context, device=self.device)
-        field = DERIVED_SIGNALS.get(self.signal_name, (self.signal_name,))[0]
+                                   context=self.context, device=device)
         return read_signal(self.signal_name, {field: [getattr(s, field).astype(np.float64) for s in computed]})
 
     def signal(self, seq: Symbols) -> np.ndarray:
@@ -168,7 +167,7 @@ def _factory(signal_name: str, *, act: bool = True, fixed_steps: int | None = No
              ) -> Callable[..., Segmenter]:
     def make(model=None, **params) -> ModelSignalSegmenter:
         if model is None and "model_config" not in params and (not act or fixed_steps):
-            from segment.models.act_lstm import ACTConfig
+            from segment.models.config import ACTConfig
 
             params["model_config"] = ACTConfig(vocab_size=2, act=act, fixed_steps=fixed_steps)
         return ModelSignalSegmenter(model, signal_name=signal_name, **params)

@@ -198,6 +198,12 @@ def test_config_validation():
         ACTLanguageModel(ACTConfig(vocab_size=5), Vocab.build(["ab"]))
 
 
+def test_loop_steps_is_the_cap_k_or_one():
+    assert ACTConfig(vocab_size=5, max_steps=6).loop_steps == 6
+    assert ACTConfig(vocab_size=5, fixed_steps=3).loop_steps == 3
+    assert ACTConfig(vocab_size=5, act=False).loop_steps == 1
+
+
 def test_vocab_specials_order_and_unknowns():
     vocab = Vocab.build(["abca", "cb", "zz"], min_count=2)
     assert vocab.symbols[:2] == ["<unk>", "<sep>"]

@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from segment.errors import ModelLoadError
-from segment.models import ACTConfig, ACTLanguageModel, Vocab
-from segment.models.training import TrainConfig, latest_checkpoint, train
+from segment.models import ACTConfig, ACTLanguageModel, TrainConfig, Vocab
+from segment.models.run_files import latest_checkpoint
+from segment.models.trainer import train
 
 
 @pytest.fixture()
@@ -71,12 +72,12 @@ def test_shape_mismatch(saved):
 
 
 def test_corrupt_training_checkpoint_is_a_clear_error(tmp_path):
-    config = TrainConfig(steps=2, seq_len=6, batch_size=2, eval_every=2, progress=False, out=str(tmp_path))
+    config = TrainConfig(iterations=2, seq_len=6, batch_size=2, eval_every=2, progress=False, out=str(tmp_path))
     train(ACTConfig(vocab_size=2, hidden=8, max_steps=2), config, ["abcabc", "cabbac"] * 4)
     checkpoint = latest_checkpoint(tmp_path)
     state = checkpoint / "trainer.safetensors"
     state.write_bytes(state.read_bytes()[:100])
-    resume = TrainConfig(steps=4, seq_len=6, batch_size=2, progress=False, out=str(tmp_path), resume=True)
+    resume = TrainConfig(iterations=4, seq_len=6, batch_size=2, progress=False, out=str(tmp_path), resume=True)
     with pytest.raises(ModelLoadError, match="trainer.safetensors"):
         train(ACTConfig(vocab_size=2), resume, ["abcabc"] * 8)
     (tmp_path / "checkpoints" / "latest.json").write_text("{")

@@ -1,7 +1,12 @@
 """`actseg segment`, `actseg ponder` and `actseg plot` through click's runner, and their error paths."""
 
 import json
+import os
 import shutil
+import stat
+import subprocess
+import sys
+import threading
 
 import numpy as np
 import pytest
@@ -9,7 +14,7 @@ import torch
 from click.testing import CliRunner
 
 from segment.cli import main
-from segment.cli import segment_text
+from segment.cli import common
 from segment.models.act_lstm import ACTConfig, ACTLanguageModel
 from segment.models.inference import SIGNAL_NAMES, compute_signals
 from segment.models.vocab import Vocab
@@ -60,10 +65,54 @@ def test_segment_reads_stdin_and_files_one_unit_per_line(model_dir, tmp_path):
 
 
 def test_segment_writes_to_output_file(model_dir, tmp_path):
-    target = tmp_path / "out" / "seg.txt"
+    target = tmp_path / "seg.txt"
+    target.write_text("old\n", encoding="utf-8")
     result = run("segment", "--model", model_dir, "-o", target, "thisisatest")
     assert result.exit_code == 0 and result.stdout == ""
     assert target.read_text(encoding="utf-8").replace(" ", "") == "thisisatest\n"
+    assert os.listdir(tmp_path) == ["seg.txt"]  # no temporary file left behind
+
+
+def test_output_to_a_symlink_replaces_its_target_and_keeps_the_link(model_dir, tmp_path):
+    target = tmp_path / "target.txt"
+    target.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    result = run("segment", "--model", model_dir, "-o", link, "thisisatest")
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and link.resolve() == target
+    assert target.read_text(encoding="utf-8").replace(" ", "") == "thisisatest\n"
+
+
+def test_output_to_a_fifo_or_dev_null_writes_in_place(model_dir, tmp_path):
+    result = run("segment", "--model", model_dir, "-o", os.devnull, "thisisatest")
+    assert result.exit_code == 0, result.output
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text(encoding="utf-8")))
+    reader.start()
+    result = run("segment", "--model", model_dir, "-o", fifo, "thisisatest")
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and received[0].replace(" ", "") == "thisisatest\n"
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+def test_output_into_a_missing_or_unwritable_directory_is_a_one_line_error(model_dir, tmp_path):
+    missing = tmp_path / "missing" / "seg.txt"
+    result = run("segment", "--model", model_dir, "-o", missing, "thisisatest")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [f"Error: cannot write {missing}: No such directory"]
+    assert not (tmp_path / "missing").exists()
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    if os.access(locked, os.W_OK):  # root writes anywhere
+        pytest.skip("running as a user who can write to read-only directories")
+    result = run("segment", "--model", model_dir, "-o", locked / "seg.txt", "thisisatest")
+    assert result.exit_code == 1 and result.output.strip().splitlines() == [
+        f"Error: cannot write {locked / 'seg.txt'}: Permission denied"]
+    assert os.listdir(locked) == []
 
 
 def test_json_format_has_offsets_segments_and_scores(model_dir):
@@ -128,10 +177,10 @@ def test_missing_and_corrupt_models_name_the_path(model_dir, tmp_path):
 
 
 def test_default_model_is_used_when_shipped_and_missing_otherwise(model_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(segment_text, "DEFAULT_MODEL", tmp_path / "absent")
+    monkeypatch.setattr(common, "DEFAULT_MODEL", tmp_path / "absent")
     result = run("segment", "abc")
     assert result.exit_code == 1 and "--model" in result.stderr
-    monkeypatch.setattr(segment_text, "DEFAULT_MODEL", model_dir)
+    monkeypatch.setattr(common, "DEFAULT_MODEL", model_dir)
     assert run("segment", "thisisatest").stdout == run("segment", "--model", model_dir, "thisisatest").stdout
 
 
@@ -170,8 +219,8 @@ def test_plot_writes_an_image_with_gold(model_dir, tmp_path):
 
 def test_end_to_end_with_a_model_from_actseg_train(corpora_dir, tmp_path):
     run_dir = tmp_path / "run"
-    trained = run("train", "--corpus", "brent-text", "--data-dir", corpora_dir, "--steps", 2, "--hidden", 8,
-                  "--max-ponder", 3, "--seq-len", 8, "--batch-size", 2, "--eval-every", 2, "--device", "cpu",
+    trained = run("train", "--corpus", "brent-text", "--data-dir", corpora_dir, "--iterations", 2, "--hidden", 8,
+                  "--max-steps", 3, "--seq-len", 8, "--batch-size", 2, "--eval-every", 2, "--device", "cpu",
                   "--out", run_dir)
     assert trained.exit_code == 0, trained.output
     result = run("segment", "--model", run_dir, stdin="thisisatest\n")
@@ -188,6 +237,28 @@ def test_tuned_settings_apply_unless_an_option_is_given(model_dir, tmp_path):
     assert run("segment", "--model", tuned, *UNITS).stdout.splitlines() == [" ".join(after.segment(u)) for u in UNITS]
     explicit = run("segment", "--model", tuned, "--offset", "0", *UNITS).stdout.splitlines()
     assert explicit == [" ".join(before.segment(u)) for u in UNITS]
+
+
+def test_signal_choices_are_the_segmenter_signals(model_dir):
+    assert run("segment", "--model", model_dir, "--signal", "halt_first", "abc").exit_code == 2
+    halt_first = run("segment", "--model", model_dir, "--signal", "halt-first", "--format", "json", *UNITS)
+    segmenter = ModelSignalSegmenter.from_pretrained(model_dir, signal_name="halt-first")
+    assert [json.loads(line)["word_offsets"] for line in halt_first.stdout.splitlines()] == [
+        segmenter.predict(u).tolist() for u in UNITS]
+
+
+def test_options_load_without_torch_or_scipy():
+    code = ("import sys, segment.cli.common, segment.cli.segment_text; "
+            "print(sorted(m for m in ('torch', 'scipy') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_bad_device_is_a_one_line_error(model_dir):
+    result = run("segment", "--model", model_dir, "--device", "tpu:x", "thisisatest")
+    assert result.exit_code == 1 and result.output.strip().splitlines() == [
+        "Error: unknown device 'tpu:x': use auto, cpu, cuda or cuda:N"]
+    assert run("segment", "--model", model_dir, "--device", "auto", "thisisatest").exit_code == 0
 
 
 def test_bad_peak_parameter_is_a_one_line_error(model_dir):

@@ -10,10 +10,10 @@ from segment.base import Segmenter
 from segment.baselines import BASELINES
 from segment.boundaries import from_spaced
 from segment.errors import ActSegError, NotFittedError
-from segment.models.act_lstm import ACTConfig, ACTLanguageModel
-from segment.models.training import TrainConfig
+from segment.models.act_lstm import ACTLanguageModel
+from segment.models.config import ACTConfig, TrainConfig
 from segment.models.vocab import Vocab
-from segment.peaks import SignalPeakSegmenter
+from segment.peaks import PeakSegmenter, SignalPeakSegmenter
 from segment.ponder import MODEL_SEGMENTERS, PonderSegmenter
 
 SPACED = ["the cat sat on the mat.", "a dog ran away! the cat sat.", "where is the dog?", "the dog is here."]
@@ -48,7 +48,7 @@ def make(request, model_dir):
         "model": lambda: MODEL_SEGMENTERS[name](model=model_dir),
         "trained": lambda: PonderSegmenter(
             model_config=ACTConfig(vocab_size=2, hidden=8, max_steps=3),
-            train_config=TrainConfig(steps=2, seq_len=8, batch_size=2, warmup=0, device="cpu", progress=False)),
+            train_config=TrainConfig(iterations=2, seq_len=8, batch_size=2, warmup=0, device="cpu", progress=False)),
         "signal": lambda: SignalPeakSegmenter(vowel_signal),
     }
     try:
@@ -76,6 +76,23 @@ def test_params_round_trip_and_init_stores_only_params(make):
     assert segmenter.set_params(**params) is segmenter
     with pytest.raises(ValueError):
         segmenter.set_params(no_such_parameter=1)
+
+
+PEAK_PARAMS = [name for name in inspect.signature(PeakSegmenter.__init__).parameters if name != "self"]
+
+
+def test_peak_segmenters_list_every_peak_parameter_keyword_only(make):
+    segmenter = make()
+    if not isinstance(segmenter, PeakSegmenter):
+        pytest.skip("not a peak segmenter")
+    parameters = inspect.signature(type(segmenter).__init__).parameters
+    assert all(parameters[name].kind is inspect.Parameter.KEYWORD_ONLY for name in PEAK_PARAMS)
+    changed = {"height": 0.5, "prominence": 0.1, "distance": 2, "width": 1.0, "offset": 1, "threshold": "quantile",
+               "scope": "fit", "sentence_height": 0.9, "level": "sentence"}
+    assert set(changed) == set(PEAK_PARAMS)
+    params = {**segmenter.get_params(), **changed}
+    assert type(segmenter)(**params).get_params() == params
+    assert segmenter.set_params(**changed).get_params() == params
 
 
 def test_predict_before_fit(make):

@@ -13,13 +13,13 @@ WORKER = textwrap.dedent("""
     import sys
     import torch.distributed as dist
     from safetensors.torch import save_file
-    from segment.models import ACTConfig
-    from segment.models.training import TrainConfig, train
+    from segment.models import ACTConfig, TrainConfig
+    from segment.models.trainer import train
 
     out = sys.argv[1]
     units = ["the cat sat on the mat", "a dog ran", "the mat is red", "red dogs sat"] * 10
     model = train(ACTConfig(vocab_size=2, hidden=8, max_steps=3, dropout=0.1),
-                  TrainConfig(steps=4, seq_len=8, batch_size=2, eval_every=2, progress=False, out=out + "/run"),
+                  TrainConfig(iterations=4, seq_len=8, batch_size=2, eval_every=2, progress=False, out=out + "/run"),
                   units, units[:3])
     rank = dist.get_rank()
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, f"{out}/rank{rank}.safetensors")

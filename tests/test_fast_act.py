@@ -210,3 +210,14 @@ def test_cuda_arithmetic_on_dirty_memory_matches_the_reference(monkeypatch, laye
     for _ in range(2):  # the second call reuses the first one's buffers where the CPU pools them
         fast = run(lambda *a: fast_forward(model, *a, sync_every=2, compact=False), model, ids, targets, state)
         assert_same(expected, fast)
+
+
+@pytest.mark.parametrize("extra", [{}, {"act": False}, {"fixed_steps": 2}])
+def test_both_paths_end_in_the_shared_output_head(monkeypatch, extra):
+    model, ids, targets, state = make_case(4, hidden=8, max_steps=3, **extra)
+    calls = []
+    head = model.output_head
+    monkeypatch.setattr(model, "output_head", lambda *args: calls.append(args[0].shape) or head(*args))
+    fast_forward(model, ids, targets, state)
+    model.reference_forward(ids, targets, state)
+    assert calls == [(ids.shape[0], ids.shape[1], 8)] * 2

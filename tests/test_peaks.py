@@ -112,8 +112,8 @@ def test_segment_returns_pieces_of_the_input_kind():
 class FirstLetterSignal(PeakSegmenter):
     """A stand-in for a model that 'ponders' on the first symbol of each word, with noise elsewhere."""
 
-    def __init__(self, word_starts: dict, **peak_params):
-        super().__init__(**peak_params)
+    def __init__(self, word_starts: dict, *, offset: int = 0, height=None):
+        super().__init__(offset=offset, height=height)
         self.word_starts = word_starts
 
     def signal(self, seq):
@@ -156,6 +156,8 @@ def test_params_of_subclasses_include_the_peak_parameters():
     assert SignalPeakSegmenter(**params).get_params() == params
     with pytest.raises(TypeError):
         SignalPeakSegmenter([1.0], hieght=2.0)
+    with pytest.raises(TypeError):  # peak parameters are keyword-only
+        SignalPeakSegmenter([1.0], 2.0)
 
 
 def test_quantile_thresholds_outside_0_1_are_a_parameter_error():

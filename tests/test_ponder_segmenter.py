@@ -7,12 +7,13 @@ import pytest
 import torch
 
 from segment.errors import ModelLoadError, NotFittedError
-from segment.models.act_lstm import ACTConfig, ACTLanguageModel
-from segment.models.inference import SIGNAL_NAMES, compute_signals
-from segment.models.training import TrainConfig
+from segment.models.act_lstm import ACTLanguageModel
+from segment.models.config import ACTConfig, TrainConfig
+from segment.models.inference import compute_signals
 from segment.models.vocab import Vocab
 from segment.peaks import align_signal
-from segment.ponder import MODEL_SEGMENTERS, ModelSignalSegmenter, PonderSegmenter, resolve_model_dir
+from segment.ponder import (MODEL_PEAK_DEFAULTS, MODEL_SEGMENTERS, SIGNAL_CHOICES, ModelSignalSegmenter,
+                            PonderSegmenter, read_signal, resolve_model_dir)
 
 TEXT = ["thedogsawthecat", "acatsawadog", "thecatranaway", "dogsrun"]
 PHONES = [["D", "6", "d", "O", "g"], ["k", "&", "t", "s"], ["D", "6", "k", "&", "t"]]
@@ -60,18 +61,45 @@ def test_missing_or_corrupt_model_names_the_path(tmp_path, model_dir, bad):
         PonderSegmenter.from_pretrained(path)
 
 
-@pytest.mark.parametrize("name", SIGNAL_NAMES)
+@pytest.mark.parametrize("name", SIGNAL_CHOICES)
 def test_each_signal_is_the_models_signal_aligned(model_dir, name):
     seg = ModelSignalSegmenter.from_pretrained(model_dir, signal_name=name, chunk_len=4, context=2)
-    expected = compute_signals(seg.model_, TEXT, chunk_len=4, context=2)
-    for seq, signals in zip(TEXT, expected):
-        np.testing.assert_allclose(seg.signal(seq), getattr(signals, name), atol=1e-6)
-        np.testing.assert_allclose(seg.boundary_scores(seq), align_signal(getattr(signals, name), 0), atol=1e-6)
+    computed = compute_signals(seg.model_, TEXT, chunk_len=4, context=2)
+    fields = {field: [getattr(s, field) for s in computed] for field in ("halt_first", name.replace("-", "_"))}
+    for seq, expected in zip(TEXT, read_signal(name, fields)):
+        np.testing.assert_allclose(seg.signal(seq), expected, atol=1e-6)
+        np.testing.assert_allclose(seg.boundary_scores(seq), align_signal(expected, 0), atol=1e-6)
 
 
-def test_unknown_signal_name_is_rejected(model_dir):
+def test_halt_first_is_one_minus_the_first_halting_output(model_dir):
+    seg = ModelSignalSegmenter.from_pretrained(model_dir, signal_name="halt-first")
+    [computed] = compute_signals(seg.model_, TEXT[:1])
+    np.testing.assert_allclose(seg.signal(TEXT[0]), 1.0 - computed.halt_first, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["loss", "halt_first"])
+def test_unknown_signal_name_is_rejected(model_dir, name):
     with pytest.raises(ValueError, match="signal_name"):
-        ModelSignalSegmenter.from_pretrained(model_dir, signal_name="loss").predict("thecat")
+        ModelSignalSegmenter.from_pretrained(model_dir, signal_name=name).predict("thecat")
+    with pytest.raises(ValueError, match="signal_name"):
+        read_signal(name, {"halt_first": [], "loss": []})
+
+
+def test_peak_defaults_are_the_signature_defaults():
+    params = ModelSignalSegmenter().get_params()
+    assert {name: params[name] for name in MODEL_PEAK_DEFAULTS} == MODEL_PEAK_DEFAULTS
+    assert params["signal_name"] == "ponder" and params["height"] is None
+
+
+def test_fit_without_configs_uses_the_recommended_settings(monkeypatch):
+    from segment.models import trainer
+
+    calls = []
+    monkeypatch.setattr(trainer, "train", lambda *args, **kw: calls.append(args) or "model")
+    assert PonderSegmenter().fit(["abc"]).model_ == "model"
+    [(model_config, train_config, sequences)] = calls
+    assert model_config == ACTConfig(vocab_size=2) and train_config == TrainConfig(progress=False)
+    assert sequences == ["abc"]
 
 
 def test_batched_prediction_equals_one_at_a_time(model_dir):
@@ -108,7 +136,7 @@ def test_scope_fit_uses_the_fit_sequences(model_dir):
 
 def tiny_training(seed: int = 0) -> dict:
     return {"model_config": ACTConfig(vocab_size=2, hidden=8, max_steps=3),
-            "train_config": TrainConfig(steps=3, seq_len=8, batch_size=2, warmup=0, seed=seed, device="cpu",
+            "train_config": TrainConfig(iterations=3, seq_len=8, batch_size=2, warmup=0, seed=seed, device="cpu",
                                         progress=False)}
 
 

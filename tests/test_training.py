@@ -1,4 +1,4 @@
-"""Training: stream batching, overfitting a tiny corpus, exact resume, evaluation with gold boundaries."""
+"""Training: stream batching, overfitting a tiny corpus, exact resume, the log, dev metrics, the CLI."""
 
 import json
 
@@ -7,8 +7,11 @@ import pytest
 import torch
 
 from segment.boundaries import from_spaced
-from segment.models import ACTConfig, Vocab
-from segment.models.training import StreamBatches, TrainConfig, encode_stream, evaluate_stream, param_groups, train
+from segment.models import ACTConfig, TrainConfig, Vocab
+from segment.dev_metrics import ponder_peak_metrics
+from segment.models.dev_pass import evaluate_stream
+from segment.models.streams import StreamBatches, encode_stream
+from segment.models.trainer import param_groups, train
 
 TEXT = ["the cat sat on the mat", "a dog ran to the cat", "the mat is red", "a red dog sat"] * 6
 UNITS = [from_spaced(s) for s in TEXT]
@@ -35,7 +38,7 @@ def test_stream_joins_units_with_sep_and_batches_consecutive_chunks():
 
 def test_tiny_corpus_is_overfitted():
     losses = []
-    config = TrainConfig(steps=150, seq_len=24, batch_size=4, lr=2e-2, warmup=5, progress=False, seed=1)
+    config = TrainConfig(iterations=150, seq_len=24, batch_size=4, lr=2e-2, warmup=5, progress=False, seed=1)
     train(tiny(), config, SEQS, callbacks=[("on_batch_end", lambda tr: losses.append(tr.output.ce.item()))])
     assert np.mean(losses[:5]) > 2.5
     assert np.mean(losses[-10:]) < 0.5 * np.mean(losses[:5])
@@ -44,12 +47,12 @@ def test_tiny_corpus_is_overfitted():
 # with the tau controller, tau must resume too; with a halting learning-rate scale, its optimizer groups
 @pytest.mark.parametrize("ponder_target, halt_lr_scale", [(None, 1.0), (3.0, 1.0), (None, 0.1)])
 def test_interrupted_run_resumes_with_identical_losses(tmp_path, ponder_target, halt_lr_scale):
-    config = dict(steps=10, seq_len=8, batch_size=3, lr=1e-2, warmup=2, eval_every=100, checkpoint_every=3,
+    config = dict(iterations=10, seq_len=8, batch_size=3, lr=1e-2, warmup=2, eval_every=100, checkpoint_every=3,
                   progress=False, seed=4, ponder_target=ponder_target, tau_rate=0.5, halt_lr_scale=halt_lr_scale)
     model = tiny(dropout=0.2)  # dropout draws from the RNG, whose state must be restored too
 
     def recorder(into):
-        return ("on_batch_end", lambda tr: into.append((tr.step, tr.output.loss.item())))
+        return ("on_batch_end", lambda tr: into.append((tr.iteration, tr.output.loss.item())))
 
     whole = []
     train(model, TrainConfig(**config, out=str(tmp_path / "a")), SEQS, callbacks=[recorder(whole)])
@@ -58,13 +61,13 @@ def test_interrupted_run_resumes_with_identical_losses(tmp_path, ponder_target, 
         pass
 
     def kill(tr):
-        if tr.step == 8:  # after the step-6 checkpoint: steps 7 and 8 are lost
+        if tr.iteration == 8:  # after the iteration-6 checkpoint: iterations 7 and 8 are lost
             raise Killed
 
     first = []
     with pytest.raises(Killed):
         train(model, TrainConfig(**config, out=str(tmp_path / "b")), SEQS, callbacks=[recorder(first), ("on_batch_end", kill)])
-    assert json.loads((tmp_path / "b" / "checkpoints" / "latest.json").read_text())["step"] == 6
+    assert json.loads((tmp_path / "b" / "checkpoints" / "latest.json").read_text())["iteration"] == 6
     resumed = []
     train(model, TrainConfig(**config, out=str(tmp_path / "b"), resume=True), SEQS, callbacks=[recorder(resumed)])
     assert [s for s, _ in resumed] == [7, 8, 9, 10]
@@ -74,14 +77,14 @@ def test_interrupted_run_resumes_with_identical_losses(tmp_path, ponder_target, 
 @pytest.mark.parametrize("target, direction", [(4.5, -1), (2.2, 1)])
 def test_ponder_controller_moves_tau_toward_the_target(target, direction):
     taus = []
-    config = TrainConfig(steps=30, seq_len=8, batch_size=3, lr=1e-2, warmup=2, progress=False, seed=1,
+    config = TrainConfig(iterations=30, seq_len=8, batch_size=3, lr=1e-2, warmup=2, progress=False, seed=1,
                          ponder_target=target, tau_rate=0.2)
 
     model = train(tiny(tau=0.01, max_steps=6), config, SEQS,
                   callbacks=[("on_batch_end", lambda tr: taus.append(tr.module.config.tau))])
     assert np.sign(taus[-1] - 0.01) == direction  # below the target tau falls, above it tau rises
     assert model.config.tau == taus[-1]
-    fixed = train(tiny(tau=0.01), TrainConfig(steps=3, seq_len=8, batch_size=3, progress=False), SEQS)
+    fixed = train(tiny(tau=0.01), TrainConfig(iterations=3, seq_len=8, batch_size=3, progress=False), SEQS)
     assert fixed.config.tau == 0.01
 
 
@@ -102,7 +105,7 @@ def test_param_groups_scale_the_named_parameters_only():
 
 def test_halt_lr_scale_slows_the_halting_unit_alone():
     def first_step(scale):  # AdamW's first step moves every parameter by lr (times its scale) exactly
-        config = TrainConfig(steps=1, seq_len=8, batch_size=3, lr=1e-2, warmup=0, progress=False, seed=1,
+        config = TrainConfig(iterations=1, seq_len=8, batch_size=3, lr=1e-2, warmup=0, progress=False, seed=1,
                              halt_lr_scale=scale)
         model = train(tiny(), config, SEQS)
         return abs(model.halt.bias.item() - 1.0), model.decoder.bias.detach().clone()
@@ -116,16 +119,16 @@ def test_halt_lr_scale_slows_the_halting_unit_alone():
 
 def test_tau_ramp_moves_tau_linearly_and_resumes(tmp_path):
     taus = []
-    config = dict(steps=10, seq_len=8, batch_size=3, progress=False, seed=1, tau_ramp=(0.0, 0.05), eval_every=100,
+    config = dict(iterations=10, seq_len=8, batch_size=3, progress=False, seed=1, tau_ramp=(0.0, 0.05), eval_every=100,
                   checkpoint_every=4)
-    record = ("on_batch_end", lambda tr: taus.append((tr.step, tr.module.config.tau)))
+    record = ("on_batch_end", lambda tr: taus.append((tr.iteration, tr.module.config.tau)))
     model = train(tiny(tau=0.3), TrainConfig(**config, out=str(tmp_path)), SEQS, callbacks=[record])
     assert [s for s, _ in taus] == list(range(1, 11))
     np.testing.assert_allclose([t for _, t in taus], [0.005 * s for s in range(1, 11)], atol=1e-12)
     assert model.config.tau == pytest.approx(0.05)
     first = []
-    train(tiny(tau=0.3), TrainConfig(**{**config, "steps": 4}, out=str(tmp_path / "r")), SEQS)
-    resumed = train(tiny(), TrainConfig(**{**config, "steps": 10}, out=str(tmp_path / "r"), resume=True), SEQS,
+    train(tiny(tau=0.3), TrainConfig(**{**config, "iterations": 4}, out=str(tmp_path / "r")), SEQS)
+    resumed = train(tiny(), TrainConfig(**{**config, "iterations": 10}, out=str(tmp_path / "r"), resume=True), SEQS,
                     callbacks=[("on_batch_end", lambda tr: first.append(tr.module.config.tau))])
     assert first[0] == pytest.approx(0.025) and resumed.config.tau == pytest.approx(0.05)
     with pytest.raises(ValueError, match="tau_ramp"):
@@ -136,18 +139,59 @@ def test_resume_without_checkpoint_is_a_load_error(tmp_path):
     from segment.errors import ModelLoadError
 
     with pytest.raises(ModelLoadError, match="latest.json"):
-        train(tiny(), TrainConfig(steps=2, out=str(tmp_path), resume=True, progress=False), SEQS)
+        train(tiny(), TrainConfig(iterations=2, out=str(tmp_path), resume=True, progress=False), SEQS)
+
+
+TRAIN_FIELDS = {"iteration", "train_loss", "train_bps", "train_ponder_mean", "tau", "symbols_per_s", "lr"}
+
+
+def read_log(run_dir) -> list[dict]:
+    return [json.loads(line) for line in (run_dir / "log.jsonl").read_text().splitlines()]
 
 
 def test_run_directory_and_eval_log(tmp_path):
-    config = TrainConfig(steps=4, seq_len=8, batch_size=2, eval_every=2, progress=False, out=str(tmp_path))
-    model = train(tiny(), config, SEQS, SEQS[:5], GOLD[:5])
-    records = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
-    assert [r["step"] for r in records] == [2, 4]
-    assert {"dev_bps", "ponder_mean", "ponder_std", "ponder_boundary_f", "symbols_per_s"} <= set(records[0])
+    config = TrainConfig(iterations=4, seq_len=8, batch_size=2, eval_every=2, progress=False, out=str(tmp_path))
+    model = train(tiny(), config, SEQS, SEQS[:5], dev_metrics=ponder_peak_metrics(GOLD[:5]))
+    records = read_log(tmp_path)
+    assert [r["iteration"] for r in records] == [2, 4]
+    dev_fields = {"dev_bps", "ponder_mean", "ponder_std", "dev_symbols", "ponder_boundary_f"}
+    assert TRAIN_FIELDS | dev_fields <= set(records[0])
     resolved = json.loads((tmp_path / "config.json").read_text())
-    assert resolved["model"]["vocab_size"] == len(model.vocab) and resolved["train"]["steps"] == 4
+    assert resolved["model"]["vocab_size"] == len(model.vocab) and resolved["train"]["iterations"] == 4
+    assert resolved["train"]["warmup"] == 0  # resolved: min(100, iterations // 10)
     assert (tmp_path / "model" / "model.safetensors").is_file()
+
+
+def test_training_statistics_are_logged_without_a_dev_split(tmp_path):
+    config = TrainConfig(iterations=5, seq_len=8, batch_size=2, eval_every=2, progress=False, out=str(tmp_path))
+    train(tiny(), config, SEQS)
+    records = read_log(tmp_path)
+    assert [r["iteration"] for r in records] == [2, 4, 5] and all(set(r) == TRAIN_FIELDS for r in records)
+    assert records[-1]["train_ponder_mean"] >= 2
+
+
+def test_dev_metrics_get_the_units_and_ponder_signals_and_are_merged_into_the_record(tmp_path):
+    seen = []
+
+    def metrics(units, ponder):
+        seen.append((units, ponder))
+        return {"signal_symbols": float(sum(len(p) for p in ponder))}
+
+    config = TrainConfig(iterations=2, seq_len=8, batch_size=2, eval_every=2, progress=False, out=str(tmp_path))
+    train(tiny(), config, SEQS, SEQS[:3], dev_metrics=metrics)
+    [(units, ponder)] = seen
+    assert units == SEQS[:3] and [len(p) for p in ponder] == [len(u) for u in units]
+    assert all(p.dtype == np.float32 and p.min() >= 1 for p in ponder)
+    [record] = read_log(tmp_path)
+    assert record["signal_symbols"] == sum(map(len, SEQS[:3])) and "dev_bps" in record
+
+
+def test_ponder_peak_metrics_score_peaks_against_the_gold_boundaries():
+    metrics = ponder_peak_metrics([np.array([2]), np.array([1, 3])])
+    signal = np.array([2.0, 2.5, 2.1, 2.0], dtype=np.float32)  # one peak, at symbol 1: a cut before it
+    scores = metrics(["abcd", "abcd"], [signal, signal])
+    assert set(scores) == {"ponder_boundary_p", "ponder_boundary_r", "ponder_boundary_f"}
+    assert scores["ponder_boundary_p"] == pytest.approx(0.5) and scores["ponder_boundary_r"] == pytest.approx(1 / 3)
 
 
 def test_evaluate_bits_per_symbol_matches_direct_cross_entropy():
@@ -157,13 +201,15 @@ def test_evaluate_bits_per_symbol_matches_direct_cross_entropy():
     vocab = Vocab.build(SEQS)
     model = ACTLanguageModel(tiny(vocab_size=len(vocab)), vocab)
     units = SEQS[:3]
-    result = evaluate_stream(model, units, GOLD[:3], seq_len=5, rows=1)
-    stream, _ = encode_stream(units, vocab)
+    result = evaluate_stream(model, units, seq_len=5, rows=1)
+    stream, starts = encode_stream(units, vocab)
     stream = torch.cat([stream, torch.tensor([1])])
     out = model(stream[None, :-1], stream[None, 1:])
-    assert result["dev_bps"] == pytest.approx(out.ce.item() / np.log(2), rel=1e-5)
-    assert result["ponder_mean"] == pytest.approx(out.ponder.mean().item(), rel=1e-5)
-    assert 0 <= result["ponder_boundary_f"] <= 1
+    assert result.scores["dev_bps"] == pytest.approx(out.ce.item() / np.log(2), rel=1e-5)
+    assert result.scores["ponder_mean"] == pytest.approx(out.ponder.mean().item(), rel=1e-5)
+    assert result.units == units
+    for start, unit, signal in zip(starts, units, result.ponder):  # the ponder signal read at each unit's symbols
+        np.testing.assert_allclose(signal, out.ponder[0, start:start + len(unit)].detach().numpy(), rtol=1e-5)
 
 
 def run_cli(*args):
@@ -177,14 +223,14 @@ def run_cli(*args):
 def test_cli_trains_on_brent_and_resumes(tmp_path, corpora_dir):
     out = tmp_path / "run"
     common = ["--corpus", "brent-phono", "--data-dir", str(corpora_dir), "--dev-split", "none", "--hidden", "16",
-              "--max-ponder", "3", "--seq-len", "16", "--batch-size", "4", "--eval-every", "2", "--out", str(out),
+              "--max-steps", "3", "--seq-len", "16", "--batch-size", "4", "--eval-every", "2", "--out", str(out),
               "--halt-init", "uniform", "--halt-lr-scale", "0.5", "--tau-ramp", "0.01", "0.02"]
-    result = run_cli(*common, "--steps", "2")
+    result = run_cli(*common, "--iterations", "2")
     assert result.exit_code == 0, result.output
-    assert json.loads((out / "checkpoints" / "latest.json").read_text())["step"] == 2
-    result = run_cli(*common, "--steps", "3", "--resume")
+    assert json.loads((out / "checkpoints" / "latest.json").read_text())["iteration"] == 2
+    result = run_cli(*common, "--iterations", "3", "--resume")
     assert result.exit_code == 0, result.output
-    assert json.loads((out / "checkpoints" / "latest.json").read_text())["step"] == 3
+    assert json.loads((out / "checkpoints" / "latest.json").read_text())["iteration"] == 3
     from segment.models import ACTLanguageModel
 
     model = ACTLanguageModel.from_pretrained(out / "model")
@@ -209,23 +255,76 @@ def test_cli_trains_on_brent_and_resumes(tmp_path, corpora_dir):
 def test_cli_bad_options_are_one_line_errors(tmp_path, args, message):
     path = tmp_path / "units.txt"
     path.write_text("abc abd\nabd abc\n" * 20)
-    result = run_cli("--corpus", f"plain:{path}", "--out", str(tmp_path / "run"), "--steps", "1", "--hidden", "4",
+    result = run_cli("--corpus", f"plain:{path}", "--out", str(tmp_path / "run"), "--iterations", "1", "--hidden", "4",
                      "--seq-len", "4", "--batch-size", "2", *args)
     assert result.exit_code != 0
     assert message in result.output and "Traceback" not in result.output
 
 
 def test_unknown_dev_symbols_are_reported_once(capsys):
-    config = TrainConfig(steps=1, seq_len=8, batch_size=2, eval_every=1, progress=False)
-    train(tiny(), config, SEQS, ["theqqat", "xyz"], None)
+    config = TrainConfig(iterations=1, seq_len=8, batch_size=2, eval_every=1, progress=False)
+    train(tiny(), config, SEQS, ["theqqat", "xyz"])
     err = capsys.readouterr().err
     assert err.count("unknown to the vocabulary") == 1 and "5 dev symbols of 4 types" in err
 
 
 def test_time_budget_stops_with_final_evaluation_and_checkpoint(tmp_path):
-    config = TrainConfig(steps=50, seq_len=8, batch_size=2, eval_every=20, max_seconds=0, progress=False,
+    config = TrainConfig(iterations=50, seq_len=8, batch_size=2, eval_every=20, max_seconds=0, progress=False,
                          out=str(tmp_path))
-    train(tiny(), config, SEQS, SEQS[:2], GOLD[:2])
-    assert [json.loads(line)["step"] for line in (tmp_path / "log.jsonl").read_text().splitlines()] == [1]
-    assert json.loads((tmp_path / "checkpoints" / "latest.json").read_text())["step"] == 1
+    train(tiny(), config, SEQS, SEQS[:2], dev_metrics=ponder_peak_metrics(GOLD[:2]))
+    assert [json.loads(line)["iteration"] for line in (tmp_path / "log.jsonl").read_text().splitlines()] == [1]
+    assert json.loads((tmp_path / "checkpoints" / "latest.json").read_text())["iteration"] == 1
     assert (tmp_path / "model" / "config.json").is_file()
+
+
+# ---- configs and module boundaries -------------------------------------------------------------------------
+def test_configs_default_to_the_recommended_settings():
+    model = ACTConfig(vocab_size=2)
+    assert (model.hidden, model.layers, model.act, model.fixed_steps, model.max_steps, model.tau, model.eps,
+            model.halt_bias, model.halt_init, model.dropout, model.embed) == (128, 1, True, None, 4, 0.03, 0.01,
+                                                                              1.0, "zero", 0.0, None)
+    config = TrainConfig()
+    assert config.iterations == 1000 and config.halt_lr_scale == 0.1 and config.warmup is None
+    assert config.warmup_iterations == 100 and TrainConfig(iterations=50).warmup_iterations == 5
+    assert TrainConfig(iterations=50, warmup=7).warmup_iterations == 7
+    with pytest.raises(ValueError, match="warmup"):
+        TrainConfig(warmup=-1)
+
+
+def test_cli_option_defaults_are_the_config_defaults():
+    from dataclasses import fields
+
+    from segment.cli.train import train as command
+    from segment.models.config import ACTConfig as ModelConfig
+
+    fields_of = {f.name: f for config in (ModelConfig, TrainConfig) for f in fields(config)}
+    options = [p for p in command.params if p.name in fields_of and p.name not in ("out", "resume")]
+    assert len(options) == 17
+    for option in options:
+        assert option.default == fields_of[option.name].default, option.name
+        assert option.help == fields_of[option.name].metadata["help"], option.name
+
+
+def run_python(code: str) -> str:
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+
+
+def test_configs_import_without_torch():
+    code = "import sys; from segment.models.config import ACTConfig, TrainConfig; print('torch' in sys.modules)"
+    assert run_python(code).strip() == "False"
+
+
+def test_models_import_nothing_from_evaluation_segmenters_or_cli():
+    import pkgutil
+
+    import segment.models
+
+    names = [f"segment.models.{m.name}" for m in pkgutil.iter_modules(segment.models.__path__)]
+    assert {"segment.models.trainer", "segment.models.dev_pass", "segment.models.inference"} <= set(names)
+    code = (f"import importlib, sys\nfor name in {names!r}: importlib.import_module(name)\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('segment.eval', 'segment.peaks', 'segment.ponder', "
+            "'segment.cli', 'segment.baselines'))))")
+    assert run_python(code).strip() == "[]"

@@ -18,6 +18,7 @@ COMMANDS = {
     "evaluate": "segment.cli.evaluate:evaluate",
     "compare": "segment.cli.evaluate:compare",
     "score": "segment.cli.score:score",
+    "experiments": "segment.cli.experiments:experiments",
 }
 
 

@@ -1,22 +1,77 @@
-"""Options and I/O shared by the subcommands: input units from args/files/stdin, output to -o or stdout."""
+"""What the subcommands share: their common options, input units from args/files/stdin, output to -o or
+stdout, and the model segmenter behind `actseg segment`, `ponder` and `plot` (no torch import here)."""
 
 from __future__ import annotations
 
-import os
+import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
+
+from segment.files import atomic_writer
+from segment.peaks import THRESHOLD_MODES
+from segment.ponder import MODEL_PEAK_DEFAULTS, SIGNAL_CHOICES, ModelSignalSegmenter
+
+#: The shipped model, used when --model is not given (absent until one is shipped).
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models_data" / "default"
 
 data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
     help="Directory holding the corpora (default: $ACTSEG_DATA, then the download cache).")
+
 output_option = click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="Write here instead of stdout (written atomically: an existing file is replaced only on success).")
+
+files_option = click.option(
+    "-f", "--file", "files", multiple=True, type=str,
+    help="Read units from this file ('-' for stdin), one per line; repeatable. Default: stdin.")
+
 errors_option = click.option(
     "--errors", type=click.Choice(["strict", "replace"]), default="strict", show_default=True,
     help="What to do with input that is not valid UTF-8.")
+
+
+def model_options(command):
+    """--model and the inference options."""
+    for option in reversed([
+        click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
+                     help="Model directory (save_pretrained or an `actseg train` run) [default: the shipped model]."),
+        click.option("--batch-size", type=click.IntRange(min=1), default=512, show_default=True,
+                     help="Chunks run together."),
+        click.option("--chunk-len", type=click.IntRange(min=1), default=256, show_default=True,
+                     help="Symbols kept per chunk of a long unit."),
+        click.option("--context", type=click.IntRange(min=0), default=64, show_default=True,
+                     help="Symbols of left context re-read before each chunk."),
+        click.option("--device", default="cpu", show_default=True, help="auto, cpu, cuda or cuda:N."),
+    ]):
+        command = option(command)
+    return command
+
+
+def peak_options(command):
+    """--signal and the peak-picking options (scipy.signal.find_peaks names)."""
+    for option in reversed([
+        click.option("--signal", "signal_name", type=click.Choice(SIGNAL_CHOICES), default="ponder",
+                     show_default=True, help="Per-symbol model signal whose peaks become cuts."),
+        click.option("--offset", type=click.IntRange(0, 1), default=MODEL_PEAK_DEFAULTS["offset"],
+                     show_default=True, help="0: a peak at symbol t cuts before t; 1: after t."),
+        click.option("--threshold", type=click.Choice(THRESHOLD_MODES), default=MODEL_PEAK_DEFAULTS["threshold"],
+                     show_default=True,
+                     help="How --height/--sentence-height are read: signal value, quantile, or robust z-score."),
+        click.option("--height", type=float, default=None, help="Minimum peak height for a word cut [default: none]."),
+        click.option("--sentence-height", type=float, default=MODEL_PEAK_DEFAULTS["sentence_height"],
+                     show_default=True, help="Minimum peak height for a sentence cut."),
+        click.option("--prominence", type=float, default=None, help="Minimum peak prominence (signal units)."),
+        click.option("--distance", type=click.IntRange(min=1), default=None, help="Minimum symbols between cuts."),
+        click.option("--width", type=float, default=None, help="Minimum peak width (symbols)."),
+    ]):
+        command = option(command)
+    return command
 
 
 def decode(data: bytes, source: str, errors: str = "strict") -> str:
@@ -48,27 +103,63 @@ def read_units(texts: tuple[str, ...], files: tuple[str, ...] = (), errors: str 
 
 
 class Output:
-    """A text sink on stdout, or a file written atomically (temp file + rename) so nothing is half-written."""
+    """A text sink: stdout, or the file ``path`` written through ``segment.files.atomic_writer`` (replaced
+    only on success). A path that cannot be written is a one-line error."""
 
     def __init__(self, path: Path | None):
         self.path = path
-        self._tmp = None
 
     def __enter__(self):
         if self.path is None:
             return sys.stdout
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        self._fh = open(self._tmp, "w", encoding="utf-8", newline="\n")
-        return self._fh
+        self._writer = atomic_writer(self.path)
+        try:
+            return self._writer.__enter__()
+        except OSError as err:
+            raise self._error(err) from None
 
     def __exit__(self, exc_type, exc, tb):
         if self.path is None:
             sys.stdout.flush()
             return False
-        self._fh.close()
-        if exc_type is None:
-            os.replace(self._tmp, self.path)
-        else:
-            self._tmp.unlink(missing_ok=True)
-        return False
+        try:
+            return self._writer.__exit__(exc_type, exc, tb)
+        except OSError as err:
+            raise self._error(err) from None
+
+    def _error(self, err: OSError) -> click.ClickException:
+        return click.ClickException(f"cannot write {self.path}: {err.strerror}")
+
+
+def tsv_field(text: str) -> str:
+    """Text safe for a TSV cell (tabs and other control characters escaped)."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
+@contextmanager
+def warnings_to_stderr() -> Iterator[None]:
+    """Show the library's warnings (e.g. unseen symbols read as <unk>) on stderr while a command runs."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    logger = logging.getLogger("segment")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+
+
+def load_segmenter(model_path: Path | None, **params) -> ModelSignalSegmenter:
+    """The segmenter over the model at ``model_path`` (or the shipped model); a one-line error when absent.
+    Options left at their defaults give way to the settings tuned for the model (its segmenter.json)."""
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        params = {name: value for name, value in params.items()
+                  if context.get_parameter_source(name) is not ParameterSource.DEFAULT}
+    if model_path is None:
+        if not DEFAULT_MODEL.exists():
+            raise click.ClickException("no model given and no shipped model installed: pass --model PATH "
+                                       "(a model directory or an `actseg train` run directory)")
+        model_path = DEFAULT_MODEL
+    return ModelSignalSegmenter.from_pretrained(model_path, **params)

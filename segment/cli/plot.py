@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from segment.boundaries import from_spaced
-from segment.cli.common import errors_option, read_text
-from segment.cli.segment_text import load_segmenter, model_options, peak_options, warnings_to_stderr
+from segment.cli.common import errors_option, load_segmenter, model_options, peak_options, read_text, warnings_to_stderr
 
 
 @click.command()

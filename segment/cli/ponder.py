@@ -6,15 +6,14 @@ import json
 
 import click
 
-from segment.cli.common import Output, errors_option, output_option, read_units
-from segment.cli.segment_text import load_segmenter, model_options, tsv_field, warnings_to_stderr
+from segment.cli.common import (Output, errors_option, files_option, load_segmenter, model_options, output_option,
+                                read_units, tsv_field, warnings_to_stderr)
 from segment.models.inference import SIGNAL_NAMES, compute_signals
 
 
 @click.command()
 @click.argument("texts", nargs=-1)
-@click.option("-f", "--file", "files", multiple=True, type=str,
-              help="Read units from this file ('-' for stdin), one per line; repeatable. Default: stdin.")
+@files_option
 @click.option("--format", "fmt", type=click.Choice(["tsv", "json"]), default="tsv", show_default=True,
               help="tsv: one row per symbol; json: one object per unit with one array per signal.")
 @model_options

@@ -1,95 +1,16 @@
-"""`actseg segment`: cut unspaced text into words and sentences at the peaks of a model signal.
-
-Also holds the model, inference and peak options that `actseg ponder` and `actseg plot` share.
-"""
+"""`actseg segment`: cut unspaced text into words and sentences at the peaks of a model signal."""
 
 from __future__ import annotations
 
 import json
-import logging
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import click
-from click.core import ParameterSource
 import numpy as np
 
 from segment.boundaries import to_segments, to_spaced
-from segment.cli.common import Output, errors_option, output_option, read_units
-from segment.peaks import THRESHOLD_MODES, align_signal
-from segment.ponder import MODEL_PEAK_DEFAULTS, ModelSignalSegmenter, signal_choices
-
-#: The shipped model, used when --model is not given (absent until one is shipped).
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models_data" / "default"
-
-
-def model_options(command):
-    """--model and the inference options."""
-    for option in reversed([
-        click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
-                     help="Model directory (save_pretrained or an `actseg train` run) [default: the shipped model]."),
-        click.option("--batch-size", type=click.IntRange(min=1), default=512, show_default=True,
-                     help="Chunks run together."),
-        click.option("--chunk-len", type=click.IntRange(min=1), default=256, show_default=True,
-                     help="Symbols kept per chunk of a long unit."),
-        click.option("--context", type=click.IntRange(min=0), default=64, show_default=True,
-                     help="Symbols of left context re-read before each chunk."),
-        click.option("--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N."),
-    ]):
-        command = option(command)
-    return command
-
-
-def peak_options(command):
-    """--signal and the peak-picking options (scipy.signal.find_peaks names)."""
-    for option in reversed([
-        click.option("--signal", "signal_name", type=click.Choice(signal_choices()), default="ponder", show_default=True,
-                     help="Per-symbol model signal whose peaks become cuts."),
-        click.option("--offset", type=click.IntRange(0, 1), default=MODEL_PEAK_DEFAULTS["offset"],
-                     show_default=True, help="0: a peak at symbol t cuts before t; 1: after t."),
-        click.option("--threshold", type=click.Choice(THRESHOLD_MODES), default=MODEL_PEAK_DEFAULTS["threshold"],
-                     show_default=True,
-                     help="How --height/--sentence-height are read: signal value, quantile, or robust z-score."),
-        click.option("--height", type=float, default=None, help="Minimum peak height for a word cut [default: none]."),
-        click.option("--sentence-height", type=float, default=MODEL_PEAK_DEFAULTS["sentence_height"],
-                     show_default=True, help="Minimum peak height for a sentence cut."),
-        click.option("--prominence", type=float, default=None, help="Minimum peak prominence (signal units)."),
-        click.option("--distance", type=click.IntRange(min=1), default=None, help="Minimum symbols between cuts."),
-        click.option("--width", type=float, default=None, help="Minimum peak width (symbols)."),
-    ]):
-        command = option(command)
-    return command
-
-
-@contextmanager
-def warnings_to_stderr() -> Iterator[None]:
-    """Show the library's warnings (e.g. unseen symbols read as <unk>) on stderr while a command runs."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("warning: %(message)s"))
-    handler.setLevel(logging.WARNING)
-    logger = logging.getLogger("segment")
-    logger.addHandler(handler)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-
-
-def load_segmenter(model_path: Path | None, **params) -> ModelSignalSegmenter:
-    """The segmenter over the model at ``model_path`` (or the shipped model); a one-line error when absent.
-    Options left at their defaults give way to the settings tuned for the model (its segmenter.json)."""
-    context = click.get_current_context(silent=True)
-    if context is not None:
-        params = {name: value for name, value in params.items()
-                  if context.get_parameter_source(name) is not ParameterSource.DEFAULT}
-    if model_path is None:
-        if not DEFAULT_MODEL.exists():
-            raise click.ClickException("no model given and no shipped model installed: pass --model PATH "
-                                       "(a model directory or an `actseg train` run directory)")
-        model_path = DEFAULT_MODEL
-    return ModelSignalSegmenter.from_pretrained(model_path, **params)
+from segment.cli.common import (Output, errors_option, files_option, load_segmenter, model_options, output_option,
+                                peak_options, read_units, tsv_field, warnings_to_stderr)
+from segment.peaks import align_signal
 
 
 def _sentence_spans(unit: str, levels: dict[str, np.ndarray]) -> list[tuple[int, int]]:
@@ -126,11 +47,6 @@ def write_tsv(out, index: int, unit: str, levels: dict, scores: np.ndarray, leve
             out.write(f"{index}\t{name}\t{start}\t{end}\t{tsv_field(unit[start:end])}\t{score}\n")
 
 
-def tsv_field(text: str) -> str:
-    """Text safe for a TSV cell (tabs and other control characters escaped)."""
-    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
-
-
 WRITERS = {"text": write_text, "json": write_json, "tsv": write_tsv}
 #: The cut levels each --level needs (sentence lines hold the word cuts inside them).
 LEVELS_OF = {"word": ("word",), "sentence": ("word", "sentence"), "both": ("word", "sentence")}
@@ -139,8 +55,7 @@ TSV_HEADER = "unit\tlevel\tstart\tend\tsegment\tscore\n"
 
 @click.command()
 @click.argument("texts", nargs=-1)
-@click.option("-f", "--file", "files", multiple=True, type=str,
-              help="Read units from this file ('-' for stdin), one per line; repeatable. Default: stdin.")
+@files_option
 @click.option("--level", type=click.Choice(["word", "sentence", "both"]), default="word", show_default=True,
               help="Word cuts, sentence cuts (the peaks above --sentence-height), or both.")
 @click.option("--format", "fmt", type=click.Choice(sorted(WRITERS)), default="text", show_default=True,

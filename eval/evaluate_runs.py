@@ -1,18 +1,16 @@
-"""The evaluation phase of the experiments: trained runs + corpora -> one results JSON.
+"""The evaluation phase of the experiments: trained runs + corpora -> :class:`Results` (results/<scale>.json).
 
-Tasks, each a plain function returning JSON-able data (run in parallel processes with ``jobs`` > 1):
+Tasks, each a function returning one typed part of the results (run in parallel processes with ``jobs`` > 1):
 
 - ``word``: per evaluation corpus, every baseline of the scale and the model segmenters of the runs scored
   there, through :func:`segment.eval.harness.compare`: unsupervised peak defaults
-  (``segment.ponder.MODEL_PEAK_DEFAULTS``), and the same signals calibrated
-  (``PeakSegmenter.calibrate``) on the first units of a labelled set (``labelled_units`` in each row).
-  Model signals are computed once per run and corpus (``compute_signals``) and cached in
-  ``<run dir>/signals/``; the segmenters read them back by sequence. Signal names: ``<kind>-<signal>``
-  with kind act / lstm (act=False) / fixed (fixed-repeat control). ``halt-first`` is 1 minus the first
-  update's halting probability: a high halting probability means *less* pondering, so its complement
-  peaks where the model would ponder. The right-to-left run's signal is read back in text order and
-  shifted by one symbol (its peak on the last symbol of a word marks the cut after it), and
-  ``ltr+rtl`` sums the two runs' signals, each robustly z-normalised over the corpus.
+  (``segment.ponder.MODEL_PEAK_DEFAULTS``), and the same signals calibrated (``PeakSegmenter.calibrate``) on
+  the first units of a labelled set (``labelled_units`` in each row). Signal names: ``<kind>-<signal>`` with
+  kind act / lstm (act=False) / fixed (fixed-repeat control). ``halt-first`` is 1 minus the first update's
+  halting probability: a high halting probability means *less* pondering, so its complement peaks where the
+  model would ponder. The right-to-left run's signal is read back in text order and shifted by one symbol
+  (its peak on the last symbol of a word marks the cut after it), and ``ltr+rtl`` sums the two runs'
+  signals, each robustly z-normalised over the corpus.
 - ``sentence``: the units of a corpus run together; ponder (and act=False entropy) peaks at the sentence
   level (the more prominent peaks) against the sentence baselines.
 - ``graves``: models reading spaced text; precision/recall of ponder peaks against the positions of
@@ -25,14 +23,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import hashlib
 import json
 import os
 import platform
 import subprocess
 import sys
 import time
-import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -41,70 +37,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from segment.boundaries import Symbols
-from segment.eval.experiments import RunSpec, Scale, load_ref, run_dir_of, run_view
+from segment.corpora.view import is_punctuation
 from segment.eval.plots import pr_curve
-from segment.peaks import SignalPeakSegmenter, align_signal, peak_boundaries, robust_center_scale
-from segment.ponder import MODEL_PEAK_DEFAULTS, load_model, read_signal
+from segment.eval.results_types import (DefaultCandidate, DefaultSelection, GravesCheck, GravesRow, LastEvaluation,
+                                        Meta, PRCurve, Results, RunRecord, SentenceComparison, SignalStats, Trace,
+                                        TrainingSummary, WordComparison)
+from segment.eval.run_signals import peak_segmenter, run_signals, shift_right, signal_stats
+from segment.eval.run_specs import RunSpec, load_ref
+from segment.eval.scales import Scale
+from segment.eval.training_phase import run_dir_of
+from segment.files import write_atomic
+from segment.peaks import align_signal, peak_boundaries, robust_center_scale
+from segment.ponder import MODEL_PEAK_DEFAULTS, read_signal
 
 #: Sentence thresholds (robust z-scores of the stream's signal) tried when calibrating on labelled units.
 SENTENCE_HEIGHTS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
 
 #: The signals turned into segmenters for each kind of run (see the module docstring for halt-first).
-MODEL_SIGNALS = {"act": ("ponder", "halt-first", "steps", "remainder", "entropy", "surprisal"), "lstm": ("entropy", "surprisal"),
-                 "fixed": ("ponder", "entropy")}
+MODEL_SIGNALS = {"act": ("ponder", "halt-first", "steps", "remainder", "entropy", "surprisal"),
+                 "lstm": ("entropy", "surprisal"), "fixed": ("ponder", "entropy")}
 PR_POINTS = 300
 TRACE_LENGTH = (40, 90)
-
-
-# ---- signals, computed once and cached per run and input --------------------------------------------------
-def _digest(sequences: list[Symbols]) -> str:
-    return hashlib.sha1(json.dumps([list(s) if not isinstance(s, str) else s for s in sequences]).encode()
-                        ).hexdigest()[:16]
-
-
-def _device(device: str) -> str:
-    import torch
-    return ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
-
-
-def run_signals(spec: RunSpec, run_dir: Path, sequences: list[Symbols], *, device: str = "auto"
-                ) -> tuple[dict[str, list[np.ndarray]], float]:
-    """Every per-symbol signal of the run's model on ``sequences`` (in text order, also for a right-to-left
-    run), and the seconds the model took. Cached in ``run_dir/signals/<digest>.npz``."""
-    path = run_dir / "signals" / f"{_digest(sequences)}.npz"
-    lengths = np.array([len(s) for s in sequences], dtype=np.int64)
-    if path.is_file():
-        with np.load(path, allow_pickle=False) as data:
-            seconds = float(data["seconds"])
-            signals = {k: np.split(data[k], np.cumsum(lengths)[:-1]) for k in data.files if k != "seconds"}
-        return signals, seconds
-    from segment.models.inference import SIGNAL_NAMES, compute_signals
-
-    model = load_model(run_dir)
-    reverse = spec.direction == "rtl"
-    started = time.perf_counter()
-    computed = compute_signals(model, [s[::-1] for s in sequences] if reverse else sequences,
-                               device=_device(device), progress=False)
-    seconds = time.perf_counter() - started
-    signals = {name: [getattr(c, name)[::-1].astype(np.float64) if reverse else getattr(c, name).astype(np.float64)
-                      for c in computed] for name in SIGNAL_NAMES}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.stem}.{os.getpid()}.npz"  # parallel tasks never share a temporary file
-    np.savez(tmp, seconds=np.float64(seconds), **{k: np.concatenate(v + [np.zeros(0)]) for k, v in signals.items()})
-    os.replace(tmp, path)
-    return signals, seconds
-
-
-def shift_right(signal: np.ndarray) -> np.ndarray:
-    """The signal moved one symbol later (a peak on symbol t now sits on t+1), first value repeated."""
-    return np.concatenate([signal[:1], signal[:-1]])
-
-
-def _peak_segmenter(sequences: list[Symbols], values: list[np.ndarray], **params) -> SignalPeakSegmenter:
-    """A peak segmenter reading precomputed ``values`` back by sequence, with the model peak defaults."""
-    table = dict(zip(sequences, values))
-    return SignalPeakSegmenter(table.__getitem__, **{**MODEL_PEAK_DEFAULTS, **params})
 
 
 # ---- small helpers ---------------------------------------------------------------------------------------
@@ -129,29 +82,20 @@ def _load_eval(scale: Scale, key: str, data_dir):
     return corpus, labelled
 
 
-def _stats(signals: dict[str, list[np.ndarray]], seconds: float) -> dict:
-    ponder = np.concatenate(signals["ponder"] + [np.zeros(0)])
-    surprisal = np.concatenate(signals["surprisal"] + [np.zeros(0)])
-    return {"symbols": int(ponder.size), "ponder_mean": float(ponder.mean()) if ponder.size else None,
-            "ponder_std": float(ponder.std()) if ponder.size else None,
-            "bits_per_symbol": float(surprisal.mean()) if surprisal.size else None,
-            "signal_s": seconds, "signal_symbols_per_s": ponder.size / max(seconds, 1e-9)}
-
-
 # ---- word level ------------------------------------------------------------------------------------------
 def _model_segmenters(scale: Scale, key: str, corpus, labelled, runs_dir: Path, device: str
-                      ) -> tuple[list[tuple[str, str, dict]], dict[str, dict], dict[str, list[np.ndarray]]]:
-    """([(name, run, {"unsupervised": segmenter, "calibrated": segmenter})], run stats, the main runs' eval
-    signals by name for the precision-recall figure)."""
+                      ) -> tuple[list[tuple[str, str, dict]], dict[str, SignalStats], dict[str, list[np.ndarray]]]:
+    """([(name, run, {"unsupervised": segmenter, "calibrated": segmenter})], signal stats by run, the main
+    runs' eval signals by name for the precision-recall figure)."""
     sequences, lab_sequences, lab_gold = corpus.sequences(), labelled.sequences(), labelled.word_boundaries()
     both = sequences + lab_sequences
     segmenters: list[tuple[str, str, dict]] = []
-    stats: dict[str, dict] = {}
+    stats: dict[str, SignalStats] = {}
     values_by_name: dict[str, list[np.ndarray]] = {}
 
     def add(name: str, run: str, values: list[np.ndarray]) -> None:
-        unsupervised = _peak_segmenter(both, values)
-        calibrated = _peak_segmenter(both, values).calibrate(lab_sequences, lab_gold)
+        unsupervised = peak_segmenter(both, values)
+        calibrated = peak_segmenter(both, values).calibrate(lab_sequences, lab_gold)
         segmenters.append((name, run, {"unsupervised": unsupervised, "calibrated": calibrated}))
         values_by_name.setdefault(name, values[:len(sequences)])
 
@@ -163,9 +107,7 @@ def _model_segmenters(scale: Scale, key: str, corpus, labelled, runs_dir: Path, 
         lab_signals, _ = run_signals(spec, run_dir, lab_sequences, device=device)
         signals = {k: signals[k] + lab_signals[k] for k in signals}
         signals_of[spec.name] = signals
-        stats[spec.name] = {**_stats({k: v[:len(sequences)] for k, v in signals.items()}, seconds),
-                            "kind": spec.kind, "direction": spec.direction, "tau": spec.model.get("tau"),
-                            "tags": list(spec.tags)}
+        stats[spec.name] = signal_stats({k: v[:len(sequences)] for k, v in signals.items()}, seconds)
         if spec.direction == "rtl":
             add("act-ponder-rtl", spec.name, [shift_right(s) for s in signals["ponder"]])
             continue
@@ -181,7 +123,7 @@ def _model_segmenters(scale: Scale, key: str, corpus, labelled, runs_dir: Path, 
     return segmenters, stats, values_by_name
 
 
-def word_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir) -> dict:
+def word_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir) -> WordComparison:
     """Comparison rows (baselines and model segmenters, unsupervised and calibrated) on one corpus."""
     from segment.eval.harness import compare
 
@@ -199,23 +141,21 @@ def word_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir) -> 
         frame["labelled_units"] = [0, len(labelled.units)]
         frame["calibration"] = ["", json.dumps(variants["calibrated"].calibration_["params"])]
         frame["calibration_f"] = [None, variants["calibrated"].calibration_["score"]]  # on the labelled units
-        seconds = sum(stats[r]["signal_s"] for r in run.split("+"))
+        seconds = sum(stats[r].signal_s for r in run.split("+"))
         frame["symbols_per_s"] = frame["symbols"] / (frame["predict_s"] + seconds)
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
-    result = {"key": key, "corpus": scale.corpora[key].ref, "labelled": scale.corpora[key].labelled,
-              "labelled_units": len(labelled.units), "rows": _records(table), "runs": stats}
-    if key == scale.pr:
-        result["pr"] = _pr_curves(table, corpus, values)
-    return result
+    spec = scale.corpora[key]
+    return WordComparison(key, spec.ref, spec.labelled, len(labelled.units), _records(table), stats,
+                          _pr_curves(table, corpus, values) if key == scale.pr else {})
 
 
-def _downsample(precision: np.ndarray, recall: np.ndarray) -> dict:
+def _downsample(precision: np.ndarray, recall: np.ndarray) -> PRCurve:
     keep = np.unique(np.linspace(0, max(len(precision) - 1, 0), PR_POINTS).astype(int)) if len(precision) else []
-    return {"precision": precision[keep].tolist(), "recall": recall[keep].tolist()}
+    return PRCurve(precision[keep].tolist(), recall[keep].tolist())
 
 
-def _pr_curves(table: pd.DataFrame, corpus, values: dict[str, list[np.ndarray]]) -> dict:
+def _pr_curves(table: pd.DataFrame, corpus, values: dict[str, list[np.ndarray]]) -> dict[str, PRCurve]:
     """Precision-recall points of the main model signals and the two best unsupervised baselines."""
     from segment.registry import make_segmenter
 
@@ -235,7 +175,7 @@ def _pr_curves(table: pd.DataFrame, corpus, values: dict[str, list[np.ndarray]])
 
 
 # ---- sentence level --------------------------------------------------------------------------------------
-def sentence_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir) -> dict:
+def sentence_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir) -> SentenceComparison:
     """Sentence cuts in the units run together: model peaks at the sentence level against the baselines."""
     from segment.eval.harness import compare
 
@@ -256,8 +196,8 @@ def sentence_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir)
         lab_signals, _ = run_signals(spec, run_dir_of(runs_dir, spec), [labelled.sequence], device=device)
         for signal in signal_names:
             values, lab_values = read_signal(signal, signals), read_signal(signal, lab_signals)
-            segmenters[f"{kind}-{signal}"] = _peak_segmenter(stream, values, level="sentence")
-            segmenters[f"{kind}-{signal} (calibrated)"] = _peak_segmenter(
+            segmenters[f"{kind}-{signal}"] = peak_segmenter(stream, values, level="sentence")
+            segmenters[f"{kind}-{signal} (calibrated)"] = peak_segmenter(
                 [labelled.sequence, *stream], [*lab_values, *values], level="sentence").calibrate(
                 [labelled.sequence], [labelled.sentence_boundaries], grid={"sentence_height": SENTENCE_HEIGHTS})
             for name in (f"{kind}-{signal}", f"{kind}-{signal} (calibrated)"):
@@ -266,25 +206,21 @@ def sentence_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir)
     table["run"] = table.segmenter.map(runs).fillna("")
     model = table.segmenter.isin(list(runs))
     table.loc[model, "symbols_per_s"] = table.symbols[model] / (table.predict_s[model] + table.segmenter[model].map(seconds))
-    return {"key": key, "corpus": task.ref, "punctuation": task.punctuation, "labelled": words.labelled,
-            "labelled_units": len(lab_corpus.units), "rows": _records(table)}
+    return SentenceComparison(key, task.ref, task.punctuation, words.labelled, len(lab_corpus.units),
+                              _records(table))
 
 
 # ---- Graves's check: a model reading spaced text ---------------------------------------------------------
-def _is_punctuation(symbol: str) -> bool:
-    return unicodedata.category(symbol).startswith("P")
-
-
 GRAVES_CLASSES: dict[str, Callable[[str, int], bool]] = {
-    "space or punctuation": lambda s, t: s[t] == " " or _is_punctuation(s[t]),
+    "space or punctuation": lambda s, t: s[t] == " " or is_punctuation(s[t]),
     "space": lambda s, t: s[t] == " ",
-    "punctuation": lambda s, t: _is_punctuation(s[t]),
+    "punctuation": lambda s, t: is_punctuation(s[t]),
     "first symbol after a space": lambda s, t: s[t - 1] == " ",
     "last symbol before a space": lambda s, t: t + 1 < len(s) and s[t + 1] == " ",
 }
 
 
-def graves_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> dict:
+def graves_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> GravesCheck:
     """Precision / recall of peak positions (every local maximum, symbol t) against classes of positions."""
     from segment.eval import word_scores
 
@@ -292,7 +228,7 @@ def graves_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> dict:
     for spec in [r for r in scale.runs if r.spaces]:
         corpus = load_ref(scale.graves, data_dir, punctuation=spec.punctuation, case=spec.case,
                           max_units=scale.max_units)
-        sequences, _ = run_view(spec, corpus)
+        sequences, _ = spec.read(corpus)
         signals, _ = run_signals(spec, run_dir_of(runs_dir, spec), sequences, device=device)
         for signal in ("ponder", "halt-first"):
             values = read_signal(signal, signals)
@@ -302,17 +238,18 @@ def graves_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> dict:
                 positions = [np.array([t for t in range(1, len(s)) if test(s, t)], dtype=np.int64) for s in sequences]
                 scores = word_scores(reference=positions, hypothesis=peaks, sequences=sequences)
                 member = np.concatenate([np.isin(np.arange(len(s)), p) for s, p in zip(sequences, positions)])
-                rows.append({"run": spec.name, "signal": signal, "positions": label,
-                             "peaks": int(sum(len(p) for p in peaks)), "class_positions": int(member.sum()),
-                             "base_rate": float(member.mean()), "precision": scores["boundary_noedge_p"],
-                             "recall": scores["boundary_noedge_r"], "f": scores["boundary_noedge_f"],
-                             "mean_signal_in_class": float(pooled[member].mean()) if member.any() else None,
-                             "mean_signal_elsewhere": float(pooled[~member].mean()) if (~member).any() else None})
-    return {"corpus": scale.graves, "rows": rows}
+                rows.append(GravesRow(
+                    run=spec.name, signal=signal, positions=label, peaks=int(sum(len(p) for p in peaks)),
+                    class_positions=int(member.sum()), base_rate=float(member.mean()),
+                    precision=scores["boundary_noedge_p"], recall=scores["boundary_noedge_r"],
+                    f=scores["boundary_noedge_f"],
+                    mean_signal_in_class=float(pooled[member].mean()) if member.any() else None,
+                    mean_signal_elsewhere=float(pooled[~member].mean()) if (~member).any() else None))
+    return GravesCheck(scale.graves, rows)
 
 
 # ---- default model selection and traces ------------------------------------------------------------------
-def default_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> dict:
+def default_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> DefaultSelection:
     """Unsupervised ponder-peak boundary F of each default candidate on the dev split; the best is selected."""
     from segment.eval import word_scores
 
@@ -321,12 +258,12 @@ def default_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> dict:
         corpus = load_ref(scale.dev, data_dir, punctuation=spec.punctuation, case=spec.case, max_units=scale.max_units)
         sequences, gold = corpus.sequences(), corpus.word_boundaries()
         signals, seconds = run_signals(spec, run_dir_of(runs_dir, spec), sequences, device=device)
-        hypothesis = _peak_segmenter(sequences, signals["ponder"]).predict_many(sequences)
+        hypothesis = peak_segmenter(sequences, signals["ponder"]).predict_many(sequences)
         scores = word_scores(reference=gold, hypothesis=hypothesis, sequences=sequences)
-        candidates.append({"run": spec.name, "dev_boundary_noedge_f": scores["boundary_noedge_f"],
-                           "dev_token_f": scores["token_f"], **_stats(signals, seconds)})
-    best = max(candidates, key=lambda c: c["dev_boundary_noedge_f"], default=None)
-    return {"dev": scale.dev, "candidates": candidates, "selected": best["run"] if best else None}
+        candidates.append(DefaultCandidate(spec.name, scores["boundary_noedge_f"], scores["token_f"],
+                                           signal_stats(signals, seconds)))
+    best = max(candidates, key=lambda c: c.dev_boundary_noedge_f, default=None)
+    return DefaultSelection(scale.dev, candidates, best.run if best else None)
 
 
 def _trace_unit(corpus) -> int:
@@ -335,7 +272,7 @@ def _trace_unit(corpus) -> int:
     return next((i for i, n in enumerate(lengths) if low <= n <= high), 0)
 
 
-def trace_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> dict:
+def trace_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> list[Trace]:
     """Per corpus of ``scale.trace``: a real unit with the ponder time and peaks of its main ACT run and of
     the runs tagged "alt"; on the Graves corpus also the spaced runs' ponder over the same unit with spaces
     (gold = the spaces)."""
@@ -351,16 +288,15 @@ def trace_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> dict:
         index = _trace_unit(corpus)
         unit = corpus.units[index]
         for run in runs:
-            (sequence,), _ = run_view(run, dataclasses.replace(corpus, documents=[[unit]]))
+            (sequence,), _ = run.read(dataclasses.replace(corpus, documents=[[unit]]))
             signals, _ = run_signals(run, run_dir_of(runs_dir, run), [sequence], device=device)
             ponder = signals["ponder"][0]
             gold = ([t for t in range(1, len(sequence)) if sequence[t] == " "] if run.spaces
                     else unit.boundaries.tolist())
-            predicted = _peak_segmenter([sequence], [ponder]).predict(sequence)
-            traces.append({"run": run.name, "corpus": corpus.name, "split": corpus.split, "unit": index,
-                           "spaces": run.spaces, "sequence": list(sequence), "ponder": ponder.tolist(),
-                           "gold": list(gold), "predicted": predicted.tolist()})
-    return {"traces": traces}
+            predicted = peak_segmenter([sequence], [ponder]).predict(sequence)
+            traces.append(Trace(run.name, corpus.name, corpus.split, index, run.spaces, list(sequence),
+                                ponder.tolist(), list(gold), predicted.tolist()))
+    return traces
 
 
 # ---- the phase -------------------------------------------------------------------------------------------
@@ -369,7 +305,7 @@ def _task_list(scale: Scale) -> list[tuple]:
             + [("graves",), ("default",), ("trace",)])
 
 
-def run_task(task: tuple, scale: Scale, runs_dir: Path, device: str, data_dir, threads: int | None = None) -> dict:
+def run_task(task: tuple, scale: Scale, runs_dir: Path, device: str, data_dir, threads: int | None = None):
     """One evaluation task (see the module docstring)."""
     if threads is not None:
         import torch
@@ -390,27 +326,35 @@ def _git(*args: str) -> str:
 
 def describe_device(device: str) -> str:
     import torch
-    name = _device(device)
-    if name.startswith("cuda"):
-        return f"{name} ({torch.cuda.get_device_name()})"
+
+    from segment.models.device import resolve_device
+
+    resolved = resolve_device(device)
+    if resolved.type == "cuda":
+        return f"{resolved.type} ({torch.cuda.get_device_name(resolved)})"
     return f"cpu ({os.cpu_count()} cores, {platform.processor() or platform.machine()})"
 
 
-def run_records(scale: Scale, runs_dir: Path) -> dict[str, dict]:
-    """Per run: its spec, the training summary and the last evaluation record of its log."""
+def _torch_version() -> str:
+    import torch
+
+    return torch.__version__
+
+
+def run_records(scale: Scale, runs_dir: Path) -> dict[str, RunRecord]:
+    """Per run: its spec, resolved settings, training summary and last logged evaluation."""
     records = {}
     for spec in scale.runs:
         run_dir = run_dir_of(runs_dir, spec)
-        summary_path, log_path = run_dir / "train_summary.json", run_dir / "log.jsonl"
-        summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.is_file() else {}
-        lines = log_path.read_text(encoding="utf-8").splitlines() if log_path.is_file() else []
-        records[spec.name] = {"spec": dataclasses.asdict(spec), "kind": spec.kind, "train": summary,
-                              "last_eval": json.loads(lines[-1]) if lines else {}}
+        model = dataclasses.asdict(spec.model_config())
+        del model["vocab_size"]
+        records[spec.name] = RunRecord(spec, model, dataclasses.asdict(spec.train_config()),
+                                       TrainingSummary.read(run_dir), LastEvaluation.read(run_dir))
     return records
 
 
 def evaluate_scale(scale: Scale, runs_dir: Path, results_path: Path, *, device: str = "auto", data_dir=None,
-                   jobs: int = 1, command: str = "", missing_runs: list[str] = ()) -> dict:
+                   jobs: int = 1, command: str = "", missing_runs: list[str] = ()) -> Results:
     """Run every evaluation task of ``scale`` and write the results JSON (atomically) to ``results_path``;
     ``missing_runs`` names runs of the scale left out because they have no trained model."""
     from tqdm import tqdm
@@ -426,26 +370,18 @@ def evaluate_scale(scale: Scale, runs_dir: Path, results_path: Path, *, device: 
         parts = [run_task(t, scale, runs_dir, device, data_dir)
                  for t in tqdm(tasks, desc="evaluate", unit="task", file=sys.stderr)]
     by_task = dict(zip(tasks, parts))
-    results = {
-        "meta": {"scale": scale.name, "device": describe_device(device),
-                 "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                 "commit": _git("rev-parse", "HEAD"), "dirty": bool(_git("status", "--porcelain")),
-                 "command": command, "python": platform.python_version(), "torch": _torch_version(),
-                 "evaluate_s": time.perf_counter() - started, "max_units": scale.max_units,
-                 "bootstrap": scale.bootstrap, "missing_runs": list(missing_runs)},
-        "runs": run_records(scale, runs_dir),
-        "word": {t[1]: by_task[t] for t in tasks if t[0] == "word"},
-        "sentence": {t[1]: by_task[t] for t in tasks if t[0] == "sentence"},
-        "graves": by_task[("graves",)], "default": by_task[("default",)], "trace": by_task[("trace",)],
-        "scale": {"sweep": scale.sweep, "pr": scale.pr, "trace": scale.trace},
-    }
+    meta = Meta(scale=scale.name, device=describe_device(device),
+                date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                commit=_git("rev-parse", "HEAD"), dirty=bool(_git("status", "--porcelain")), command=command,
+                python=platform.python_version(), torch=_torch_version(),
+                evaluate_s=time.perf_counter() - started, max_units=scale.max_units, bootstrap=scale.bootstrap,
+                missing_runs=list(missing_runs))
+    results = Results(
+        meta=meta, runs=run_records(scale, runs_dir),
+        word={t[1]: by_task[t] for t in tasks if t[0] == "word"},
+        sentence={t[1]: by_task[t] for t in tasks if t[0] == "sentence"},
+        graves=by_task[("graves",)], default=by_task[("default",)], traces=by_task[("trace",)],
+        sweep=scale.sweep, pr=scale.pr)
     results_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = results_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, results_path)
+    write_atomic(results_path, results.to_json())
     return results
-
-
-def _torch_version() -> str:
-    import torch
-    return torch.__version__

@@ -1,0 +1,207 @@
+"""The three scales of the experiments behind eval/RESULTS.md: their runs, evaluation corpora and tasks.
+
+``smoke`` trains tiny models on the sample corpora shipped in the package (the tests); ``cpu`` fits a
+2-core machine in about an hour; ``gpu`` one H200 with every run at once. Runs are built from named
+presets (:class:`segment.eval.run_specs.Preset`) on the recommended model and training defaults of
+``segment.models.config``; each run states only what it changes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from segment.errors import ActSegError
+from segment.eval.run_specs import Preset, RunSpec
+
+
+@dataclass(frozen=True)
+class EvalCorpus:
+    """A corpus the word-level comparison runs on, and the small labelled set used for calibration."""
+
+    ref: str  # "corpus:split"
+    labelled: str  # "corpus:split" whose first ``labelled_units`` units calibrate the model segmenters
+    labelled_units: int = 200
+    punctuation: bool = True
+    case: bool = True
+
+
+@dataclass(frozen=True)
+class SentenceTask:
+    """Sentence level: a corpus's units run together, scored with the main (and lstm) runs of ``runs_of``."""
+
+    ref: str
+    runs_of: str  # EvalCorpus key whose main ACT run and act=False run read the stream
+    punctuation: bool = True
+    baselines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Everything one scale runs: training runs, evaluation corpora and the evaluation options."""
+
+    name: str
+    runs: tuple[RunSpec, ...]
+    corpora: dict[str, EvalCorpus]
+    sentences: dict[str, SentenceTask]
+    baselines: tuple[str, ...]  # word-level baselines (registry names) on every evaluation corpus
+    graves: str  # "corpus:split" read with spaces by the spaced runs
+    dev: str  # "corpus:split" on which default candidates are compared
+    trace: tuple[str, ...]  # EvalCorpus keys whose main (and "alt") ACT runs draw ponder traces
+    pr: str  # EvalCorpus key of the precision-recall figure
+    sweep: str  # EvalCorpus key of the tau sweep
+    bootstrap: int = 1000
+    max_units: int | None = None  # cap on the units of every evaluated corpus (dry runs)
+
+    def capped(self, seconds: float | None, hidden: int | None, units: int | None) -> Scale:
+        runs = tuple(r.capped(seconds, hidden) for r in self.runs)
+        return dataclasses.replace(self, runs=runs, max_units=units if units is not None else self.max_units)
+
+
+# Training data references.
+BP, BT, BP_TRAIN, BT_TRAIN = ("brent-phono:all",), ("brent-text:all",), ("brent-phono:train",), ("brent-text:train",)
+EN = ("gutenberg:train", "ud-en-ewt:train")
+
+# The controls, as model fields.
+LSTM = {"act": False}  # one update per symbol: the plain LSTM language model of the same size
+FIXED3 = {"fixed_steps": 3}  # three updates per symbol, no halting unit
+
+# -- smoke: sample corpora shipped in the package, tiny models (tests) ------------------------------------
+SMOKE_TRAIN = {"iterations": 20, "seq_len": 32, "batch_size": 4, "eval_every": 20, "eval_symbols": 1000,
+               "warmup": 5}
+SMOKE_TINY = Preset(seconds=20, train=SMOKE_TRAIN, model={"hidden": 16})
+SAMPLE_BP = ("sample-brent-phono:all",)
+SMOKE = Scale(
+    name="smoke",
+    runs=(
+        SMOKE_TINY.run("bp-act", SAMPLE_BP, "bp", tags=("main", "sweep")),
+        SMOKE_TINY.run("bp-act-tau0.1", SAMPLE_BP, "bp", model={"tau": 0.1}, tags=("sweep",)),
+        SMOKE_TINY.run("bp-lstm", SAMPLE_BP, "bp", model=LSTM),
+        SMOKE_TINY.run("bp-fixed2", SAMPLE_BP, "bp", model={"fixed_steps": 2}),
+        SMOKE_TINY.run("bp-rtl", SAMPLE_BP, "bp", direction="rtl", tags=("rtl",)),
+        SMOKE_TINY.run("en-act", ("sample-en:train",), "en", dev="sample-en:test", tags=("main", "default-candidate")),
+        SMOKE_TINY.run("en-lstm", ("sample-en:train",), "en", model=LSTM, dev="sample-en:test"),
+        SMOKE_TINY.run("en-spaced", ("sample-en:train",), "en", spaces=True),
+    ),
+    corpora={"bp": EvalCorpus("sample-brent-phono:all", "sample-brent-phono:all", 50),
+             "en": EvalCorpus("sample-en:test", "sample-en:train", 10)},
+    sentences={"en-punct": SentenceTask("sample-en:test", "en", True, ("punct-rule", "pysbd")),
+               "bp-utterances": SentenceTask("sample-brent-phono:all", "bp")},
+    baselines=("tp-forward-relative", "tp-mi-relative", "ngram-bentropy-sum", "random", "random-oracle",
+               "wordninja"),
+    graves="sample-en:test", dev="sample-en:test", trace=("bp", "en"), pr="bp", sweep="bp", bootstrap=50,
+)
+
+ALL_WORD_BASELINES = ("tp-forward-relative", "tp-forward-absolute", "tp-backward-relative", "tp-backward-absolute",
+                      "tp-mi-relative", "tp-mi-absolute", "ngram-surprisal", "ngram-bentropy-forward",
+                      "ngram-bentropy-backward", "ngram-bentropy-sum", "random", "random-oracle",
+                      "wordsegment", "wordninja", "instant-segment")
+WORD_CORPORA = {
+    "brent-phono": EvalCorpus("brent-phono:all", "brent-phono:all", 200),
+    "brent-text": EvalCorpus("brent-text:all", "brent-text:all", 200),
+    "ud-en-ewt": EvalCorpus("ud-en-ewt:test", "ud-en-ewt:dev", 200),
+    # Goldwater's 5,000 / 4,790 split: trained on train, scored on test
+    "brent-phono-test": EvalCorpus("brent-phono:test", "brent-phono:train", 200),
+    "brent-text-test": EvalCorpus("brent-text:test", "brent-text:train", 200),
+}
+SENTENCE_TASKS = {
+    "ud-en-ewt-punct": SentenceTask("ud-en-ewt:test", "ud-en-ewt", True, ("punct-rule", "pysbd")),
+    "ud-en-ewt-nopunct": SentenceTask("ud-en-ewt:test", "ud-en-ewt", False, ("punct-rule", "pysbd")),
+    "brent-utterances": SentenceTask("brent-phono:all", "brent-phono"),
+}
+FULL_EVALUATION = {"corpora": WORD_CORPORA, "sentences": SENTENCE_TASKS, "baselines": ALL_WORD_BASELINES,
+                   "graves": "ud-en-ewt:test", "dev": "ud-en-ewt:dev",
+                   "trace": ("brent-phono", "brent-text", "ud-en-ewt"), "pr": "brent-phono", "sweep": "brent-phono"}
+
+# -- cpu: this 2-core machine, two runs at a time with one thread each, about an hour in all -------------
+CPU_TRAIN = {"iterations": 800, "seq_len": 128, "batch_size": 32, "warmup": 50, "eval_every": 200,
+             "eval_symbols": 20000}
+# Every run starts from the recommended halting setting (halting weights initialised to 0, halting learning
+# rate 0.1 x lr) unless it is the lever under study. Random halting weights, or halting at the full AdamW rate,
+# drove every symbol to the cap or to one update within 20-60 iterations in probes on brent-phono (not kept;
+# the lever runs below measure it at their first evaluation, iteration 200). The informative tau range found in
+# those probes at max steps 4 was narrow (0.02 ran to the cap, 0.04 collapsed), so the sweep samples it densely
+# and the main runs take tau 0.03.
+CPU_BRENT = Preset(seconds=240, train=CPU_TRAIN)  # the recommended model: hidden 128, max steps 4, tau 0.03
+CPU_ENGLISH = Preset(seconds=450, train=CPU_TRAIN, model={"hidden": 256}, dev="ud-en-ewt:dev")
+UNIFORM_HALTING = {"halt_init": "uniform"}  # nn.Linear's random initialisation of the halting weights
+FULL_RATE_HALTING = {"halt_lr_scale": 1.0}  # the halting unit at the full learning rate
+CPU = Scale(
+    name="cpu",
+    runs=(
+        *(CPU_BRENT.run(f"bp-tau{tau}", BP, "brent-phono", model={"tau": tau},
+                        tags=("sweep", "main") if tau == 0.03 else ("sweep",))
+          for tau in (0.001, 0.01, 0.02, 0.03, 0.04, 0.1)),
+        CPU_BRENT.run("bp-lstm", BP, "brent-phono", model=LSTM),
+        CPU_BRENT.run("bp-fixed3", BP, "brent-phono", model=FIXED3),
+        # levers, one change each from bp-tau0.03: the halting unit's initialisation and learning rate (the
+        # first is the setting of the earlier results, random halting weights at the full rate), max steps,
+        # the halting-bias initialisation, a stacked model (one halting unit reads every layer's state, so
+        # "which layer" is the stack as a whole), tau steered toward a target mean ponder time or ramped (from
+        # the cap's side to the collapse's), other seeds
+        CPU_BRENT.run("bp-uniform-fastlr", BP, "brent-phono", model=UNIFORM_HALTING, train=FULL_RATE_HALTING,
+                      tags=("lever",)),
+        CPU_BRENT.run("bp-uniform", BP, "brent-phono", model=UNIFORM_HALTING, tags=("lever",)),
+        CPU_BRENT.run("bp-fastlr", BP, "brent-phono", train=FULL_RATE_HALTING, tags=("lever",)),
+        CPU_BRENT.run("bp-cap6", BP, "brent-phono", model={"max_steps": 6}, tags=("lever",)),
+        CPU_BRENT.run("bp-hb-1", BP, "brent-phono", model={"halt_bias": -1.0}, tags=("lever",)),
+        CPU_BRENT.run("bp-2layer", BP, "brent-phono", model={"layers": 2}, tags=("lever",)),
+        CPU_BRENT.run("bp-target3.5", BP, "brent-phono", train={"ponder_target": 3.5}, tags=("lever",)),
+        CPU_BRENT.run("bp-ramp", BP, "brent-phono", train={"tau_ramp": [0.01, 0.04]}, tags=("lever",)),
+        *(CPU_BRENT.run(f"bp-seed{seed}", BP, "brent-phono", train={"seed": seed}, tags=("lever",))
+          for seed in (1, 2)),
+        CPU_BRENT.run("bp-rtl", BP, "brent-phono", direction="rtl", tags=("rtl",)),
+        CPU_BRENT.run("bp-train-split", BP_TRAIN, "brent-phono-test", tags=("main",)),
+        CPU_BRENT.run("bt-act", BT, "brent-text", tags=("main",)),
+        CPU_BRENT.run("bt-train-split", BT_TRAIN, "brent-text-test", tags=("main",)),
+        # tau 0.03 collapsed on brent-text and English in the first run of this scale; lower taus ("alt": shown
+        # beside the main run, which stays the setting fixed in advance; on English 0.005 ran to the cap and
+        # 0.01 collapsed, hence the points between them)
+        *(CPU_BRENT.run(f"bt-tau{tau}", BT, "brent-text", model={"tau": tau}, tags=("alt",)) for tau in (0.01, 0.02)),
+        CPU_BRENT.run("bt-lstm", BT, "brent-text", model=LSTM),
+        CPU_ENGLISH.run("en-act", EN, "ud-en-ewt", tags=("main", "default-candidate")),
+        *(CPU_ENGLISH.run(f"en-act-tau{tau}", EN, "ud-en-ewt", model={"tau": tau}, tags=("alt", "default-candidate"))
+          for tau in (0.005, 0.006, 0.008, 0.01, 0.02)),
+        CPU_ENGLISH.run("en-act-ramp", EN, "ud-en-ewt", model={"tau": 0.005}, train={"tau_ramp": [0.005, 0.015]},
+                        tags=("alt", "default-candidate")),
+        CPU_ENGLISH.run("en-lstm", EN, "ud-en-ewt", model=LSTM),
+        CPU_ENGLISH.run("en-spaced", EN, "ud-en-ewt", spaces=True),
+    ),
+    **FULL_EVALUATION,
+)
+
+# -- gpu: one H200 and 16 cores, every run at once as its own process --------------------------------------
+GPU_TRAIN = {"iterations": 3000, "seq_len": 128, "batch_size": 128, "warmup": 50, "eval_every": 500,
+             "eval_symbols": 50000}
+# the cpu scale's setting, wider (not yet run at this size: the informative tau range may move with it)
+GPU_BRENT = Preset(seconds=300, train=GPU_TRAIN, model={"hidden": 256})
+GPU_ENGLISH = Preset(seconds=300, train=GPU_TRAIN, model={"hidden": 512}, dev="ud-en-ewt:dev")
+GPU = Scale(
+    name="gpu",
+    runs=(
+        *(GPU_BRENT.run(f"bp-tau{tau}", BP, "brent-phono", model={"tau": tau},
+                        tags=("sweep", "main") if tau == 0.03 else ("sweep",))
+          for tau in (0.001, 0.01, 0.02, 0.03, 0.04, 0.1)),
+        GPU_BRENT.run("bp-lstm", BP, "brent-phono", model=LSTM),
+        GPU_BRENT.run("bp-fixed3", BP, "brent-phono", model=FIXED3),
+        GPU_BRENT.run("bp-rtl", BP, "brent-phono", direction="rtl", tags=("rtl",)),
+        GPU_BRENT.run("bp-train-split", BP_TRAIN, "brent-phono-test", tags=("main",)),
+        GPU_BRENT.run("bt-act", BT, "brent-text", tags=("main",)),
+        GPU_BRENT.run("bt-train-split", BT_TRAIN, "brent-text-test", tags=("main",)),
+        GPU_BRENT.run("bt-lstm", BT, "brent-text", model=LSTM),
+        GPU_ENGLISH.run("en-act", EN, "ud-en-ewt", tags=("main", "default-candidate")),
+        GPU_ENGLISH.run("en-act-tau0.02", EN, "ud-en-ewt", model={"tau": 0.02}, tags=("default-candidate",)),
+        GPU_ENGLISH.run("en-lstm", EN, "ud-en-ewt", model=LSTM),
+        GPU_ENGLISH.run("en-spaced", EN, "ud-en-ewt", spaces=True),
+    ),
+    **FULL_EVALUATION,
+)
+
+SCALES: dict[str, Scale] = {s.name: s for s in (SMOKE, CPU, GPU)}
+
+
+def get_scale(name: str) -> Scale:
+    """The scale called ``name``; a one-line error naming the choices otherwise."""
+    if name not in SCALES:
+        raise ActSegError(f"unknown scale {name!r}: choose one of {', '.join(SCALES)}")
+    return SCALES[name]

@@ -1,0 +1,129 @@
+"""The settings of a model and of its training, in one place: the dataclass defaults ARE the recommended
+settings (the cpu-scale main runs' setting, eval/RESULTS.md; the informative tau range is narrow).
+
+Each field carries a one-line ``help`` (field metadata), which `actseg train` shows with the default.
+No torch import here: the CLI reads these at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+
+HALT_INITS = ("zero", "uniform")
+
+
+def setting(default, help: str):
+    """A dataclass field with its default and a one-line description."""
+    return field(default=default, metadata={"help": help})
+
+
+def check(name: str, checks: dict[str, bool]) -> None:
+    """ValueError naming every field whose check failed."""
+    bad = [field_name for field_name, ok in checks.items() if not ok]
+    if bad:
+        raise ValueError(f"invalid {name} value(s) for {', '.join(bad)}")
+
+
+@dataclass
+class ACTConfig:
+    """Size and ponder settings of an ACTLanguageModel (everything needed to rebuild it)."""
+
+    vocab_size: int = field(metadata={"help": "Symbols in the vocabulary (train() sets it from the data)."})
+    hidden: int = setting(128, "LSTM cells per layer.")
+    layers: int = setting(1, "Stacked LSTM layers (ACT runs over the whole stack).")
+    act: bool = setting(True, "False: one update per symbol (control: a plain LSTM language model).")
+    fixed_steps: int | None = setting(None, "Control: K updates per symbol, no halting.")
+    max_steps: int = setting(4, "Cap M on the updates per symbol.")
+    tau: float = setting(0.03, "Ponder cost weight.")
+    eps: float = setting(0.01, "Halting threshold: a symbol halts once its halting outputs sum to 1 - eps.")
+    halt_bias: float = setting(1.0, "Initial bias of the halting unit (+1: every symbol starts at two updates).")
+    halt_init: str = setting("zero", "Initial halting weights: zero (every symbol starts alike) or nn.Linear's "
+                                     "random uniform.")
+    dropout: float = setting(0.0, "Dropout on the top layer's output, before the decoder.")
+    embed: int | None = setting(None, "Symbol embedding size [default: hidden].")
+
+    def __post_init__(self):
+        check("ACTConfig", {
+            "vocab_size": self.vocab_size >= 2, "hidden": self.hidden >= 1, "layers": self.layers >= 1,
+            "max_steps": self.max_steps >= 1, "tau": self.tau >= 0, "eps": 0 <= self.eps < 1,
+            "dropout": 0 <= self.dropout < 1, "embed": self.embed is None or self.embed >= 1,
+            "fixed_steps": self.fixed_steps is None or self.fixed_steps >= 1,
+            "halt_init": self.halt_init in HALT_INITS,
+        })
+
+    @property
+    def halting(self) -> bool:
+        """True when the number of updates is decided by the halting unit."""
+        return self.act and self.fixed_steps is None
+
+    @property
+    def loop_steps(self) -> int:
+        """Updates the ponder loop runs per symbol: 1 (act=False), K (fixed_steps) or the cap M."""
+        if not self.act:
+            return 1
+        return self.fixed_steps if self.fixed_steps is not None else self.max_steps
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ACTConfig:
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown ACTConfig field(s): {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation, data layout, evaluation and run-directory settings."""
+
+    iterations: int = setting(1000, "Optimizer updates (in total, also when resuming).")
+    seq_len: int = setting(128, "Symbols per chunk (truncated backpropagation length).")
+    batch_size: int = setting(32, "Parallel rows (per process).")
+    lr: float = setting(3e-3, "Peak learning rate (AdamW, warm-up then cosine decay).")
+    weight_decay: float = setting(0.01, "AdamW weight decay (matrices only).")
+    warmup: int | None = setting(None, "Linear warm-up iterations [default: min(100, iterations // 10)].")
+    min_lr_ratio: float = setting(0.1, "The cosine decay ends at this fraction of lr.")
+    grad_clip: float = setting(1.0, "Gradient norm clip (0: none).")
+    seed: int = setting(0, "Random seed (each process adds its rank).")
+    device: str = setting("auto", "auto, cpu, cuda or cuda:N.")
+    eval_every: int = setting(200, "Iterations between log records, dev evaluations and (by default) checkpoints; "
+                                   "and at the end.")
+    eval_symbols: int = setting(100_000, "Dev symbols read per evaluation (whole units, from the start).")
+    eval_rows: int = setting(64, "Parallel rows for evaluation.")
+    checkpoint_every: int | None = setting(None, "Iterations between resumable checkpoints [default: eval_every].")
+    out: str | None = setting(None, "Run directory (None: write nothing).")
+    resume: bool = setting(False, "Continue the run in out from its latest checkpoint.")
+    min_count: int = setting(1, "Symbols seen fewer times become <unk>.")
+    progress: bool = setting(True, "Progress bar and log records on stderr.")
+    max_seconds: float | None = setting(None, "Stop early (final evaluation and checkpoint) after this long, "
+                                              "per invocation.")
+    ponder_target: float | None = setting(None, "Adapt tau after every iteration so the mean ponder time "
+                                                "approaches this (starting from tau).")
+    tau_rate: float = setting(0.05, "With ponder_target: tau *= exp(tau_rate * (mean ponder - ponder_target)).")
+    tau_ramp: tuple[float, float] | None = setting(None, "Move tau linearly from START to END over the "
+                                                         "iterations (instead of tau).")
+    # AdamW moves every parameter by about lr per iteration whatever its gradient's size, so this sets how fast
+    # halting can change
+    halt_lr_scale: float = setting(0.1, "Learning rate of the halting unit relative to lr (at 1 halting collapsed "
+                                        "to one update).")
+
+    def __post_init__(self):
+        check("TrainConfig", {
+            "iterations": self.iterations >= 1, "seq_len": self.seq_len >= 1, "batch_size": self.batch_size >= 1,
+            "lr": self.lr > 0, "warmup": self.warmup is None or self.warmup >= 0, "eval_every": self.eval_every >= 1,
+            "checkpoint_every": self.checkpoint_every is None or self.checkpoint_every >= 1,
+            "resume": not self.resume or self.out is not None,
+            "max_seconds": self.max_seconds is None or self.max_seconds >= 0,
+            "ponder_target": self.ponder_target is None or self.ponder_target > 2,
+            "tau_rate": self.tau_rate > 0, "halt_lr_scale": self.halt_lr_scale > 0,
+            "tau_ramp": self.tau_ramp is None or (len(self.tau_ramp) == 2 and min(self.tau_ramp) >= 0
+                                                  and self.ponder_target is None),
+        })
+
+    @property
+    def warmup_iterations(self) -> int:
+        """The warm-up length used: ``warmup``, or min(100, iterations // 10) when it is None."""
+        return min(100, self.iterations // 10) if self.warmup is None else self.warmup

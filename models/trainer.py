@@ -1,0 +1,330 @@
+"""Training: a model-agnostic Trainer (minGPT style, callbacks) and `train`, which runs it on an ACT model.
+
+Data: the training units, encoded and joined by "<sep>" (one also before the first unit), form one stream
+(``streams.py``). It is cut into `batch_size` contiguous rows per process (rows of all processes tile the
+stream), read in consecutive chunks of `seq_len` symbols; the recurrent state is carried from chunk to chunk
+and detached (truncated backpropagation through time) and reset when the stream wraps around.
+
+At every evaluation interval (and at the end) a record of training statistics goes to log.jsonl, with the
+dev pass (``dev_pass.py``) and the caller's dev metrics merged in when there are dev units; the run
+directory and checkpoints are ``run_files.py``'s. On one process a resumed run repeats the uninterrupted one
+exactly. Under torchrun (DDP: one shard of rows per process, rank 0 evaluates and writes) the checkpoint holds
+rank 0's carried state and RNG; the other ranks resume with a fresh state and a seed derived from the
+iteration.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from tqdm import tqdm
+
+from segment.models.act_lstm import ACTLanguageModel
+from segment.models.config import ACTConfig, TrainConfig
+from segment.models.dev_pass import LN2, DevMetrics, evaluate_stream
+from segment.models.device import init_distributed, resolve_device
+from segment.models.run_files import (RunFiles, latest_checkpoint, load_trainer_state, rng_state, save_checkpoint,
+                                      seed_everything, set_rng_state)
+from segment.models.streams import StreamBatches, encode_stream
+from segment.models.vocab import Vocab
+
+Callback = Callable[["Trainer"], None]
+
+
+def lr_lambda(config: TrainConfig) -> Callable[[int], float]:
+    """Linear warm-up over config.warmup_iterations, then cosine decay to min_lr_ratio."""
+    warmup = config.warmup_iterations
+
+    def factor(iteration: int) -> float:
+        if iteration < warmup:
+            return (iteration + 1) / (warmup + 1)
+        progress = min(1.0, (iteration - warmup) / max(1, config.iterations - warmup))
+        return config.min_lr_ratio + (1 - config.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+    return factor
+
+
+def param_groups(model: torch.nn.Module, weight_decay: float, lr: float, lr_scales: dict[str, float]) -> list[dict]:
+    """AdamW groups: weight decay on matrices only; a parameter whose name (DDP's "module." prefix dropped)
+    starts with a key of ``lr_scales`` gets lr times that factor. The unscaled groups come first (matrices,
+    then the rest), so group 0 carries the base learning rate."""
+    groups: dict[tuple[bool, float], list] = defaultdict(list)
+    for name, param in model.named_parameters():
+        name = name.removeprefix("module.")
+        scale = next((f for prefix, f in lr_scales.items() if name.startswith(prefix)), 1.0)
+        groups[(param.dim() >= 2, scale)].append(param)
+    order = sorted(groups, key=lambda key: (key[1] != 1.0, not key[0], key[1]))  # unscaled groups first
+    return [{"params": groups[key], "weight_decay": weight_decay if key[0] else 0.0, "lr": lr * key[1]}
+            for key in order]
+
+
+# ---- the generic trainer ---------------------------------------------------------------------------------
+class Trainer:
+    """Runs optimizer iterations over StreamBatches. It knows only that model(ids, targets, state) returns an
+    object with `.loss` and `.state`; `lr_scales` maps parameter-name prefixes to learning-rate factors.
+    Callbacks (`add_callback(event, fn)`, fn(trainer)) fire on "on_batch_end" after every iteration
+    (`trainer.finishing` is True on the last one) and "on_train_end"."""
+
+    def __init__(self, model: torch.nn.Module, config: TrainConfig, batches: StreamBatches,
+                 device: torch.device, module: torch.nn.Module | None = None,
+                 lr_scales: dict[str, float] | None = None):
+        self.model = model  # what is called (possibly DistributedDataParallel-wrapped)
+        self.module = module if module is not None else model  # what is saved
+        self.config = config
+        self.batches = batches
+        self.device = device
+        self.optimizer = torch.optim.AdamW(param_groups(model, config.weight_decay, config.lr, lr_scales or {}))
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lr_lambda(config))
+        self.iteration = 0
+        self.position = 0
+        self.carried = None
+        self.output = None
+        self.symbols_per_s = 0.0
+        self.out_of_time = False
+        self.callbacks: dict[str, list[Callback]] = defaultdict(list)
+
+    def add_callback(self, event: str, fn: Callback) -> None:
+        self.callbacks[event].append(fn)
+
+    def trigger(self, event: str) -> None:
+        for fn in self.callbacks[event]:
+            fn(self)
+
+    def autocast(self):
+        if self.device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return nullcontext()
+
+    @property
+    def finishing(self) -> bool:
+        """True in the callbacks of the last iteration (all done, or config.max_seconds spent)."""
+        return self.iteration >= self.config.iterations or self.out_of_time
+
+    def due(self, every: int) -> bool:
+        """True every ``every`` iterations and on the last one."""
+        return self.iteration % every == 0 or self.finishing
+
+    def time_is_up(self, since: float) -> bool:
+        """Whether config.max_seconds has passed; under DDP rank 0 decides for every process."""
+        if self.config.max_seconds is None:
+            return False
+        flag = torch.tensor([time.perf_counter() - since > self.config.max_seconds], device=self.device)
+        if dist.is_initialized():
+            dist.broadcast(flag, src=0)
+        return bool(flag.item())
+
+    def run(self) -> None:
+        self.model.train()
+        run_started = time.perf_counter()
+        while not self.finishing:
+            if self.batches.starts_epoch(self.position):
+                self.carried = None
+            ids, targets = (t.to(self.device, non_blocking=True) for t in self.batches[self.position])
+            started = time.perf_counter()
+            with self.autocast():
+                output = self.model(ids, targets, self.carried)
+            self.optimizer.zero_grad(set_to_none=True)
+            output.loss.backward()
+            if self.config.grad_clip:
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+            self.optimizer.step()
+            self.scheduler.step()
+            self.carried = tuple(s.detach() for s in output.state)
+            self.output = output
+            self.iteration += 1
+            self.position += 1
+            world = dist.get_world_size() if dist.is_initialized() else 1
+            self.symbols_per_s = ids.numel() * world / max(time.perf_counter() - started, 1e-9)
+            self.out_of_time = self.time_is_up(run_started)
+            self.trigger("on_batch_end")
+        self.trigger("on_train_end")
+
+    # -- resumable state: tensors in safetensors, scalars in JSON ----------------------------------------
+    def state_tensors_and_scalars(self) -> tuple[dict[str, torch.Tensor], dict]:
+        tensors, rng_scalars = rng_state()
+        opt = self.optimizer.state_dict()
+        opt_scalars = {}
+        for index, entry in opt["state"].items():
+            for name, value in entry.items():
+                if torch.is_tensor(value):
+                    tensors[f"optimizer.{index}.{name}"] = value
+                else:
+                    opt_scalars[f"{index}.{name}"] = value
+        if self.carried is not None:
+            tensors.update({f"carried.{i}": s for i, s in enumerate(self.carried)})
+        scalars = {"iteration": self.iteration, "position": self.position, "rng": rng_scalars,
+                   "optimizer": {"param_groups": opt["param_groups"], "scalars": opt_scalars},
+                   "scheduler": self.scheduler.state_dict()}
+        return tensors, scalars
+
+    def load_state_tensors_and_scalars(self, tensors: dict[str, torch.Tensor], scalars: dict) -> None:
+        state: dict[int, dict] = defaultdict(dict)
+        for key, value in tensors.items():
+            if key.startswith("optimizer."):
+                _, index, name = key.split(".", 2)
+                state[int(index)][name] = value
+        for key, value in scalars["optimizer"]["scalars"].items():
+            index, name = key.split(".", 1)
+            state[int(index)][name] = value
+        self.optimizer.load_state_dict({"state": dict(state), "param_groups": scalars["optimizer"]["param_groups"]})
+        self.scheduler.load_state_dict(scalars["scheduler"])
+        self.iteration, self.position = scalars["iteration"], scalars["position"]
+        carried = [tensors[k].to(self.device) for k in ("carried.0", "carried.1") if k in tensors]
+        self.carried = tuple(carried) if carried else None
+        if dist.is_initialized() and dist.get_rank() != 0:  # the checkpoint holds rank 0's state and RNG
+            self.carried = None
+            seed_everything(self.config.seed + dist.get_rank() + self.iteration)
+        else:
+            set_rng_state(tensors, scalars["rng"])
+
+
+# ---- tau schedules -----------------------------------------------------------------------------------------
+def ponder_controller(target: float, rate: float) -> Callback:
+    """An on_batch_end callback steering the ponder cost: tau *= exp(rate * (mean rho - target)) after every
+    iteration (mean over all processes), so tau settles where the mean ponder time is ``target``. A fixed tau
+    tends to either run every symbol to the cap or collapse to one update everywhere, where the halting unit
+    gets no gradient any more; holding the mean between the two keeps the number of updates free to vary.
+    The current tau lives in the model's config, so checkpoints (and resuming) carry it."""
+    def adapt(trainer: Trainer) -> None:
+        mean = trainer.output.ponder.detach().float().mean()
+        if dist.is_initialized():
+            dist.all_reduce(mean)
+            mean = mean / dist.get_world_size()
+        config = trainer.module.config
+        config.tau = min(max(config.tau * math.exp(rate * (float(mean) - target)), 1e-6), 10.0)
+    return adapt
+
+
+def ramp_tau(start: float, end: float) -> Callback:
+    """An on_batch_end callback setting tau to the linear ramp from ``start`` (iteration 0) to ``end`` (the
+    last one) for the next iteration: a function of the iteration alone, so resuming continues it. Lives in
+    the model's config like the controller's tau."""
+    def schedule(trainer: Trainer) -> None:
+        progress = min(1.0, trainer.iteration / max(1, trainer.config.iterations))
+        trainer.module.config.tau = start + (end - start) * progress
+    return schedule
+
+
+# ---- progress, log records and checkpoints ---------------------------------------------------------------
+def progress_bar(bar: tqdm) -> Callback:
+    """An on_batch_end callback advancing ``bar``; loss, bits per symbol, ponder and speed every 10
+    iterations (host reads)."""
+    def advance(trainer: Trainer) -> None:
+        bar.update(1)
+        if trainer.due(10):
+            out = trainer.output
+            bar.set_postfix(loss=f"{out.loss.item():.3f}", bps=f"{out.ce.item() / LN2:.3f}",
+                            ponder=f"{out.ponder.float().mean().item():.2f}", sym_s=f"{trainer.symbols_per_s:,.0f}",
+                            refresh=False)
+    return advance
+
+
+def train_statistics(trainer: Trainer) -> dict:
+    """The log record's training part: the last iteration's loss, bits per symbol and ponder mean, the
+    current tau and learning rate, and the speed."""
+    out = trainer.output
+    return {"iteration": trainer.iteration, "train_loss": out.loss.item(), "train_bps": out.ce.item() / LN2,
+            "train_ponder_mean": out.ponder.float().mean().item(), "tau": trainer.module.config.tau,
+            "symbols_per_s": trainer.symbols_per_s, "lr": trainer.scheduler.get_last_lr()[0]}
+
+
+def evaluation_log(files: RunFiles, bar: tqdm, dev_sequences: Sequence | None, dev_metrics: DevMetrics | None
+                   ) -> Callback:
+    """An on_batch_end callback (rank 0) that, every eval_every iterations and at the end, writes a record of
+    training statistics to log.jsonl (and, with config.progress, to stderr), with the dev pass's scores and
+    ``dev_metrics(units, ponder)`` merged in when there are dev units."""
+    def evaluate(trainer: Trainer) -> None:
+        cfg = trainer.config
+        if not trainer.due(cfg.eval_every):
+            return
+        record = train_statistics(trainer)
+        if dev_sequences is not None:
+            dev = evaluate_stream(trainer.module, dev_sequences, seq_len=cfg.seq_len, rows=cfg.eval_rows,
+                                  max_symbols=cfg.eval_symbols, device=trainer.device)
+            record.update(dev.scores)
+            if dev_metrics is not None:
+                record.update(dev_metrics(dev.units, dev.ponder))
+        files.log(record)
+        if cfg.progress:
+            bar.write(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()),
+                      file=sys.stderr)
+    return evaluate
+
+
+def checkpointing(files: RunFiles) -> Callback:
+    """An on_batch_end callback saving a resumable checkpoint every checkpoint_every (default: eval_every)
+    iterations and at the end."""
+    def save(trainer: Trainer) -> None:
+        cfg = trainer.config
+        if trainer.due(cfg.checkpoint_every or cfg.eval_every):
+            save_checkpoint(trainer, files.run_dir)
+    return save
+
+
+# ---- the entry point -------------------------------------------------------------------------------------
+def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: Sequence,
+          dev_sequences: Sequence | None = None, *, dev_metrics: DevMetrics | None = None,
+          callbacks: Sequence[tuple[str, Callback]] = ()) -> ACTLanguageModel:
+    """Train an ACT language model on units joined by <sep> (vocab built from train_sequences; with
+    train_config.resume the model config, vocabulary and state come from the run's latest checkpoint).
+    model_config.vocab_size is replaced by the vocabulary's size. Dev units, when given, are evaluated at
+    every interval; ``dev_metrics(units, ponder signals) -> fields`` adds to those records. ``callbacks``:
+    (event, fn(trainer)) pairs added after the built-in ones. Returns the trained model (on CPU)."""
+    cfg = train_config
+    device = resolve_device(cfg.device)
+    rank, world = init_distributed(device)
+    seed_everything(cfg.seed + rank)
+    run_dir = Path(cfg.out) if cfg.out is not None else None
+    checkpoint = latest_checkpoint(run_dir) if cfg.resume else None
+    if checkpoint is not None:
+        module = ACTLanguageModel.from_pretrained(checkpoint)
+    else:
+        vocab = Vocab.build(train_sequences, min_count=cfg.min_count)
+        module = ACTLanguageModel(ACTConfig(**{**asdict(model_config), "vocab_size": len(vocab)}), vocab)
+    module.to(device)
+    model = module
+    if world > 1:
+        model = torch.nn.parallel.DistributedDataParallel(
+            module, device_ids=[device.index] if device.type == "cuda" else None)
+    stream, _ = encode_stream(train_sequences, module.vocab)
+    trainer = Trainer(model, cfg, StreamBatches(stream, cfg.batch_size, cfg.seq_len, rank, world), device, module,
+                      lr_scales={"halt.": cfg.halt_lr_scale})
+    if checkpoint is not None:
+        load_trainer_state(trainer, checkpoint)
+    files = RunFiles(run_dir, rank)
+    files.start({"model": asdict(module.config), "train": asdict(replace(cfg, warmup=cfg.warmup_iterations)),
+                 "world_size": world, "device": str(device), "train_symbols": len(stream)})
+    unknown = module.vocab.unknown_counts(dev_sequences) if dev_sequences is not None and rank == 0 else {}
+    if unknown:
+        print(f"note: {sum(unknown.values())} dev symbols of {len(unknown)} types unknown to the vocabulary "
+              f"are read as <unk>", file=sys.stderr)
+
+    if cfg.tau_ramp is not None and module.config.halting:
+        schedule = ramp_tau(*cfg.tau_ramp)
+        schedule(trainer)  # tau for the first iteration (of this invocation)
+        trainer.add_callback("on_batch_end", schedule)
+    if cfg.ponder_target is not None and module.config.halting:
+        trainer.add_callback("on_batch_end", ponder_controller(cfg.ponder_target, cfg.tau_rate))
+    bar = tqdm(total=cfg.iterations, initial=trainer.iteration, file=sys.stderr, dynamic_ncols=True,
+               disable=not cfg.progress or rank != 0, desc="train")
+    trainer.add_callback("on_batch_end", progress_bar(bar))
+    if rank == 0:
+        trainer.add_callback("on_batch_end", evaluation_log(files, bar, dev_sequences, dev_metrics))
+    if files.writes:
+        trainer.add_callback("on_batch_end", checkpointing(files))
+    for event, fn in callbacks:
+        trainer.add_callback(event, fn)
+    try:
+        trainer.run()
+    finally:
+        bar.close()
+    files.save_model(module)
+    return module.cpu()
