@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from segment.corpora import books, brent, hutter, plain, sighan, treebanks
+from segment.corpora import books, brent, gutenberg_en, hutter, plain, sighan, treebanks
 from segment.corpora.download import RemoteArchive, check_size, ensure
 from segment.corpora.locate import cache_dir, find_folder, missing_error
 from segment.corpora.types import Corpus, SentenceLabels, Unit
@@ -38,6 +38,7 @@ class CorpusSpec:
     unit_kind: str
     read: Reader = field(repr=False)
     remote: RemoteArchive | None = None
+    cache: bool = True  # keep parsed units in memory between loads (False for large corpora)
 
 
 REGISTRY: dict[str, CorpusSpec] = {spec.name: spec for spec in [
@@ -59,6 +60,10 @@ REGISTRY: dict[str, CorpusSpec] = {spec.name: spec for spec in [
                "90/5/5 by paragraph position in each book; sentences from a rule-based splitter (silver)",
                "public domain (US)", "gutenberg", ("pg11.txt", "pg1342.txt", "pg1661.txt"),
                ("all", "train", "dev", "test"), "silver", "paragraph", books.read_books),
+    CorpusSpec("gutenberg-en", "136 English books (Project Gutenberg, 119 authors, 65 MB); the manifest's "
+               "split by book (125/6/5); paragraphs, sentences from a rule-based splitter (silver)",
+               "public domain (US)", "gutenberg-en", (gutenberg_en.MANIFEST,), gutenberg_en.SPLITS, "silver",
+               "paragraph", gutenberg_en.read_gutenberg_en, cache=False),
     CorpusSpec("sighan-pku", "SIGHAN 2005 Peking University gold test set (unspaced Chinese, gold words); "
                "sentences inside lines from a rule-based splitter (silver)",
                "research / non-commercial use only", "icwb2-pku", ("pku_test_gold.utf8",),
@@ -82,6 +87,21 @@ REGISTRY: dict[str, CorpusSpec] = {spec.name: spec for spec in [
                "position", BRENT_NOTE, str(SAMPLES), ("brent-phono-500.txt",), ("all", "train", "test"),
                "gold", "utterance", brent.read_sample_brent),
 ]}
+
+
+#: Joins corpus names into one training mix: "gutenberg-en+ud-en-ewt".
+MIX = "+"
+_LABEL_ORDER: tuple[SentenceLabels, ...] = ("none", "silver", "gold")
+
+
+def mix_parts(name: str) -> list[str]:
+    """The corpora a name joins with "+" (a plain:PATH or registered name is one part)."""
+    if name in REGISTRY or name.partition(":")[0] in plain.LAYOUTS or MIX not in name:
+        return [name]
+    parts = name.split(MIX)
+    if not all(parts):
+        raise CorpusError(f"{name!r}: an empty name in the mix (join names with '{MIX}', e.g. gutenberg-en+ud-en-ewt)")
+    return parts
 
 
 def list_corpora() -> list[str]:
@@ -140,6 +160,13 @@ def load_corpus(name: str, split: str = "all", data_dir=None, *, punctuation: bo
     ``data_dir`` overrides ``$ACTSEG_DATA`` and the cache; text8 and enwik8 are downloaded into the cache
     (and verified) when no copy is found.
     """
+    parts = mix_parts(name)
+    if len(parts) > 1:
+        loaded = [load_corpus(part, split, data_dir, punctuation=punctuation, case=case, symbols=symbols)
+                  for part in parts]
+        return Corpus(name, split, [doc for c in loaded for doc in c.documents],
+                      min((c.sentence_labels for c in loaded), key=_LABEL_ORDER.index),
+                      "/".join(dict.fromkeys(c.unit_kind for c in loaded)))
     view = View(punctuation, case, symbols)
     spec = get_spec(name, symbols)
     if split not in spec.splits:
@@ -147,7 +174,7 @@ def load_corpus(name: str, split: str = "all", data_dir=None, *, punctuation: bo
     folder = locate(spec, data_dir)
     paths = tuple(folder / f for f in spec.files)
     stamp = _stamp(paths)
-    read = _read if sum(size for _, size in stamp) <= CACHE_LIMIT else _read.__wrapped__
+    read = _read if spec.cache and sum(size for _, size in stamp) <= CACHE_LIMIT else _read.__wrapped__
     raw = read(spec.read, paths, split, stamp)
     return Corpus(name, split, view.documents([list(doc) for doc in raw]), spec.sentence_labels,
                   spec.unit_kind)
@@ -188,7 +215,17 @@ class CorpusInfo:
 
 
 def corpus_info(name: str, data_dir=None) -> CorpusInfo:
-    """Description, licence note, splits, location and sizes of a corpus. Never downloads."""
+    """Description, licence note, splits, location and sizes of a corpus (of a mix: the splits every part
+    has, located when every part is). Never downloads."""
+    parts = mix_parts(name)
+    if len(parts) > 1:
+        infos = [corpus_info(part, data_dir) for part in parts]
+        splits = tuple(s for s in infos[0].splits if all(s in i.splits for i in infos))
+        return CorpusInfo(name, " + ".join(i.description for i in infos), "; ".join(i.licence for i in infos),
+                          splits, "/".join(dict.fromkeys(i.unit_kind for i in infos)),
+                          min((i.sentence_labels for i in infos), key=_LABEL_ORDER.index),
+                          infos[0].location if all(i.available for i in infos) else None,
+                          any(i.downloadable for i in infos), None if data_dir is None else Path(data_dir))
     spec = get_spec(name)
     return CorpusInfo(spec.name, spec.description, spec.licence, spec.splits, spec.unit_kind,
                       spec.sentence_labels, locate(spec, data_dir, required=False), spec.remote is not None,

@@ -12,7 +12,7 @@ from segment.corpora.types import Unit
 T = TypeVar("T")
 #: Splits of the shipped samples, by unit position.
 SAMPLE_SPLITS = {"all": (0.0, 1.0), "train": (0.0, 0.8), "test": (0.8, 1.0)}
-_BLANK_LINES = re.compile(r"\n[ \t\f\v]*\n(?:[ \t\f\v]*\n)*")
+BLANK_LINES = re.compile(r"\n[ \t\f\v]*\n(?:[ \t\f\v]*\n)*")
 _GUTENBERG_START = re.compile(r"^\*\*\* ?START OF (?:THE|THIS) PROJECT GUTENBERG.*$", re.MULTILINE)
 _GUTENBERG_END = re.compile(r"^\*\*\* ?END OF (?:THE|THIS) PROJECT GUTENBERG.*$", re.MULTILINE)
 
@@ -29,7 +29,7 @@ def line_units(text: str, *, silver_sentences: bool = False) -> list[Unit]:
 
 def paragraphs(text: str) -> list[str]:
     """Blank-line separated blocks with their hard line wraps joined by a space."""
-    blocks = (" ".join(block.split("\n")).strip() for block in _BLANK_LINES.split(text))
+    blocks = (" ".join(block.split("\n")).strip() for block in BLANK_LINES.split(text))
     return [b for b in blocks if b]
 
 
@@ -44,7 +44,7 @@ def paragraph_units(text: str, *, silver_sentences: bool = True) -> list[Unit]:
 
 def has_paragraphs(text: str) -> bool:
     """True when blank lines separate blocks and some block spans several lines (hard-wrapped text)."""
-    blocks = [b for b in _BLANK_LINES.split(text.strip("\n")) if b.strip()]
+    blocks = [b for b in BLANK_LINES.split(text.strip("\n")) if b.strip()]
     return len(blocks) > 1 and any("\n" in block for block in blocks)
 
 
