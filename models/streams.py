@@ -12,15 +12,17 @@ from segment.models.vocab import Vocab
 
 def encode_stream(sequences: Sequence, vocab: Vocab) -> tuple[torch.Tensor, list[int]]:
     """Units joined by <sep> (one before each unit) as a long tensor, and the stream index of each
-    unit's first symbol."""
-    ids, starts = [], []
+    unit's first symbol. Filled unit by unit into one preallocated tensor (no list of every id)."""
+    lengths = [len(seq) for seq in sequences]
+    stream = torch.empty(sum(lengths) + len(lengths), dtype=torch.long)
+    starts = []
     position = 0
-    for seq in sequences:
-        ids.append(vocab.sep_id)
+    for seq, n in zip(sequences, lengths):
+        stream[position] = vocab.sep_id
+        stream[position + 1:position + 1 + n] = torch.tensor(vocab.encode(seq), dtype=torch.long)
         starts.append(position + 1)
-        ids.extend(vocab.encode(seq))
-        position += len(seq) + 1
-    return torch.tensor(ids, dtype=torch.long), starts
+        position += n + 1
+    return stream, starts
 
 
 class StreamBatches:
