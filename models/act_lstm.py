@@ -240,12 +240,7 @@ class ACTLanguageModel(nn.Module):
     @classmethod
     def from_pretrained(cls, directory: str | Path, map_location: str | torch.device = "cpu") -> ACTLanguageModel:
         """Load a model written by save_pretrained; ModelLoadError (naming the path) on any problem."""
-        config_data, vocab_json, tensors = load_model_files(directory, map_location)
-        try:
-            config = ACTConfig.from_dict(config_data)
-        except (TypeError, ValueError) as err:
-            raise ModelLoadError(f"{Path(directory) / 'config.json'}: invalid model config: {err}") from None
-        vocab = None if vocab_json is None else Vocab.from_json(vocab_json, source=Path(directory) / "vocab.json")
+        config, vocab, tensors = load_model_files(directory, map_location)
         model = cls(config, vocab)
         try:
             model.load_state_dict(tensors)

@@ -1,5 +1,5 @@
 """Checkpoint files: a directory with config.json, vocab.json and model.safetensors (no pickle), written
-atomically, read back with a ModelLoadError that names the offending path."""
+atomically, read back with a ModelLoadError that names the offending path (and field or tensor)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from safetensors.torch import load_file, save
 
 from segment.errors import ModelLoadError
 from segment.files import write_atomic
+from segment.models.config import ACTConfig
+from segment.models.vocab import Vocab
 
 CONFIG, VOCAB, WEIGHTS = "config.json", "vocab.json", "model.safetensors"
 
@@ -23,23 +25,58 @@ def save_tensors(path: Path, tensors: Mapping[str, torch.Tensor]) -> None:
 
 
 def load_tensors(path: Path, map_location: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
-    """Read a safetensors file; ModelLoadError naming path when it is missing, truncated or corrupt."""
+    """Read a safetensors file; ModelLoadError naming path when it is missing, truncated or corrupt, or naming
+    the first floating tensor (by name) that holds a NaN or an infinity."""
     if not path.is_file():
         raise ModelLoadError(f"{path}: file not found")
     try:
-        return load_file(str(path), device=str(map_location))
+        tensors = load_file(str(path), device=str(map_location))
     except (SafetensorError, OSError, ValueError, RuntimeError) as err:
         raise ModelLoadError(f"{path}: corrupt or truncated safetensors file ({err})") from None
+    for name in sorted(tensors):
+        if tensors[name].is_floating_point() and not torch.isfinite(tensors[name]).all():
+            raise ModelLoadError(f"{path}: tensor {name!r} holds non-finite values (NaN or infinity)")
+    return tensors
+
+
+def read_text(path: Path) -> str:
+    """A UTF-8 text file; ModelLoadError naming path when it is missing or unreadable."""
+    if not path.is_file():
+        raise ModelLoadError(f"{path}: file not found")
+    try:
+        return path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError) as err:
+        raise ModelLoadError(f"{path}: unreadable ({err})") from None
 
 
 def read_json(path: Path):
     """Parsed JSON; ModelLoadError naming path when missing or invalid."""
-    if not path.is_file():
-        raise ModelLoadError(f"{path}: file not found")
+    text = read_text(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, OSError) as err:
+        return json.loads(text)
+    except ValueError as err:
         raise ModelLoadError(f"{path}: invalid JSON ({err})") from None
+
+
+def read_config(path: Path) -> ACTConfig:
+    """config.json as an ACTConfig; ModelLoadError naming path and every bad field."""
+    data = read_json(path)
+    if not isinstance(data, dict):
+        raise ModelLoadError(f"{path}: expected a JSON object")
+    try:
+        return ACTConfig.from_dict(data)
+    except (TypeError, ValueError) as err:
+        raise ModelLoadError(f"{path}: {err}") from None
+
+
+def read_vocab(path: Path, size: int) -> Vocab | None:
+    """vocab.json (None when absent), checked: a valid vocabulary of ``size`` symbols."""
+    if not path.is_file():
+        return None
+    vocab = Vocab.from_json(read_text(path), source=path)
+    if len(vocab) != size:
+        raise ModelLoadError(f"{path}: symbols: {len(vocab)} symbols but config.json has vocab_size {size}")
+    return vocab
 
 
 def save_model_files(directory: str | Path, config_json: str, vocab_json: str | None,
@@ -55,13 +92,11 @@ def save_model_files(directory: str | Path, config_json: str, vocab_json: str | 
 
 
 def load_model_files(directory: str | Path, map_location: str | torch.device = "cpu"):
-    """(config dict, vocab JSON text or None, tensors) of a model directory, checked for readability."""
+    """(ACTConfig, Vocab or None, tensors) of a model directory, each file checked against its schema (a valid
+    ACTConfig, a vocabulary of its vocab_size, finite weights)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise ModelLoadError(f"{directory}: model directory not found")
-    config = read_json(directory / CONFIG)
-    if not isinstance(config, dict):
-        raise ModelLoadError(f"{directory / CONFIG}: expected a JSON object")
-    vocab_path = directory / VOCAB
-    vocab_json = vocab_path.read_text(encoding="utf-8") if vocab_path.is_file() else None
-    return config, vocab_json, load_tensors(directory / WEIGHTS, map_location)
+    config = read_config(directory / CONFIG)
+    vocab = read_vocab(directory / VOCAB, config.vocab_size)
+    return config, vocab, load_tensors(directory / WEIGHTS, map_location)

@@ -8,9 +8,16 @@ No torch import here: the CLI reads these at start-up.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+import math
+import numbers
+import types
+import typing
+from dataclasses import MISSING, asdict, dataclass, field, fields
 
 HALT_INITS = ("zero", "uniform")
+
+#: What a value of each scalar annotation must be (the words of the error message).
+SCALAR_TYPES = {bool: "true or false", int: "an integer", float: "a finite number", str: "a string"}
 
 
 def setting(default, help: str):
@@ -18,11 +25,55 @@ def setting(default, help: str):
     return field(default=default, metadata={"help": help})
 
 
-def check(name: str, checks: dict[str, bool]) -> None:
-    """ValueError naming every field whose check failed."""
-    bad = [field_name for field_name, ok in checks.items() if not ok]
-    if bad:
-        raise ValueError(f"invalid {name} value(s) for {', '.join(bad)}")
+def is_type(value, hint) -> bool:
+    """True when ``value`` fits the annotation ``hint`` (a scalar, ``X | None`` or ``tuple[...]``, which a JSON
+    list fits too). Integers reject bools and floats (even 128.0); floats take integers but not bools."""
+    if hint is type(None):
+        return value is None
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return any(is_type(value, arg) for arg in args)
+    if typing.get_origin(hint) is tuple:
+        return (isinstance(value, (tuple, list)) and len(value) == len(args)
+                and all(is_type(v, arg) for v, arg in zip(value, args)))
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    return isinstance(value, hint)
+
+
+def describe(hint) -> str:
+    """The annotation ``hint`` in words: "an integer or None", "a list [a string, an integer]"..."""
+    if hint is type(None):
+        return "None"
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return " or ".join(describe(arg) for arg in sorted(args, key=lambda arg: arg is type(None)))
+    if typing.get_origin(hint) is tuple:
+        return f"a list [{', '.join(describe(arg) for arg in args)}]"
+    return SCALAR_TYPES.get(hint, getattr(hint, "__name__", str(hint)))
+
+
+def report(config, problems: list[str]) -> None:
+    """One ValueError listing every problem of ``config``'s fields."""
+    if problems:
+        raise ValueError(f"invalid {type(config).__name__} field(s): {'; '.join(problems)}")
+
+
+def check_types(config) -> None:
+    """ValueError naming every field of the dataclass ``config`` whose value does not fit its annotation."""
+    hints = typing.get_type_hints(type(config))
+    report(config, [f"{f.name} must be {describe(hints[f.name])} (got {getattr(config, f.name)!r})"
+                    for f in fields(config) if not is_type(getattr(config, f.name), hints[f.name])])
+
+
+def check(config, rules: dict[str, tuple[bool, str]]) -> None:
+    """ValueError naming every field whose rule (ok, what it must be) failed."""
+    report(config, [f"{name} must be {must} (got {getattr(config, name)!r})"
+                    for name, (ok, must) in rules.items() if not ok])
 
 
 @dataclass
@@ -44,12 +95,15 @@ class ACTConfig:
     embed: int | None = setting(None, "Symbol embedding size [default: hidden].")
 
     def __post_init__(self):
-        check("ACTConfig", {
-            "vocab_size": self.vocab_size >= 2, "hidden": self.hidden >= 1, "layers": self.layers >= 1,
-            "max_steps": self.max_steps >= 1, "tau": self.tau >= 0, "eps": 0 <= self.eps < 1,
-            "dropout": 0 <= self.dropout < 1, "embed": self.embed is None or self.embed >= 1,
-            "fixed_steps": self.fixed_steps is None or self.fixed_steps >= 1,
-            "halt_init": self.halt_init in HALT_INITS,
+        check_types(self)
+        check(self, {
+            "vocab_size": (self.vocab_size >= 2, ">= 2"), "hidden": (self.hidden >= 1, ">= 1"),
+            "layers": (self.layers >= 1, ">= 1"), "max_steps": (self.max_steps >= 1, ">= 1"),
+            "tau": (self.tau >= 0, ">= 0"), "eps": (0 <= self.eps < 1, "in [0, 1)"),
+            "dropout": (0 <= self.dropout < 1, "in [0, 1)"),
+            "embed": (self.embed is None or self.embed >= 1, ">= 1 or None"),
+            "fixed_steps": (self.fixed_steps is None or self.fixed_steps >= 1, ">= 1 or None"),
+            "halt_init": (self.halt_init in HALT_INITS, f"one of {', '.join(HALT_INITS)}"),
         })
 
     @property
@@ -69,9 +123,13 @@ class ACTConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> ACTConfig:
+        """An ACTConfig from a config.json object; ValueError naming unknown, missing or invalid fields."""
         unknown = set(data) - {f.name for f in fields(cls)}
         if unknown:
             raise ValueError(f"unknown ACTConfig field(s): {', '.join(sorted(unknown))}")
+        missing = {f.name for f in fields(cls) if f.default is MISSING} - set(data)
+        if missing:
+            raise ValueError(f"missing ACTConfig field(s): {', '.join(sorted(missing))}")
         return cls(**data)
 
 
@@ -111,16 +169,19 @@ class TrainConfig:
                                         "to one update).")
 
     def __post_init__(self):
-        check("TrainConfig", {
-            "iterations": self.iterations >= 1, "seq_len": self.seq_len >= 1, "batch_size": self.batch_size >= 1,
-            "lr": self.lr > 0, "warmup": self.warmup is None or self.warmup >= 0, "eval_every": self.eval_every >= 1,
-            "checkpoint_every": self.checkpoint_every is None or self.checkpoint_every >= 1,
-            "resume": not self.resume or self.out is not None,
-            "max_seconds": self.max_seconds is None or self.max_seconds >= 0,
-            "ponder_target": self.ponder_target is None or self.ponder_target > 2,
-            "tau_rate": self.tau_rate > 0, "halt_lr_scale": self.halt_lr_scale > 0,
-            "tau_ramp": self.tau_ramp is None or (len(self.tau_ramp) == 2 and min(self.tau_ramp) >= 0
-                                                  and self.ponder_target is None),
+        check_types(self)
+        check(self, {
+            "iterations": (self.iterations >= 1, ">= 1"), "seq_len": (self.seq_len >= 1, ">= 1"),
+            "batch_size": (self.batch_size >= 1, ">= 1"), "lr": (self.lr > 0, "> 0"),
+            "warmup": (self.warmup is None or self.warmup >= 0, ">= 0 or None"),
+            "eval_every": (self.eval_every >= 1, ">= 1"),
+            "checkpoint_every": (self.checkpoint_every is None or self.checkpoint_every >= 1, ">= 1 or None"),
+            "resume": (not self.resume or self.out is not None, "false when out is None"),
+            "max_seconds": (self.max_seconds is None or self.max_seconds >= 0, ">= 0 or None"),
+            "ponder_target": (self.ponder_target is None or self.ponder_target > 2, "> 2 or None"),
+            "tau_rate": (self.tau_rate > 0, "> 0"), "halt_lr_scale": (self.halt_lr_scale > 0, "> 0"),
+            "tau_ramp": (self.tau_ramp is None or (min(self.tau_ramp) >= 0 and self.ponder_target is None),
+                         "None or two values >= 0 (and then ponder_target None)"),
         })
 
     @property

@@ -22,10 +22,9 @@ class Vocab:
 
     def __init__(self, symbols: Iterable[str]):
         symbols = list(symbols)
-        if symbols[:2] != [UNK, SEP]:
-            raise ValueError(f"a vocabulary starts with {UNK!r}, {SEP!r}; got {symbols[:2]}")
-        if len(set(symbols)) != len(symbols) or not all(isinstance(s, str) for s in symbols):
-            raise ValueError("vocabulary symbols must be unique strings")
+        problem = symbols_problem(symbols)
+        if problem:
+            raise ValueError(f"vocabulary symbols: {problem}")
         self.symbols: list[str] = symbols
         self.index: dict[str, int] = {s: i for i, s in enumerate(symbols)}
 
@@ -67,8 +66,39 @@ class Vocab:
 
     @classmethod
     def from_json(cls, text: str, source: str | Path = "vocab.json") -> Vocab:
-        """Parse to_json's output; ModelLoadError naming source when it is not a valid vocabulary."""
+        """Parse to_json's output; ModelLoadError naming source and the bad field when it is not a valid
+        vocabulary."""
         try:
-            return cls(json.loads(text)["symbols"])
-        except (ValueError, KeyError, TypeError) as err:
-            raise ModelLoadError(f"{source}: not a valid vocabulary: {err}") from None
+            data = json.loads(text)
+        except ValueError as err:
+            raise ModelLoadError(f"{source}: invalid JSON ({err})") from None
+        problem = vocab_problem(data)
+        if problem:
+            raise ModelLoadError(f"{source}: {problem}")
+        return cls(data["symbols"])
+
+
+def vocab_problem(data) -> str | None:
+    """What is wrong with parsed vocab.json content (an object whose one field is symbols), or None."""
+    if not isinstance(data, dict):
+        return f'expected a JSON object {{"symbols": [...]}} (got {type(data).__name__})'
+    unknown = sorted(set(data) - {"symbols"})
+    if unknown:
+        return f"unknown field(s): {', '.join(unknown)}"
+    if "symbols" not in data:
+        return "missing field: symbols"
+    problem = symbols_problem(data["symbols"])
+    return problem and f"symbols: {problem}"
+
+
+def symbols_problem(symbols) -> str | None:
+    """What is wrong with a vocabulary's symbols (a list of unique strings from "<unk>", "<sep>"), or None."""
+    if not isinstance(symbols, list):
+        return f"must be a list of strings (got {type(symbols).__name__})"
+    for i, symbol in enumerate(symbols):
+        if not isinstance(symbol, str):
+            return f"item {i} must be a string (got {symbol!r})"
+    if symbols[:2] != [UNK, SEP]:
+        return f"must start with {UNK!r}, {SEP!r} (got {symbols[:2]})"
+    twice = [symbol for symbol, n in Counter(symbols).items() if n > 1]
+    return f"{twice[0]!r} appears twice" if twice else None

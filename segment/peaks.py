@@ -29,6 +29,8 @@ small labelled set and keeps the result in ``calibration_``.
 from __future__ import annotations
 
 import itertools
+import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -40,9 +42,81 @@ from segment.errors import NotFittedError, ParameterError
 THRESHOLD_MODES = ("fixed", "quantile", "zscore")
 SCOPES = ("sequence", "fit")
 LEVELS = ("word", "sentence")
+#: Alignment offsets: 0 cuts before the peak's symbol, 1 cuts after it.
+OFFSETS = (0, 1)
 #: number of quantiles kept from the fit data (enough to interpolate any quantile finely).
 _N_QUANTILES = 1001
 _MAD_TO_STD = 1.4826
+
+
+#: A parameter check: what is wrong with a value ("must be ... (got ...)"), or None when it is valid.
+Check = Callable[[object], "str | None"]
+
+
+def is_number(value) -> bool:
+    """True for a finite real number (bools are not numbers here)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def number(low: float | None = None) -> Check:
+    """Check: None, or a finite number (at least ``low``)."""
+    must = "a number" + ("" if low is None else f" >= {low:g}") + " or None"
+
+    def check(value):
+        ok = value is None or (is_number(value) and (low is None or value >= low))
+        return None if ok else f"must be {must} (got {value!r})"
+    return check
+
+
+def integer(low: int) -> Check:
+    """Check: an integer of at least ``low`` (bools and floats such as 2.0 are refused)."""
+    def check(value):
+        ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= low
+        return None if ok else f"must be an integer >= {low} (got {value!r})"
+    return check
+
+
+def one_of(choices: tuple, must: str | None = None) -> Check:
+    """Check: one of ``choices`` (all strings or all integers; bools and floats never match an integer)."""
+    kind = str if isinstance(choices[0], str) else numbers.Integral
+    must = must or "one of " + ", ".join(map(repr, choices))
+
+    def check(value):
+        ok = isinstance(value, kind) and not isinstance(value, bool) and value in choices
+        return None if ok else f"must be {must} (got {value!r})"
+    return check
+
+
+def string(value) -> str | None:
+    """Check: a string."""
+    return None if isinstance(value, str) else f"must be a string (got {value!r})"
+
+
+#: The checks of the peak parameters (``PeakSegmenter.param_checks``; files that store them use these too).
+PEAK_PARAM_CHECKS: dict[str, Check] = {
+    "height": number(), "prominence": number(0), "distance": number(1), "width": number(0),
+    "offset": one_of(OFFSETS, "0 to cut before the peak's symbol or 1 to cut after it"),
+    "threshold": one_of(THRESHOLD_MODES), "scope": one_of(SCOPES), "sentence_height": number(),
+    "level": one_of(LEVELS),
+}
+
+
+def param_problems(params: Mapping[str, object], checks: Mapping[str, Check],
+                   quantiles: Sequence[str] = ("height", "sentence_height")) -> list[tuple[str, str]]:
+    """(name, problem) for every value of ``params`` that its check in ``checks`` refuses, and, with
+    threshold="quantile", for each of ``quantiles`` (parameter names) set outside [0, 1]."""
+    problems = [(name, problem) for name, value in params.items()
+                if name in checks and (problem := checks[name](value))]
+    if params.get("threshold") == "quantile":
+        problems += [(name, f"is a quantile with threshold='quantile': it must lie in [0, 1], got {params[name]!r}")
+                     for name in quantiles if is_number(params.get(name)) and not 0 <= params[name] <= 1]
+    return problems
+
+
+def raise_problems(problems: list[tuple[str, str]]) -> None:
+    """ParameterError listing every (name, problem)."""
+    if problems:
+        raise ParameterError("; ".join(f"{name} {problem}" for name, problem in problems))
 
 
 def peak_boundaries(signal, *, offset: int = 0, height=None, prominence=None, distance=None,
@@ -57,8 +131,7 @@ def _peaks(signal: np.ndarray, *, offset: int, **find_peaks_kw) -> tuple[np.ndar
     from scipy.signal import find_peaks  # imported on use: the CLI lists its options without scipy
 
     n = len(signal)
-    if offset not in (0, 1):
-        raise ValueError(f"offset must be 0 (cut before the peak's symbol) or 1 (after it), got {offset!r}")
+    raise_problems(param_problems({"offset": offset}, PEAK_PARAM_CHECKS))
     if n < 2:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     pad = signal.min()
@@ -80,8 +153,12 @@ class PeakSegmenter(Segmenter):
     """Cuts at the peaks of a per-symbol signal; subclasses implement ``signal(seq)`` (length n).
 
     Subclasses that can compute many signals at once (a model in batches) override ``signals``. They list
-    the peak parameters in their own ``__init__`` (keyword-only) and pass them on.
+    the peak parameters in their own ``__init__`` (keyword-only) and pass them on. ``validate_params`` checks
+    the parameters named in ``param_checks`` at fit and predict time.
     """
+
+    #: parameter name -> its check (see ``PEAK_PARAM_CHECKS``); subclasses may add their own parameters.
+    param_checks: Mapping[str, Check] = PEAK_PARAM_CHECKS
 
     def __init__(self, *, height=None, prominence=None, distance=None, width=None, offset: int = 0,
                  threshold: str = "fixed", scope: str = "sequence", sentence_height=None,
@@ -108,6 +185,7 @@ class PeakSegmenter(Segmenter):
     # -- fitting: the reference distribution for scope="fit" ----------------------------------
     def fit(self, sequences: Sequence[Symbols]) -> "PeakSegmenter":
         """With ``scope="fit"``: store the pooled signal distribution of ``sequences``; else nothing to learn."""
+        self.validate_params()
         return self._fit_reference(self.signals(sequences)) if self.scope == "fit" else self
 
     def _fit_reference(self, signals: Sequence[np.ndarray]) -> "PeakSegmenter":
@@ -120,17 +198,12 @@ class PeakSegmenter(Segmenter):
         return self
 
     # -- thresholds ---------------------------------------------------------------------------
-    def _check_options(self, levels: Sequence[str] = LEVELS) -> None:
-        for name, value, valid in (("threshold", self.threshold, THRESHOLD_MODES),
-                                   ("scope", self.scope, SCOPES), ("level", self.level, LEVELS)):
-            if value not in valid:
-                raise ParameterError(f"{name} must be one of {valid}, got {value!r}")
-        if self.threshold == "quantile":  # sentence_height is read only when sentence cuts are asked for
-            for name in ("height", "sentence_height") if "sentence" in levels else ("height",):
-                value = getattr(self, name)
-                if value is not None and not 0 <= value <= 1:
-                    raise ParameterError(f"{name} is a quantile with threshold='quantile': it must lie in "
-                                         f"[0, 1], got {value!r}")
+    def validate_params(self, levels: Sequence[str] = ("word",)) -> None:
+        """ParameterError naming every parameter outside its valid values (``sentence_height`` is read as a
+        quantile only when ``levels`` include sentence cuts)."""
+        quantiles = ("height", "sentence_height") if "sentence" in levels else ("height",)
+        raise_problems(param_problems({name: getattr(self, name) for name in self.param_checks},
+                                      self.param_checks, quantiles))
 
     def resolve_height(self, value, signal: np.ndarray) -> float | None:
         """A threshold value (``height`` or ``sentence_height``) as a signal value, per ``threshold``."""
@@ -150,7 +223,7 @@ class PeakSegmenter(Segmenter):
     # -- prediction ---------------------------------------------------------------------------
     def predict_signal_levels(self, signal, levels: Sequence[str] = LEVELS) -> dict[str, np.ndarray]:
         """Cut offsets at each of ``levels`` (word and/or sentence) for a precomputed per-symbol ``signal``."""
-        self._check_options(levels)
+        self.validate_params(levels)
         signal = np.asarray(signal, dtype=np.float64)
         if len(signal) < 2:
             return {level: np.zeros(0, dtype=np.int64) for level in levels}
@@ -184,6 +257,7 @@ class PeakSegmenter(Segmenter):
     def boundary_scores(self, seq: Symbols) -> np.ndarray:
         """The signal aligned to cut offsets: index i-1 holds the signal value that scores offset i."""
         self.check_is_fitted()
+        self.validate_params()
         if len(seq) < 2:
             return np.zeros(0)
         return align_signal(self._checked_signal(seq), self.offset)

@@ -22,7 +22,7 @@ import numpy as np
 from segment.base import Segmenter
 from segment.boundaries import Symbols
 from segment.errors import ModelLoadError, ParameterError
-from segment.peaks import PeakSegmenter
+from segment.peaks import PEAK_PARAM_CHECKS, Check, PeakSegmenter, integer, one_of, param_problems, string
 
 #: The model signals a segmenter can cut at: the ``Signals`` fields of ``segment.models.inference`` by name,
 #: except ``halt-first`` = 1 - the first update's halting probability (field ``halt_first``; high where the
@@ -51,6 +51,14 @@ SETTINGS_FILE = "segmenter.json"
 MODEL_PEAK_DEFAULTS = {"offset": 0, "threshold": "zscore", "sentence_height": 3.0}
 
 
+#: The checks of the ``ModelSignalSegmenter`` parameters a ``segmenter.json`` may set: every one but the model and
+#: its training configs.
+MODEL_PARAM_CHECKS: dict[str, Check] = {
+    "signal_name": one_of(SIGNAL_CHOICES), "batch_size": integer(1), "chunk_len": integer(1), "context": integer(0),
+    "device": string, **PEAK_PARAM_CHECKS,
+}
+
+
 def resolve_model_dir(path: str | Path) -> Path:
     """A checkpoint directory: ``path`` itself, or ``path/model`` for a training run directory."""
     path = Path(path)
@@ -63,7 +71,8 @@ def resolve_model_dir(path: str | Path) -> Path:
 
 def tuned_settings(path: str | Path) -> dict:
     """The segmenter settings saved with a model (``segmenter.json``: e.g. peak parameters calibrated on a
-    labelled dev set), or {} when there are none."""
+    labelled dev set), or {} when there are none. ModelLoadError "FILE: FIELD: PROBLEM" for every unknown key
+    and every value that ``MODEL_PARAM_CHECKS`` refuses."""
     file = resolve_model_dir(path) / SETTINGS_FILE
     if not file.is_file():
         return {}
@@ -73,6 +82,11 @@ def tuned_settings(path: str | Path) -> dict:
         raise ModelLoadError(f"{file}: unreadable segmenter settings: {err}") from None
     if not isinstance(settings, dict):
         raise ModelLoadError(f"{file}: segmenter settings must be a JSON object")
+    problems = [(name, f"unknown setting (known: {', '.join(MODEL_PARAM_CHECKS)})")
+                for name in settings if name not in MODEL_PARAM_CHECKS]
+    problems += param_problems(settings, MODEL_PARAM_CHECKS)
+    if problems:
+        raise ModelLoadError(f"{file}: " + "; ".join(f"{name}: {problem}" for name, problem in problems))
     return settings
 
 
@@ -82,7 +96,11 @@ def load_model(model):
 
     if isinstance(model, ACTLanguageModel):
         return model
-    return ACTLanguageModel.from_pretrained(resolve_model_dir(model))
+    directory = resolve_model_dir(model)
+    loaded = ACTLanguageModel.from_pretrained(directory)
+    if loaded.vocab is None:
+        raise ModelLoadError(f"{directory / 'vocab.json'}: file not found (a model reads symbols through its vocabulary)")
+    return loaded
 
 
 class ModelSignalSegmenter(PeakSegmenter):
@@ -93,6 +111,7 @@ class ModelSignalSegmenter(PeakSegmenter):
     (auto, cpu, cuda or cuda:N)."""
 
     requires_fit = True
+    param_checks = MODEL_PARAM_CHECKS
 
     def __init__(self, model=None, *, signal_name: str = "ponder", model_config=None, train_config=None,
                  batch_size: int = 512, chunk_len: int = 256, context: int = 64, device: str = "cpu",
@@ -117,11 +136,13 @@ class ModelSignalSegmenter(PeakSegmenter):
         Settings tuned for the model (``segmenter.json`` beside its files, if any) are the defaults that
         ``params`` override."""
         segmenter = cls(model=str(path), **{**tuned_settings(path), **params})
+        segmenter.validate_params()
         segmenter.model_ = load_model(path)
         return segmenter
 
     def fit(self, sequences: Sequence[Symbols]) -> ModelSignalSegmenter:
         """Load ``model``, or train one on ``sequences`` when it is None; then fit the peak reference."""
+        self.validate_params()
         if self.model is not None:
             self.model_ = load_model(self.model)
         else:
@@ -144,6 +165,7 @@ class ModelSignalSegmenter(PeakSegmenter):
         from segment.models.device import resolve_device
         from segment.models.inference import compute_signals
 
+        self.validate_params()
         field = signal_field(self.signal_name)
         self.check_is_fitted()
         try:

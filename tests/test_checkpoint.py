@@ -45,7 +45,7 @@ def test_bad_json(saved):
     with pytest.raises(ModelLoadError, match="config.json: invalid JSON"):
         ACTLanguageModel.from_pretrained(path)
     (path / "config.json").write_text(json.dumps({"vocab_size": 5, "colour": "red"}))
-    with pytest.raises(ModelLoadError, match="config.json: invalid model config"):
+    with pytest.raises(ModelLoadError, match="config.json: unknown ACTConfig field"):
         ACTLanguageModel.from_pretrained(path)
     (path / "config.json").write_text(json.dumps({"vocab_size": 5}))
     (path / "vocab.json").write_text("[]")
@@ -60,6 +60,16 @@ def test_corrupt_weights(saved, damage):
     data = weights.read_bytes()
     weights.write_bytes(data[:len(data) // 2] if damage == "truncate" else b"\x07" * 8 + data[8:])
     with pytest.raises(ModelLoadError, match="model.safetensors: corrupt or truncated"):
+        ACTLanguageModel.from_pretrained(path)
+
+
+def test_non_finite_weights(saved):
+    _, path = saved
+    weights = path / "model.safetensors"
+    data = weights.read_bytes()
+    start = 8 + int.from_bytes(data[:8], "little")
+    weights.write_bytes(data[:start] + b"\xff" * (len(data) - start))  # NaN in every float32
+    with pytest.raises(ModelLoadError, match="model.safetensors: tensor '.*' holds non-finite values"):
         ACTLanguageModel.from_pretrained(path)
 
 

@@ -40,7 +40,7 @@ def test_find_peaks_parameters_are_passed_through():
 
 
 def test_bad_offset_is_rejected():
-    with pytest.raises(ValueError, match="offset"):
+    with pytest.raises(ParameterError, match="offset must be 0"):
         peak_boundaries(np.ones(4), offset=2)
 
 
