@@ -14,65 +14,166 @@ from pathlib import Path
 import numpy as np
 
 from segment.boundaries import Symbols, check_boundaries
+from segment.files import atomic_writer
 
 
-def _figure(width: float, height: float):
+#: Axis label (name and unit) of each model signal (``segment.ponder.SIGNAL_CHOICES``).
+SIGNAL_LABELS = {
+    "ponder": "ponder ρ = N + R (updates)",
+    "steps": "steps N (updates)",
+    "remainder": "remainder R",
+    "halt-first": "1 − first halt output",
+    "entropy": "entropy (bits)",
+    "surprisal": "surprisal (bits)",
+}
+
+#: Trace figure geometry (inches): width bounds, room for the y axis, one monospace character at 8 pt.
+TRACE_MIN_WIDTH, TRACE_MAX_WIDTH, TRACE_MARGIN, CHAR_WIDTH = 6.5, 18.0, 1.2, 0.08
+POSITION_EVERY = 10
+LABEL_PAD = 24  # points: room for the symbols and positions drawn under each row
+TRACE_COLORS = {"signal": "tab:blue", "gold": "tab:green", "predicted": "tab:red"}
+
+
+def _figure(width: float, height: float, layout: str | None = None):
     """A new Figure attached to an Agg canvas."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as err:
         raise ImportError("plots need matplotlib: pip install 'act-segment[plot]'") from err
-    figure = Figure(figsize=(width, height))
+    figure = Figure(figsize=(width, height), layout=layout)
     FigureCanvasAgg(figure)
     return figure
 
 
+def image_format(path: str | Path) -> str:
+    """The image format named by ``path``'s suffix (png without one); ValueError lists the supported ones."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    suffix = Path(path).suffix.lstrip(".").lower() or "png"
+    supported = FigureCanvasBase.get_supported_filetypes()
+    if suffix not in supported:
+        raise ValueError(f"{path}: unknown image format {suffix!r} (supported: {', '.join(sorted(supported))})")
+    return suffix
+
+
 def _save(figure, path: str | Path | None):
+    """Write ``figure`` to ``path`` (format from its suffix) through ``atomic_writer``, when given."""
     if path is not None:
-        figure.savefig(path, dpi=120, bbox_inches="tight")
+        with atomic_writer(path, binary=True) as fh:
+            figure.savefig(fh, format=image_format(path), dpi=120, bbox_inches="tight")
     return figure
 
 
-def plot_trace(sequence: Symbols, signal: Sequence[float], *, gold: Iterable[int] | None = None,
-               predicted: Iterable[int] | None = None, title: str | None = None, path: str | Path | None = None,
-               width: int = 80):
-    """Bars of ``signal`` over the symbols of ``sequence``, wrapped into rows of ``width`` symbols.
+def _symbol_label(symbol) -> str:
+    """A symbol as a tick label: a space shown as ␣, other unprintable characters escaped."""
+    text = str(symbol)
+    if text == " ":
+        return "␣"
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
-    ``signal`` has one value per symbol (length n, drawn over each symbol) or per cut offset (length
-    n-1, as ``boundary_scores`` gives, drawn between symbols). Gold cut offsets are dashed vertical lines,
-    predicted ones triangles at the top. Saved to ``path`` (format from its suffix) when given.
+
+def _trace_layout(n: int, labels: Sequence[str], width: int | None) -> tuple[int, int, float]:
+    """(symbols per row, rows, figure width in inches): one row up to the width cap, then balanced rows."""
+    per_symbol = max(0.16, CHAR_WIDTH * max(map(len, labels), default=1) + 0.05)
+    if width is None:
+        fits = max(1, int((TRACE_MAX_WIDTH - TRACE_MARGIN) / per_symbol))
+        width = math.ceil(n / max(1, math.ceil(n / fits)))
+    width = max(1, min(width, n))
+    rows = math.ceil(n / width) or 1
+    return width, rows, min(TRACE_MAX_WIDTH, max(TRACE_MIN_WIDTH, width * per_symbol + TRACE_MARGIN))
+
+
+def _symbol_labels(ax, labels: Sequence[str], start: int, stop: int) -> None:
+    """Each symbol under its bar, and under every POSITION_EVERY-th one its position in grey (text
+    artists rather than ticks: one tick per symbol is slow to build)."""
+    from matplotlib.transforms import ScaledTranslation, blended_transform_factory
+
+    ax.set_xticks([])
+    base = blended_transform_factory(ax.transData, ax.transAxes)
+    symbols, numbers = (base + ScaledTranslation(0, -points / 72, ax.figure.dpi_scale_trans) for points in (3, 15))
+    for i in range(start, stop):
+        ax.text(i, 0, labels[i], transform=symbols, ha="center", va="top", fontsize=9, family="monospace")
+        if i % POSITION_EVERY == 0:
+            ax.text(i, 0, str(i), transform=numbers, ha="center", va="top", fontsize=7, color="0.4")
+
+
+def _bars(ax, x: np.ndarray, heights: np.ndarray) -> None:
+    """Bars 0.8 symbols wide from 0 to ``heights`` (NaN drawn as 0), as one collection."""
+    from matplotlib.collections import PolyCollection
+
+    heights = np.nan_to_num(heights, nan=0.0)
+    left, right, zero = x - 0.4, x + 0.4, np.zeros_like(x)
+    corners = [np.stack([left, zero], 1), np.stack([left, heights], 1), np.stack([right, heights], 1),
+               np.stack([right, zero], 1)]
+    ax.add_collection(PolyCollection(np.stack(corners, axis=1), facecolors=TRACE_COLORS["signal"], edgecolors="none"))
+
+
+def _trace_legend(figure, ylabel: str, *, gold: bool, predicted: bool) -> None:
+    """A legend under the rows: the signal's bars, and the gold and predicted cut marks when drawn."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = {ylabel: Patch(color=TRACE_COLORS["signal"])}
+    if gold:
+        handles["gold boundary"] = Line2D([], [], color=TRACE_COLORS["gold"], linestyle="--")
+    if predicted:
+        handles["predicted cut"] = Line2D([], [], color=TRACE_COLORS["predicted"], marker="v", linestyle="none")
+    figure.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=len(handles),
+                  frameon=False, fontsize=9)
+
+
+def plot_trace(sequence: Symbols, signal: Sequence[float], *, gold: Iterable[int] | None = None,
+               predicted: Iterable[int] | None = None, title: str | None = None, ylabel: str = "signal",
+               path: str | Path | None = None, width: int | None = None):
+    """Bars of ``signal`` over the symbols of ``sequence``, in rows of ``width`` symbols.
+
+    With ``width`` None the figure grows with the sequence up to a width cap, then wraps into rows of
+    equal length. ``signal`` has one value per symbol (length n, drawn over each symbol) or per cut
+    offset (length n-1, as ``boundary_scores`` gives, drawn between symbols). Gold cut offsets are dashed
+    green lines, predicted ones red triangles at the top; a legend names each, when given. ``ylabel`` names
+    the signal and its unit (see ``SIGNAL_LABELS``). Saved to ``path`` (format from its suffix) when given.
     """
     n = len(sequence)
     values = np.asarray(signal, dtype=float)
     if values.shape not in ((n,), (max(n - 1, 0),)):
         raise ValueError(f"signal has {values.size} values for {n} symbols: give n or n-1 values")
     positions = np.arange(n) if values.size == n else np.arange(1, n) - 0.5
-    gold_cuts = check_boundaries(gold if gold is not None else [], n) - 0.5
-    predicted_cuts = check_boundaries(predicted if predicted is not None else [], n) - 0.5
-    rows = max(1, math.ceil(n / width))
-    figure = _figure(max(6.0, min(width, n) * 0.16), 1.8 * rows + 0.4)
-    axes = figure.subplots(rows, 1, squeeze=False)[:, 0]
+    gold_cuts = None if gold is None else check_boundaries(gold, n) - 0.5
+    predicted_cuts = None if predicted is None else check_boundaries(predicted, n) - 0.5
+    labels = [_symbol_label(s) for s in sequence]
+    width, rows, inches = _trace_layout(n, labels, width)
+    figure = _figure(inches, 1.8 * rows + 1.4, layout="constrained")
+    axes = figure.subplots(rows, 1, squeeze=False, sharey=True)[:, 0]
     finite = values[np.isfinite(values)]
-    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    low, high = (min(float(finite.min()), 0.0), float(finite.max())) if finite.size else (0.0, 1.0)
     top = high + 0.1 * (high - low or 1.0)
     for row, ax in enumerate(axes):
         start, stop = row * width, min((row + 1) * width, n)
+
         def in_row(x: np.ndarray) -> np.ndarray:
             return (x >= start - 0.5) & (x < stop - 0.5)
-        ax.bar(positions[in_row(positions)], values[in_row(positions)], width=0.8, color="tab:blue")
-        for cut in gold_cuts[in_row(gold_cuts)]:
-            ax.axvline(cut, color="tab:green", linestyle="--", linewidth=1)
-        marks = predicted_cuts[in_row(predicted_cuts)]
-        ax.plot(marks, np.full(marks.size, top), "v", color="tab:red", markersize=5)
+
+        _bars(ax, positions[in_row(positions)], values[in_row(positions)])
+        if gold_cuts is not None:
+            ax.vlines(gold_cuts[in_row(gold_cuts)], 0, 1, transform=ax.get_xaxis_transform(),
+                      colors=TRACE_COLORS["gold"], linestyles="--", linewidth=1.2)
+        marks = np.zeros(0) if predicted_cuts is None else predicted_cuts[in_row(predicted_cuts)]
+        if marks.size:
+            ax.plot(marks, np.full(marks.size, top), "v", color=TRACE_COLORS["predicted"], markersize=6,
+                    clip_on=False)
         ax.set_xlim(start - 0.5, start + width - 0.5)
-        ax.set_ylim(min(low, 0.0), top + 0.05 * (top - min(low, 0.0)))
-        ax.set_xticks(range(start, stop))
-        ax.set_xticklabels([str(s) for s in sequence[start:stop]], fontsize=8, family="monospace")
-        ax.tick_params(axis="x", length=0)
+        ax.set_ylim(low, top + 0.06 * (top - low))
+        ax.spines[["top", "right"]].set_visible(False)
+        _symbol_labels(ax, labels, start, stop)
+    axes[-1].set_xlabel(f"symbol (its position under every {POSITION_EVERY}th)", labelpad=LABEL_PAD)
+    if rows > 1:
+        figure.supylabel(ylabel)
+    else:
+        axes[0].set_ylabel(ylabel)
     if title:
         axes[0].set_title(title)
-    figure.tight_layout()
+    _trace_legend(figure, ylabel, gold=gold_cuts is not None, predicted=predicted_cuts is not None)
     return _save(figure, path)
 
 

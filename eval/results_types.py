@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from segment.errors import ActSegError
 from segment.eval.run_specs import RunSpec, run_kind
 
 
@@ -256,4 +257,7 @@ class Results:
 
     @classmethod
     def read(cls, path: Path) -> Results:
+        """The results written by the evaluation phase; ActSegError when there are none yet."""
+        if not Path(path).is_file():
+            raise ActSegError(f"{path}: no results to report yet (run the evaluate phase first)")
         return cls.from_json(Path(path).read_text(encoding="utf-8"))

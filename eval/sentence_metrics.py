@@ -10,6 +10,8 @@ hypothesis disagree on whether the window holds any cut, WindowDiff those where 
 differ; both are divided by the number of windows, n - k. Lower is better; 0 is perfect.
 The default k is half the mean reference segment length, n / (cuts + 1) / 2, rounded half up and
 clamped to 1..n-1 (NLTK's default divides by twice the number of cuts instead; pass k to match it).
+An empty text (n = 0) has nothing to score and raises ``NothingToScoreError`` (as the word scores do); a
+one-symbol text has no cut offsets and scores as perfect.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 from segment.boundaries import check_boundaries
 from segment.eval.matching import count_matches
 from segment.eval.prf import prf_dict
+from segment.eval.word_metrics import require_symbols
 
 
 def default_window(reference: np.ndarray, n: int) -> int:
@@ -56,8 +59,9 @@ def sentence_scores(*, reference: Iterable[int], hypothesis: Iterable[int], n: i
                     tolerance: int = 0) -> dict:
     """Boundary P/R/F (one-to-one within +-``tolerance`` symbols, inclusive), Pk, WindowDiff and k.
 
-    Offsets outside 1..n-1 raise BoundaryError.
+    Offsets outside 1..n-1 raise BoundaryError; an empty text (n = 0) raises NothingToScoreError.
     """
+    require_symbols(n)
     ref = check_boundaries(reference, n)
     hyp = check_boundaries(hypothesis, n)
     window = default_window(ref, n) if k is None else k

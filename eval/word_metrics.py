@@ -13,6 +13,8 @@ Counts are summed over all units (micro-average) and F = 2 * correct / (hypothes
 
 Degenerate cases (a zero denominator) follow :mod:`segment.eval.prf`: 1.0 when reference and
 hypothesis are both empty, 0.0 otherwise (wordseg prints None there and agrees everywhere else).
+Units that hold no symbols at all (no units, or only empty ones) hold no words: there is nothing to score,
+and the scores raise :class:`NothingToScoreError` rather than report a vacuous 1.0.
 """
 
 from __future__ import annotations
@@ -24,9 +26,19 @@ from itertools import chain
 import numpy as np
 
 from segment.boundaries import Symbols, check_boundaries
-from segment.errors import BoundaryError
+from segment.errors import ActSegError, BoundaryError
 from segment.eval.matching import matched_hypotheses
 from segment.eval.prf import prf_dict
+
+
+class NothingToScoreError(ActSegError, ValueError):
+    """Scores asked of input with nothing to score: no symbols, so no words or cut offsets."""
+
+
+def require_symbols(total: int) -> None:
+    """Raise NothingToScoreError when the scored units hold no symbols."""
+    if total == 0:
+        raise NothingToScoreError("nothing to score: the units hold no symbols (no words)")
 
 
 @dataclass(frozen=True)
@@ -113,9 +125,10 @@ def word_scores(*, reference: Sequence, hypothesis: Sequence, sequences: Sequenc
     """Token, type and boundary P/R/F plus error counts for word cut offsets over units.
 
     ``reference`` and ``hypothesis`` hold one offset array per unit of ``sequences``; mismatched unit
-    counts or offsets outside 1..n-1 raise BoundaryError.
+    counts or offsets outside 1..n-1 raise BoundaryError; units without any symbol raise NothingToScoreError.
     """
     aligned = align(reference=reference, hypothesis=hypothesis, sequences=sequences)
+    require_symbols(int(aligned.lengths.sum()))
     edges = aligned.unit_edges
     ref_edges = np.union1d(edges, aligned.reference)
     hyp_edges = np.union1d(edges, aligned.hypothesis)
@@ -159,7 +172,9 @@ def boundary_counts(*, reference: Sequence, hypothesis: Sequence, sequences: Seq
 
 def tolerance_scores(*, reference: Sequence, hypothesis: Sequence, sequences: Sequence[Symbols],
                      k: int = 1) -> dict:
-    """Unit-internal boundary P/R/F where a cut within +-k symbols (inclusive) counts, one-to-one."""
-    correct, hyp, ref = boundary_counts(reference=reference, hypothesis=hypothesis,
-                                        sequences=sequences, k=k).sum(axis=0).tolist()
+    """Unit-internal boundary P/R/F where a cut within +-k symbols (inclusive) counts, one-to-one (units
+    without any symbol raise NothingToScoreError)."""
+    counts = boundary_counts(reference=reference, hypothesis=hypothesis, sequences=sequences, k=k)
+    require_symbols(sum(len(s) for s in sequences))
+    correct, hyp, ref = counts.sum(axis=0).tolist()
     return prf_dict("boundary", correct, hyp, ref)

@@ -134,6 +134,25 @@ def test_score_rejects_mismatched_files(tmp_path, hyp_text, message):
     assert result.output.startswith(message) and len(result.output.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("text", ["", "\n\n", "   \n"])
+def test_score_without_words_is_a_one_line_error(tmp_path, text):
+    gold = tmp_path / "gold.txt"
+    gold.write_text(text)
+    result = CliRunner().invoke(main, ["score", str(gold), "-"], input=text)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == f"Error: nothing to score: {gold} and <stdin> hold no words\n"
+
+
+def test_score_huge_tolerance_and_stdin_twice(tmp_path):
+    gold = tmp_path / "gold.txt"
+    gold.write_text("ab cd\n")
+    wide = json.loads(invoke("score", str(gold), str(gold), "--format", "json", "--tolerance", str(10**30)).stdout)
+    assert wide[f"boundary_f_tol{10**30}"] == 1.0
+    result = CliRunner().invoke(main, ["score", "-", "-"], input="ab cd\n")
+    assert result.exit_code == 2 and result.stderr.endswith("Error: GOLD and HYP cannot both be stdin: give one of "
+                                                           "them as a file\n")
+
+
 def test_score_missing_file_and_bad_utf8(tmp_path):
     gold = tmp_path / "gold.txt"
     gold.write_bytes(b"ab \xff\n")

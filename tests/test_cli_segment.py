@@ -214,12 +214,13 @@ def test_plot_writes_an_image_with_gold(model_dir, tmp_path):
     mismatch = run("plot", "--model", model_dir, "thisisatest", "--gold", "this is", "-o", target)
     assert mismatch.exit_code == 2 and "--gold" in mismatch.stderr
     empty = run("plot", "--model", model_dir, "", "-o", tmp_path / "empty.png")
-    assert empty.exit_code == 0 and not (tmp_path / "empty.png").exists()
+    assert empty.exit_code == 1 and empty.stderr == "Error: empty input: nothing to plot\n"
+    assert not (tmp_path / "empty.png").exists()
 
 
-def test_end_to_end_with_a_model_from_actseg_train(corpora_dir, tmp_path):
+def test_end_to_end_with_a_model_from_actseg_train(tmp_path):
     run_dir = tmp_path / "run"
-    trained = run("train", "--corpus", "brent-text", "--data-dir", corpora_dir, "--iterations", 2, "--hidden", 8,
+    trained = run("train", "--corpus", "sample-brent-text", "--iterations", 2, "--hidden", 8,
                   "--max-steps", 3, "--seq-len", 8, "--batch-size", 2, "--eval-every", 2, "--device", "cpu",
                   "--out", run_dir)
     assert trained.exit_code == 0, trained.output

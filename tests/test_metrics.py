@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from segment.boundaries import from_spaced
-from segment.errors import BoundaryError
+from segment.errors import ActSegError, BoundaryError
 from segment.eval import sentence_scores, tolerance_scores, word_scores
+from segment.eval.word_metrics import NothingToScoreError
 
 
 def cuts(*offsets):
@@ -70,10 +71,14 @@ def test_nothing_to_find_and_nothing_found_scores_one():
     assert_prf(s, "token", 1, 1, 1)
 
 
-def test_only_empty_units_score_one_everywhere():
-    s = word_scores(reference=[cuts()], hypothesis=[cuts()], sequences=[""])
-    assert all(s[f"{m}_{x}"] == 1.0 for m in ("token", "type", "boundary_all", "boundary_noedge")
-               for x in "prf")
+@pytest.mark.parametrize("sequences", [[], [""], ["", ""]])
+def test_no_words_is_nothing_to_score(sequences):
+    empty = dict(reference=[cuts()] * len(sequences), hypothesis=[cuts()] * len(sequences), sequences=sequences)
+    with pytest.raises(NothingToScoreError, match="nothing to score"):
+        word_scores(**empty)
+    with pytest.raises(NothingToScoreError):
+        tolerance_scores(**empty, k=1)
+    assert issubclass(NothingToScoreError, ActSegError) and issubclass(NothingToScoreError, ValueError)
 
 
 def test_all_boundary_hypothesis():
@@ -172,7 +177,8 @@ def test_sentence_scores_tolerance_and_tiny_texts():
     assert sentence_scores(reference=[5], hypothesis=[6], n=10, tolerance=1)["boundary_f"] == 1.0
     one = sentence_scores(reference=[], hypothesis=[], n=1)
     assert (one["boundary_f"], one["pk"], one["windowdiff"], one["k"]) == (1.0, 0.0, 0.0, 1)
-    assert sentence_scores(reference=[], hypothesis=[], n=0)["pk"] == 0.0
+    with pytest.raises(NothingToScoreError):
+        sentence_scores(reference=[], hypothesis=[], n=0)
 
 
 def test_sentence_scores_rejects_bad_input():

@@ -18,7 +18,7 @@ def cut_offsets(draw, n: int) -> np.ndarray:
 @st.composite
 def corpora(draw):
     """Units over a two-letter alphabet (so word types recur) with reference and hypothesis cuts."""
-    sequences = draw(st.lists(st.text("ab", max_size=9), max_size=6))
+    sequences = draw(st.lists(st.text("ab", max_size=9), max_size=6).filter(any))  # no symbols: nothing to score
     reference = [draw(cut_offsets(len(s))) for s in sequences]
     hypothesis = [draw(cut_offsets(len(s))) for s in sequences]
     return sequences, reference, hypothesis
@@ -26,7 +26,7 @@ def corpora(draw):
 
 @st.composite
 def texts(draw):
-    n = draw(st.integers(0, 40))
+    n = draw(st.integers(1, 40))  # n = 0: nothing to score
     return n, draw(cut_offsets(n)), draw(cut_offsets(n))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 import click
+from click.exceptions import NoArgsIsHelpError
 
 from segment.errors import ActSegError
 
@@ -38,7 +39,17 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ActSegError as err:
-            raise click.ClickException(str(err)) from None
+            raise click.ClickException(one_line(str(err))) from None
+        except NoArgsIsHelpError:  # a group called without its subcommand: its help, several lines by design
+            raise
+        except click.ClickException as err:  # e.g. a usage error quoting an argument that holds a line break
+            err.message = one_line(err.message)
+            raise
+
+
+def one_line(message: str) -> str:
+    """The message with line breaks escaped, so an error is always one line."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -12,9 +12,10 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
+from segment.errors import ActSegError
 from segment.files import atomic_writer
 from segment.peaks import THRESHOLD_MODES
-from segment.ponder import MODEL_PEAK_DEFAULTS, SIGNAL_CHOICES, ModelSignalSegmenter
+from segment.ponder import MODEL_PEAK_DEFAULTS, SIGNAL_CHOICES, ModelSignalSegmenter, tuned_settings
 
 #: The shipped model, used when --model is not given (absent until one is shipped).
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models_data" / "default"
@@ -40,7 +41,9 @@ def model_options(command):
     """--model and the inference options."""
     for option in reversed([
         click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
-                     help="Model directory (save_pretrained or an `actseg train` run) [default: the shipped model]."),
+                     help="Model directory (save_pretrained or an `actseg train` run) [default: the shipped "
+                          "model]. Its segmenter.json (the settings tuned for the model) supplies the defaults "
+                          "of --signal and the peak options; options given here override them."),
         click.option("--batch-size", type=click.IntRange(min=1), default=512, show_default=True,
                      help="Chunks run together."),
         click.option("--chunk-len", type=click.IntRange(min=1), default=256, show_default=True,
@@ -53,22 +56,48 @@ def model_options(command):
     return command
 
 
+def shipped_settings() -> dict:
+    """The shipped model's tuned segmenter settings (its segmenter.json), {} when absent or unreadable."""
+    try:
+        return tuned_settings(DEFAULT_MODEL)
+    except ActSegError:
+        return {}
+
+
+class TunedOption(click.Option):
+    """A signal or peak option whose default a model's segmenter.json replaces: the help says so and
+    names the shipped model's tuned value (read only when help is shown)."""
+
+    def get_help_extra(self, ctx: click.Context) -> dict:
+        extra = super().get_help_extra(ctx)
+        shipped = shipped_settings().get(self.name)
+        default = extra.get("default", "none")
+        extra["default"] = (f"from the model's segmenter.json, else {default}"
+                            + ("" if shipped is None else f" (shipped model: {shipped})"))
+        return extra
+
+
+def tuned_option(*decls, **kw):
+    """click.option for a setting that a model's segmenter.json may tune (see TunedOption)."""
+    return click.option(*decls, cls=TunedOption, show_default=True, **kw)
+
+
 def peak_options(command):
     """--signal and the peak-picking options (scipy.signal.find_peaks names)."""
     for option in reversed([
-        click.option("--signal", "signal_name", type=click.Choice(SIGNAL_CHOICES), default="ponder",
-                     show_default=True, help="Per-symbol model signal whose peaks become cuts."),
-        click.option("--offset", type=click.IntRange(0, 1), default=MODEL_PEAK_DEFAULTS["offset"],
-                     show_default=True, help="0: a peak at symbol t cuts before t; 1: after t."),
-        click.option("--threshold", type=click.Choice(THRESHOLD_MODES), default=MODEL_PEAK_DEFAULTS["threshold"],
-                     show_default=True,
+        tuned_option("--signal", "signal_name", type=click.Choice(SIGNAL_CHOICES), default="ponder",
+                     help="Per-symbol model signal whose peaks become cuts (the shipped model's tuned signal "
+                          "is used unless --signal is given)."),
+        tuned_option("--offset", type=click.IntRange(0, 1), default=MODEL_PEAK_DEFAULTS["offset"],
+                     help="0: a peak at symbol t cuts before t; 1: after t."),
+        tuned_option("--threshold", type=click.Choice(THRESHOLD_MODES), default=MODEL_PEAK_DEFAULTS["threshold"],
                      help="How --height/--sentence-height are read: signal value, quantile, or robust z-score."),
-        click.option("--height", type=float, default=None, help="Minimum peak height for a word cut [default: none]."),
-        click.option("--sentence-height", type=float, default=MODEL_PEAK_DEFAULTS["sentence_height"],
-                     show_default=True, help="Minimum peak height for a sentence cut."),
-        click.option("--prominence", type=float, default=None, help="Minimum peak prominence (signal units)."),
-        click.option("--distance", type=click.IntRange(min=1), default=None, help="Minimum symbols between cuts."),
-        click.option("--width", type=float, default=None, help="Minimum peak width (symbols)."),
+        tuned_option("--height", type=float, default=None, help="Minimum peak height for a word cut."),
+        tuned_option("--sentence-height", type=float, default=MODEL_PEAK_DEFAULTS["sentence_height"],
+                     help="Minimum peak height for a sentence cut."),
+        tuned_option("--prominence", type=float, default=None, help="Minimum peak prominence (signal units)."),
+        tuned_option("--distance", type=click.IntRange(min=1), default=None, help="Minimum symbols between cuts."),
+        tuned_option("--width", type=float, default=None, help="Minimum peak width (symbols)."),
     ]):
         command = option(command)
     return command
@@ -93,9 +122,23 @@ def read_text(path: str, errors: str = "strict") -> str:
         raise click.ClickException(f"{path}: {err.strerror}") from None
 
 
+def argument_text(text: str, errors: str = "strict") -> str:
+    """A command-line argument as text: bytes that were not UTF-8 (which Python keeps as lone surrogates)
+    fail or are replaced, as in files."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            data = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            data = text.encode("utf-8", "surrogatepass")
+        return decode(data, "argument", errors)
+    return text
+
+
 def read_units(texts: tuple[str, ...], files: tuple[str, ...] = (), errors: str = "strict") -> list[str]:
     """Units (one per line) from literal texts, files and stdin ('-', also the default with no input)."""
-    units: list[str] = list(texts)
+    units: list[str] = [argument_text(text, errors) for text in texts]
     sources = list(files) or (["-"] if not texts else [])
     for source in sources:
         units.extend(read_text(source, errors).splitlines())

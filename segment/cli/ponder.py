@@ -8,7 +8,6 @@ import click
 
 from segment.cli.common import (Output, errors_option, files_option, load_segmenter, model_options, output_option,
                                 read_units, tsv_field, warnings_to_stderr)
-from segment.models.inference import SIGNAL_NAMES, compute_signals
 
 
 @click.command()
@@ -22,6 +21,13 @@ from segment.models.inference import SIGNAL_NAMES, compute_signals
 def ponder(texts, files, fmt, model_path, batch_size, chunk_len, context, device, output, errors):
     """Print, for each symbol of TEXTS (or lines of files / stdin), the model's signals: ponder time
     rho = N + R, steps N, remainder R, first halting output, entropy and surprisal (bits)."""
+    from segment.models.device import resolve_device  # torch: imported only when the command runs
+    from segment.models.inference import SIGNAL_NAMES, compute_signals
+
+    try:
+        device = resolve_device(device)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
     model = load_segmenter(model_path).model_
     units = read_units(texts, files, errors)
     with warnings_to_stderr():

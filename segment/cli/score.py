@@ -28,6 +28,10 @@ def aligned_units(gold_lines: list[str], hyp_lines: list[str], gold_name: str, h
     return sequences, reference, hypothesis
 
 
+def _source_name(path: str) -> str:
+    return "<stdin>" if path == "-" else path
+
+
 def _lines(text: str) -> list[str]:
     """The lines of a file, without the blank lines that trail it."""
     lines = text.splitlines()
@@ -49,15 +53,22 @@ def score(gold, hyp, fmt, tolerance, errors, output):
     """Score HYP (default stdin) against GOLD: spaced text, one unit per line, same unspaced text per line.
 
     Prints token, type, boundary_all and boundary_noedge P/R/F and over/under/mis-segmentation counts
-    (gold words) over all units; a blank line is an empty unit (trailing blank lines are ignored).
+    (gold words) over all units; a blank line is an empty unit (trailing blank lines are ignored). Files
+    without any word are an error: there is nothing to score.
     """
     from segment.eval.word_metrics import tolerance_scores, word_scores
 
-    units = aligned_units(_lines(read_text(gold, errors)), _lines(read_text(hyp, errors)), gold, hyp)
+    if gold == hyp == "-":
+        raise click.UsageError("GOLD and HYP cannot both be stdin: give one of them as a file")
+    gold_name, hyp_name = (_source_name(path) for path in (gold, hyp))
+    units = aligned_units(_lines(read_text(gold, errors)), _lines(read_text(hyp, errors)), gold_name, hyp_name)
+    if not any(units[0]):
+        raise click.ClickException(f"nothing to score: {gold_name} and {hyp_name} hold no words")
     kw = dict(zip(("sequences", "reference", "hypothesis"), units))
     scores = word_scores(**kw)
     if tolerance:
-        scores.update({f"{k}_tol{tolerance}": v for k, v in tolerance_scores(**kw, k=tolerance).items()})
+        window = min(tolerance, max(map(len, kw["sequences"])))  # a wider window finds nothing more
+        scores.update({f"{k}_tol{tolerance}": v for k, v in tolerance_scores(**kw, k=window).items()})
     with Output(output) as out:
         if fmt == "json":
             out.write(json.dumps(scores, indent=2) + "\n")
