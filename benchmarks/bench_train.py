@@ -110,7 +110,7 @@ def main(argv=None) -> None:
             "torch.nn.LSTM": TorchLSTMLM(args.vocab, args.hidden, args.layers),
         }
         lines += [f"Machine: {machine(device)}", "",
-                  f"| device | model | symbols/s | mean updates N | updates/s |", "|---|---|---|---|---|"]
+                  "| device | model | symbols/s | mean updates N | updates/s |", "|---|---|---|---|---|"]
         for name, model in models.items():
             try:
                 rate, updates = measure(model.to(device), args, device)

@@ -9,13 +9,19 @@ x_w .. x_t, where w = max(0, s - context) and s is the start of t's chunk: every
 ``batch_size`` at a time (right-padded; the model is causal, so padding never reaches a kept position),
 through ``model.forward`` (the fast path on the CPU).
 With ``context`` >= the sequence length the output equals a single whole-sequence run exactly, whatever
-``chunk_len`` and ``batch_size`` are. Memory holds one batch of chunks plus the output arrays.
+``chunk_len`` and ``batch_size`` are. Memory holds one batch of chunks (the model's hidden states and
+logits) plus the output arrays; entropy and surprisal are computed a few rows of logits at a time.
+
+A progress bar (tqdm, on stderr, in symbols) shows for inputs of more than ``PROGRESS_MIN_SYMBOLS`` symbols
+in all; ``$ACTSEG_PROGRESS`` = 0 switches it off, 1 on for any input; an explicit ``progress`` argument wins.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import os
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 
@@ -31,6 +37,10 @@ from segment.models.vocab import Vocab
 log = logging.getLogger(__name__)
 
 _LN2 = math.log(2.0)
+#: Inputs up to this many symbols in all (a few seconds on a CPU) run without a progress bar by default.
+PROGRESS_MIN_SYMBOLS = 20_000
+#: Rows of logits whose log-softmax is held at once (bounds that temporary at rows x T x V floats).
+_HEAD_ROWS = 32
 
 
 @dataclass
@@ -51,6 +61,8 @@ class Signals:
 
 #: The names of the per-symbol signals, in Signals field order.
 SIGNAL_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Signals))
+#: The signals the model outputs at the position of the symbol itself (the others come from the one before).
+_PER_POSITION = ("ponder", "steps", "remainder", "halt_first")
 
 
 @dataclass(frozen=True)
@@ -90,7 +102,7 @@ def compute_signals(model: ACTLanguageModel, sequences: Sequence[Symbols], *, ba
     """Signals of ``model`` for each sequence (see the module docstring for the chunking).
 
     The model is moved to ``device`` and run in eval mode (its training flag is restored afterwards).
-    ``progress``: a tqdm bar on stderr (None: only when stderr is a terminal).
+    ``progress``: a tqdm bar on stderr (None: see ``show_progress``).
     """
     if model.vocab is None:
         raise ValueError("the model has no vocabulary: load it with from_pretrained or pass one at construction")
@@ -101,17 +113,29 @@ def compute_signals(model: ACTLanguageModel, sequences: Sequence[Symbols], *, ba
     report_unknown(vocab, sequences)
     out = [Signals.empty(len(s)) for s in sequences]
     chunks = _chunks([len(s) for s in sequences], chunk_len, context)
+    total = sum(len(s) for s in sequences)
     was_training = model.training
     model.to(device).eval()
     try:
-        with torch.inference_mode(), tqdm(total=len(chunks), desc="signals", unit="chunk", disable=(
-                None if progress is None else not progress), leave=False) as bar:
+        with torch.inference_mode(), tqdm(total=total, desc="signals", unit="sym", unit_scale=True, leave=False,
+                                          file=sys.stderr, disable=not show_progress(progress, total)) as bar:
             for batch in _batches(chunks, batch_size):
                 _run_batch(model, vocab, sequences, batch, out, device)
-                bar.update(len(batch))
+                bar.update(sum(c.end - c.start for c in batch))
     finally:
         model.train(was_training)
     return out
+
+
+def show_progress(progress: bool | None, symbols: int) -> bool:
+    """Whether to show a progress bar: ``progress`` when given, else ``$ACTSEG_PROGRESS`` (0/1) when set,
+    else whether the input has more than ``PROGRESS_MIN_SYMBOLS`` symbols."""
+    if progress is not None:
+        return progress
+    setting = os.environ.get("ACTSEG_PROGRESS", "").strip().lower()
+    if setting:
+        return setting not in ("0", "false", "no", "off")
+    return symbols > PROGRESS_MIN_SYMBOLS
 
 
 def _run_batch(model: ACTLanguageModel, vocab: Vocab, sequences: Sequence[Symbols], batch: list[_Chunk],
@@ -124,21 +148,28 @@ def _run_batch(model: ACTLanguageModel, vocab: Vocab, sequences: Sequence[Symbol
         ids[row, 1:1 + len(window)] = torch.tensor(window, dtype=torch.long)
     ids = ids.to(device)
     result = model(ids)
-    log_probs = F.log_softmax(result.logits.float(), dim=-1)  # (B, T, V)
-    entropy = -(log_probs.exp() * log_probs).sum(-1) / _LN2  # (B, T): entropy of the next symbol
-    # the next symbol's surprisal: log p at input position k of the symbol at input position k + 1
-    surprisal = -log_probs[:, :-1].gather(-1, ids[:, 1:].unsqueeze(-1)).squeeze(-1) / _LN2  # (B, T-1)
-    per_position = {"ponder": result.ponder, "steps": result.steps, "remainder": result.remainder,
-                    "halt_first": result.halt_first}
-    host = {name: value.float().cpu().numpy() for name, value in per_position.items()}
-    host["entropy"] = entropy.cpu().numpy()
-    host["surprisal"] = surprisal.cpu().numpy()
+    host = {name: getattr(result, name).float().cpu().numpy() for name in _PER_POSITION}
+    host["entropy"], host["surprisal"] = _entropy_surprisal(result.logits, ids)
     for row, chunk in enumerate(batch):
         signals = out[chunk.index]
         # symbol t sits at input position t - window + 1; its prediction comes from position t - window
         own = slice(chunk.start - chunk.window + 1, chunk.end - chunk.window + 1)
         before = slice(own.start - 1, own.stop - 1)
-        for name in ("ponder", "steps", "remainder", "halt_first"):
+        for name in _PER_POSITION:
             getattr(signals, name)[chunk.start:chunk.end] = host[name][row, own]
         signals.entropy[chunk.start:chunk.end] = host["entropy"][row, before]
         signals.surprisal[chunk.start:chunk.end] = host["surprisal"][row, before]
+
+
+def _entropy_surprisal(logits: torch.Tensor, ids: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Entropy of the next symbol (B, T) and the next symbol's surprisal (B, T-1), in bits, from logits
+    (B, T, V), computed ``_HEAD_ROWS`` rows at a time (each row's values are those of a whole-batch pass)."""
+    entropy, surprisal = [], []
+    for first in range(0, len(logits), _HEAD_ROWS):
+        rows = slice(first, first + _HEAD_ROWS)
+        log_probs = F.log_softmax(logits[rows].float(), dim=-1)  # (b, T, V)
+        entropy.append(-(log_probs.exp() * log_probs).sum(-1) / _LN2)  # (b, T)
+        # log p at input position k of the symbol at input position k + 1
+        next_ids = ids[rows, 1:].unsqueeze(-1)
+        surprisal.append(-log_probs[:, :-1].gather(-1, next_ids).squeeze(-1) / _LN2)  # (b, T-1)
+    return torch.cat(entropy).cpu().numpy(), torch.cat(surprisal).cpu().numpy()

@@ -1,4 +1,5 @@
-"""Shared fixtures: where the real corpora are (CI puts ../shared beside the repository)."""
+"""Shared fixtures: where the real corpora are (CI puts ../shared beside the repository and checks they are
+there, so the skips below never hide its coverage; a clone without them skips the tests that need them)."""
 
 import os
 from pathlib import Path
@@ -13,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def corpora_dir() -> Path:
     path = Path(os.environ.get("ACTSEG_DATA") or ROOT.parent / "shared" / "corpora")
     if not (path / "brent" / "br-phono.txt").is_file():
-        pytest.fail(f"shared corpora not found at {path}: set ACTSEG_DATA")
+        pytest.skip(f"shared corpora not found at {path}: set ACTSEG_DATA")
     return path
 
 

@@ -1,6 +1,5 @@
 """Boundary convention and converters."""
 
-import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from segment.models.act_lstm import ACTConfig, ACTLanguageModel
-from segment.models.inference import SIGNAL_NAMES, Signals, compute_signals
+from segment.models import inference
+from segment.models.inference import SIGNAL_NAMES, Signals, compute_signals, show_progress
 from segment.models.vocab import Vocab
 
 TEXT = ["thecatsatonthemat", "adog", "x", "", "whatabeautifuldayitisforawalkinthepark"]
@@ -87,6 +88,35 @@ def test_every_forward_pass_is_bounded_by_batch_and_window(model, monkeypatch):
     compute_signals(model, ["abcdefgh" * 40], chunk_len=16, context=4, batch_size=5)
     assert len(shapes) == math.ceil(320 / 16 / 5)
     assert all(b <= 5 and t <= 1 + 16 + 4 for b, t in shapes)
+
+
+def test_entropy_and_surprisal_in_row_blocks_equal_a_whole_batch_pass(model, monkeypatch):
+    whole = compute_signals(model, TEXT, chunk_len=4, context=2)
+    monkeypatch.setattr(inference, "_HEAD_ROWS", 3)
+    for a, b in zip(compute_signals(model, TEXT, chunk_len=4, context=2), whole):
+        for name in SIGNAL_NAMES:
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+@pytest.mark.parametrize("progress,env,symbols,shown", [
+    (None, None, 20_000, False), (None, None, 20_001, True), (None, "0", 10**6, False), (None, "off", 10**6, False),
+    (None, "1", 5, True), (False, "1", 10**6, False), (True, "0", 5, True)])
+def test_progress_bar_for_large_inputs_unless_switched(monkeypatch, progress, env, symbols, shown):
+    if env is None:
+        monkeypatch.delenv("ACTSEG_PROGRESS", raising=False)
+    else:
+        monkeypatch.setenv("ACTSEG_PROGRESS", env)
+    assert show_progress(progress, symbols) is shown
+
+
+def test_progress_bar_goes_to_stderr_in_symbols(model, monkeypatch, capsys):
+    monkeypatch.delenv("ACTSEG_PROGRESS", raising=False)
+    monkeypatch.setattr(inference, "PROGRESS_MIN_SYMBOLS", len(TEXT[0]))
+    compute_signals(model, TEXT[:1])
+    assert capsys.readouterr() == ("", "")
+    compute_signals(model, TEXT, batch_size=2)
+    out, err = capsys.readouterr()
+    assert out == "" and "signals:" in err and f"/{sum(map(len, TEXT))}.0 " in err  # the total, in symbols
 
 
 def test_lists_of_symbols_and_unknown_symbols_reported_once(model, caplog):

@@ -220,9 +220,9 @@ def run_cli(*args):
     return CliRunner().invoke(main, ["train", *args])
 
 
-def test_cli_trains_on_brent_and_resumes(tmp_path, corpora_dir):
+def test_cli_trains_on_brent_and_resumes(tmp_path):
     out = tmp_path / "run"
-    common = ["--corpus", "brent-phono", "--data-dir", str(corpora_dir), "--dev-split", "none", "--hidden", "16",
+    common = ["--corpus", "sample-brent-phono", "--dev-split", "none", "--hidden", "16",
               "--max-steps", "3", "--seq-len", "16", "--batch-size", "4", "--eval-every", "2", "--out", str(out),
               "--halt-init", "uniform", "--halt-lr-scale", "0.5", "--tau-ramp", "0.01", "0.02"]
     result = run_cli(*common, "--iterations", "2")
