@@ -113,6 +113,23 @@ FULL_EVALUATION = {"corpora": WORD_CORPORA, "sentences": SENTENCE_TASKS, "baseli
                    "graves": "ud-en-ewt:test", "dev": "ud-en-ewt:dev",
                    "trace": ("brent-phono", "brent-text", "ud-en-ewt"), "pr": "brent-phono", "sweep": "brent-phono"}
 
+def brent_sweep_and_controls(preset: Preset) -> tuple[RunSpec, ...]:
+    """The tau sweep on Brent phonemic (tau 0.03 is the main run) and its act=False and fixed-repeat controls."""
+    sweep = tuple(preset.run(f"bp-tau{tau}", BP, "brent-phono", model={"tau": tau},
+                             tags=("sweep", "main") if tau == 0.03 else ("sweep",))
+                  for tau in (0.001, 0.01, 0.02, 0.03, 0.04, 0.1))
+    return (*sweep, preset.run("bp-lstm", BP, "brent-phono", model=LSTM),
+            preset.run("bp-fixed3", BP, "brent-phono", model=FIXED3))
+
+
+def brent_mains(preset: Preset) -> tuple[RunSpec, ...]:
+    """The right-to-left Brent run, the train-split runs and the Brent orthographic main run."""
+    return (preset.run("bp-rtl", BP, "brent-phono", direction="rtl", tags=("rtl",)),
+            preset.run("bp-train-split", BP_TRAIN, "brent-phono-test", tags=("main",)),
+            preset.run("bt-act", BT, "brent-text", tags=("main",)),
+            preset.run("bt-train-split", BT_TRAIN, "brent-text-test", tags=("main",)))
+
+
 # -- cpu: this 2-core machine, two runs at a time with one thread each, about an hour in all -------------
 CPU_TRAIN = {"iterations": 800, "seq_len": 128, "batch_size": 32, "warmup": 50, "eval_every": 200,
              "eval_symbols": 20000}
@@ -129,11 +146,7 @@ FULL_RATE_HALTING = {"halt_lr_scale": 1.0}  # the halting unit at the full learn
 CPU = Scale(
     name="cpu",
     runs=(
-        *(CPU_BRENT.run(f"bp-tau{tau}", BP, "brent-phono", model={"tau": tau},
-                        tags=("sweep", "main") if tau == 0.03 else ("sweep",))
-          for tau in (0.001, 0.01, 0.02, 0.03, 0.04, 0.1)),
-        CPU_BRENT.run("bp-lstm", BP, "brent-phono", model=LSTM),
-        CPU_BRENT.run("bp-fixed3", BP, "brent-phono", model=FIXED3),
+        *brent_sweep_and_controls(CPU_BRENT),
         # levers, one change each from bp-tau0.03: the halting unit's initialisation and learning rate (the
         # first is the setting of the earlier results, random halting weights at the full rate), max steps,
         # the halting-bias initialisation, a stacked model (one halting unit reads every layer's state, so
@@ -150,10 +163,7 @@ CPU = Scale(
         CPU_BRENT.run("bp-ramp", BP, "brent-phono", train={"tau_ramp": [0.01, 0.04]}, tags=("lever",)),
         *(CPU_BRENT.run(f"bp-seed{seed}", BP, "brent-phono", train={"seed": seed}, tags=("lever",))
           for seed in (1, 2)),
-        CPU_BRENT.run("bp-rtl", BP, "brent-phono", direction="rtl", tags=("rtl",)),
-        CPU_BRENT.run("bp-train-split", BP_TRAIN, "brent-phono-test", tags=("main",)),
-        CPU_BRENT.run("bt-act", BT, "brent-text", tags=("main",)),
-        CPU_BRENT.run("bt-train-split", BT_TRAIN, "brent-text-test", tags=("main",)),
+        *brent_mains(CPU_BRENT),
         # tau 0.03 collapsed on brent-text and English in the first run of this scale; lower taus ("alt": shown
         # beside the main run, which stays the setting fixed in advance; on English 0.005 ran to the cap and
         # 0.01 collapsed, hence the points between them)
@@ -179,15 +189,8 @@ GPU_ENGLISH = Preset(seconds=300, train=GPU_TRAIN, model={"hidden": 512}, dev="u
 GPU = Scale(
     name="gpu",
     runs=(
-        *(GPU_BRENT.run(f"bp-tau{tau}", BP, "brent-phono", model={"tau": tau},
-                        tags=("sweep", "main") if tau == 0.03 else ("sweep",))
-          for tau in (0.001, 0.01, 0.02, 0.03, 0.04, 0.1)),
-        GPU_BRENT.run("bp-lstm", BP, "brent-phono", model=LSTM),
-        GPU_BRENT.run("bp-fixed3", BP, "brent-phono", model=FIXED3),
-        GPU_BRENT.run("bp-rtl", BP, "brent-phono", direction="rtl", tags=("rtl",)),
-        GPU_BRENT.run("bp-train-split", BP_TRAIN, "brent-phono-test", tags=("main",)),
-        GPU_BRENT.run("bt-act", BT, "brent-text", tags=("main",)),
-        GPU_BRENT.run("bt-train-split", BT_TRAIN, "brent-text-test", tags=("main",)),
+        *brent_sweep_and_controls(GPU_BRENT),
+        *brent_mains(GPU_BRENT),
         GPU_BRENT.run("bt-lstm", BT, "brent-text", model=LSTM),
         GPU_ENGLISH.run("en-act", EN, "ud-en-ewt", tags=("main", "default-candidate")),
         GPU_ENGLISH.run("en-act-tau0.02", EN, "ud-en-ewt", model={"tau": 0.02}, tags=("default-candidate",)),
