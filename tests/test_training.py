@@ -299,7 +299,7 @@ def test_cli_option_defaults_are_the_config_defaults():
 
     fields_of = {f.name: f for config in (ModelConfig, TrainConfig) for f in fields(config)}
     options = [p for p in command.params if p.name in fields_of and p.name not in ("out", "resume")]
-    assert len(options) == 17
+    assert len(options) == 18
     for option in options:
         assert option.default == fields_of[option.name].default, option.name
         assert option.help == fields_of[option.name].metadata["help"], option.name
@@ -328,3 +328,16 @@ def test_models_import_nothing_from_evaluation_segmenters_or_cli():
             "print(sorted(m for m in sys.modules if m.startswith(('segment.eval', 'segment.peaks', 'segment.ponder', "
             "'segment.cli', 'segment.baselines'))))")
     assert run_python(code).strip() == "[]"
+
+
+def test_cli_wall_clock_budget_stops_early_and_resume_continues(tmp_path):
+    out = tmp_path / "run"
+    common = ["--corpus", "sample-brent-phono", "--dev-split", "none", "--hidden", "8", "--seq-len", "8",
+              "--batch-size", "2", "--eval-every", "1000", "--iterations", "1000", "--out", str(out)]
+    result = run_cli(*common, "--max-seconds", "0")
+    assert result.exit_code == 0, result.output
+    stopped = json.loads((out / "checkpoints" / "latest.json").read_text())["iteration"]
+    assert 1 <= stopped < 1000  # a budget of 0 s stops after the first iteration, with a checkpoint
+    result = run_cli(*common, "--max-seconds", "0", "--resume")
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "checkpoints" / "latest.json").read_text())["iteration"] == stopped + 1

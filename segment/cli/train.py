@@ -50,11 +50,12 @@ def setting_option(config: type, name: str, **kw):
 @setting_option(TrainConfig, "seed", type=int)
 @setting_option(TrainConfig, "device")
 @setting_option(TrainConfig, "eval_every", type=click.IntRange(min=1))
+@setting_option(TrainConfig, "max_seconds", type=click.FloatRange(min=0))
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Run directory.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its latest checkpoint.")
 def train(corpus, split, dev_split, data_dir, hidden, layers, tau, max_steps, dropout, ponder_target, tau_ramp,
           halt_init, halt_lr_scale, no_act, fixed_steps, iterations, seq_len, batch_size, lr, seed, device, eval_every,
-          out, resume):
+          max_seconds, out, resume):
     """Train an ACT character language model; writes the model, checkpoints and an evaluation log to --out."""
     if no_act and fixed_steps is not None:
         raise click.UsageError("--no-act and --fixed-steps are two different controls: give one")
@@ -82,7 +83,7 @@ def train(corpus, split, dev_split, data_dir, hidden, layers, tau, max_steps, dr
                                  fixed_steps=fixed_steps, max_steps=max_steps, tau=tau, dropout=dropout,
                                  halt_init=halt_init)
         train_config = TrainConfig(iterations=iterations, seq_len=seq_len, batch_size=batch_size, lr=lr, seed=seed,
-                                   device=device, eval_every=eval_every, out=out, resume=resume,
+                                   device=device, eval_every=eval_every, max_seconds=max_seconds, out=out, resume=resume,
                                    ponder_target=ponder_target, tau_ramp=tau_ramp, halt_lr_scale=halt_lr_scale)
         model = run_training(model_config, train_config, train_sequences, dev_sequences, dev_metrics=dev_metrics)
     except ValueError as err:
