@@ -9,12 +9,12 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from tqdm import tqdm
 
 from segment.eval.run_specs import RunSpec
-from segment.eval.scales import Scale
 from segment.files import write_atomic
 
 
@@ -26,14 +26,15 @@ def is_trained(run_dir: Path) -> bool:
     return (run_dir / "model" / "model.safetensors").is_file()
 
 
-def train_all(scale: Scale, runs_dir: Path, *, jobs: int = 1, device: str = "auto", data_dir=None) -> list[str]:
-    """Train every run of ``scale`` not yet trained; returns the names of runs that failed (their logs say
-    why). Each run's spec goes to ``<run dir>/run.json`` first."""
-    pending = [s for s in scale.runs if not is_trained(run_dir_of(runs_dir, s))]
+def train_all(runs: Sequence[RunSpec], runs_dir: Path, *, name: str = "runs", jobs: int = 1, device: str = "auto",
+              data_dir=None) -> list[str]:
+    """Train every run not yet trained, in order; returns the names of runs that failed (their logs say
+    why). Each run's spec goes to ``<run dir>/run.json`` first. ``name`` labels the progress bar."""
+    pending = [s for s in runs if not is_trained(run_dir_of(runs_dir, s))]
     threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
     running: list[tuple[RunSpec, subprocess.Popen, object]] = []
     failed: list[str] = []
-    bar = tqdm(total=len(scale.runs), initial=len(scale.runs) - len(pending), desc=f"train {scale.name}",
+    bar = tqdm(total=len(runs), initial=len(runs) - len(pending), desc=f"train {name}",
                unit="run", file=sys.stderr)
     queue = list(pending)
     while queue or running:

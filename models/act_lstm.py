@@ -12,6 +12,13 @@ A sigmoid halting unit reads the full state (h and c of every layer) after each 
     rho_t = N(t) + R(t)                                    ponder cost; N is a constant for the gradient
 
 and the loss is cross-entropy + tau * mean(rho). Hence d rho / d h_t^n = -1 for n < N(t) and 0 at N(t).
+That is Graves's ACT, the default and the reference. Two options change the halting unit (ACTConfig):
+- ``halt_bounded``: h_t^n = (1 - 2 eps) sigmoid(z). The first update can no longer reach 1 - eps, so every
+  symbol takes at least two updates (the cost), and N(t) = 1, where p = R = 1 and rho = 2 are constants and
+  the halting unit gets no gradient at all (collapse is absorbing), cannot occur.
+- ``halt_input="norm"``: z = w . LayerNorm(s_t^n) + b (no affine parameters), so the logit's size does
+  not grow with the state's (the cell state grows as the LSTM trains): the bias sets the mean halting
+  output and the weights learn contrasts.
 
 Design choices (documented for the controls and the fast path that reuses these parameters):
 - Stacked layers: ACT runs over the whole stack. One ponder update runs every layer once (the flag enters
@@ -61,13 +68,20 @@ class ACTOutput:
 
 
 class HaltingUnit(nn.Linear):
-    """The sigmoid halting unit: full state (B, 2LH) -> halting output in (0, 1), shape (B,)."""
+    """The sigmoid halting unit: full state (B, 2LH) -> halting output in (0, scale), shape (B,).
 
-    def __init__(self, state_size: int):
+    ``scale`` < 1 bounds the output (bounded halting); ``normalize`` reads the state's LayerNorm (no affine
+    parameters) instead of the state itself."""
+
+    def __init__(self, state_size: int, scale: float = 1.0, normalize: bool = False):
         super().__init__(state_size, 1)
+        self.scale = scale
+        self.normalize = normalize
 
     def forward(self, state: Tensor) -> Tensor:
-        return torch.sigmoid(super().forward(state).float()).squeeze(-1)  # float32 even under autocast
+        state = F.layer_norm(state, state.shape[-1:]) if self.normalize else state
+        halt = torch.sigmoid(super().forward(state).float()).squeeze(-1)  # float32 even under autocast
+        return halt * self.scale if self.scale != 1.0 else halt
 
 
 class ACTLanguageModel(nn.Module):
@@ -87,7 +101,8 @@ class ACTLanguageModel(nn.Module):
             [nn.Parameter(torch.empty(4 * H, (E + 1) if layer == 0 else H)) for layer in range(L)])
         self.weight_hh = nn.ParameterList([nn.Parameter(torch.empty(4 * H, H)) for _ in range(L)])
         self.bias = nn.ParameterList([nn.Parameter(torch.empty(4 * H)) for _ in range(L)])
-        self.halt = HaltingUnit(2 * H * L) if config.halting else None
+        self.halt = (HaltingUnit(2 * H * L, config.halt_scale, config.halt_input == "norm") if config.halting
+                     else None)
         self.dropout = nn.Dropout(config.dropout)
         self.decoder = nn.Linear(H, V)
         self.reset_parameters()

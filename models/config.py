@@ -15,6 +15,8 @@ import typing
 from dataclasses import MISSING, asdict, dataclass, field, fields
 
 HALT_INITS = ("zero", "uniform")
+#: What the halting unit reads: the full state [h; c] (Graves) or its LayerNorm without affine parameters.
+HALT_INPUTS = ("state", "norm")
 
 #: What a value of each scalar annotation must be (the words of the error message).
 SCALAR_TYPES = {bool: "true or false", int: "an integer", float: "a finite number", str: "a string"}
@@ -91,6 +93,10 @@ class ACTConfig:
     halt_bias: float = setting(1.0, "Initial bias of the halting unit (+1: every symbol starts at two updates).")
     halt_init: str = setting("zero", "Initial halting weights: zero (every symbol starts alike) or nn.Linear's "
                                      "random uniform.")
+    halt_bounded: bool = setting(False, "Bounded halting: outputs (1 - 2 eps) sigmoid(z), so every symbol takes at "
+                                        "least two updates and halting never loses its gradient (Graves: false).")
+    halt_input: str = setting("state", "What the halting unit reads: state ([h; c], Graves) or norm (its LayerNorm "
+                                       "without affine: the bias sets the mean, the weights learn contrasts).")
     dropout: float = setting(0.0, "Dropout on the top layer's output, before the decoder.")
     embed: int | None = setting(None, "Symbol embedding size [default: hidden].")
 
@@ -104,12 +110,19 @@ class ACTConfig:
             "embed": (self.embed is None or self.embed >= 1, ">= 1 or None"),
             "fixed_steps": (self.fixed_steps is None or self.fixed_steps >= 1, ">= 1 or None"),
             "halt_init": (self.halt_init in HALT_INITS, f"one of {', '.join(HALT_INITS)}"),
+            "halt_input": (self.halt_input in HALT_INPUTS, f"one of {', '.join(HALT_INPUTS)}"),
+            "halt_bounded": (not self.halt_bounded or self.eps > 0, "false when eps is 0"),
         })
 
     @property
     def halting(self) -> bool:
         """True when the number of updates is decided by the halting unit."""
         return self.act and self.fixed_steps is None
+
+    @property
+    def halt_scale(self) -> float:
+        """The halting outputs' upper bound: 1 - 2 eps when bounded, else 1."""
+        return 1.0 - 2.0 * self.eps if self.halt_bounded else 1.0
 
     @property
     def loop_steps(self) -> int:
@@ -167,6 +180,8 @@ class TrainConfig:
     # halting can change
     halt_lr_scale: float = setting(0.1, "Learning rate of the halting unit relative to lr (at 1 halting collapsed "
                                         "to one update).")
+    halt_freeze: int = setting(0, "Warm start: the halting unit is held (learning rate 0) for this many iterations, "
+                                  "then released (with zero halting weights every symbol takes two updates).")
 
     def __post_init__(self):
         check_types(self)
@@ -180,6 +195,7 @@ class TrainConfig:
             "max_seconds": (self.max_seconds is None or self.max_seconds >= 0, ">= 0 or None"),
             "ponder_target": (self.ponder_target is None or self.ponder_target > 2, "> 2 or None"),
             "tau_rate": (self.tau_rate > 0, "> 0"), "halt_lr_scale": (self.halt_lr_scale > 0, "> 0"),
+            "halt_freeze": (self.halt_freeze >= 0, ">= 0"),
             "tau_ramp": (self.tau_ramp is None or (min(self.tau_ramp) >= 0 and self.ponder_target is None),
                          "None or two values >= 0 (and then ponder_target None)"),
         })

@@ -22,6 +22,8 @@ and gradients against it. What was done, each kept because it measured faster (b
   0: never, so no host synchronisation at all and always M updates).
 - On the CPU the large buffers saved for the backward are reused from one training step to the next
   (fresh memory costs a page fault per 4 KiB).
+- The halting options (bounded outputs, a normalised halting input) change only the halting unit's
+  forward and its three gradient lines; the normalised input is recomputed from the saved states.
 - ``act=False`` (one update per symbol: a plain LSTM) runs torch's fused LSTM (MKL-DNN on the CPU, cuDNN
   on CUDA) with the same parameters; the flag column of layer 0 (the flag is always 1) enters as that
   layer's second bias. It runs in float32 even under autocast (cuDNN RNNs take bf16 only from cuDNN 9.13).
@@ -80,8 +82,8 @@ def fast_forward(model: ACTLanguageModel, ids: Tensor, targets: Tensor | None = 
     save = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in inputs)
     if compact is None:
         compact = ids.device.type == "cpu"
-    settings = _Settings(cfg.layers, cfg.hidden, cfg.loop_steps, cfg.halting, 1.0 - cfg.eps, sync_every, cast,
-                         save, compact)
+    settings = _Settings(cfg.layers, cfg.hidden, cfg.loop_steps, cfg.halting, 1.0 - cfg.eps, cfg.halt_scale,
+                         cfg.halt_input == "norm", sync_every, cast, save, compact)
     hidden, h_n, c_n, steps, remainder, halt = _PonderSequence.apply(settings, index, *inputs)
     return model.output_head(hidden, steps, remainder, halt, (h_n, c_n), targets)
 
@@ -109,6 +111,8 @@ class _Settings:
     loop_steps: int  # the cap M (or K, or 1)
     halting: bool
     threshold: float  # 1 - eps
+    halt_scale: float  # upper bound of the halting outputs (1 - 2 eps when bounded, else 1)
+    halt_norm: bool  # the halting unit reads the state's LayerNorm
     sync_every: int  # test for "all rows halted" every this many updates (0: never)
     cast: torch.dtype | None  # matmul dtype under autocast
     save: bool  # keep what the backward needs
@@ -158,6 +162,8 @@ class _BufferPool:
 
 
 _POOL = _BufferPool()
+#: torch.nn.functional.layer_norm's default epsilon, which the reference halting unit uses
+_LAYER_NORM_EPS = 1e-5
 
 
 class _PonderSequence(torch.autograd.Function):
@@ -253,7 +259,10 @@ class _PonderSequence(torch.autograd.Function):
                     src = new
                     continue
                 every = rows is None  # all B rows present: write the per-row outputs in place
-                halt_n = torch.sigmoid(torch.addmv(halt_b, new, halt_w), out=halt[t, n - 1] if every else None)
+                halt_in = _halting_input(new, cfg.halt_norm)[0]
+                halt_n = torch.sigmoid(torch.addmv(halt_b, halt_in, halt_w), out=halt[t, n - 1] if every else None)
+                if cfg.halt_scale != 1.0:
+                    halt_n.mul_(cfg.halt_scale)
                 if running is not None:
                     halt_n *= running
                 total = cum + halt_n
@@ -350,7 +359,7 @@ class _PonderSequence(torch.autograd.Function):
             plain = all(rows is None for rows, _, _ in plan)  # no compaction: weight gradients in one batch
             g_acc[:, top] += g_hidden[:, t]
             if cfg.halting:
-                direct = _halting_backward(plan, s, g_acc, halt_w, running[t], stops[t], weight[t], halt[t],
+                direct = _halting_backward(cfg, plan, s, g_acc, halt_w, running[t], stops[t], weight[t], halt[t],
                                            g_halt[t], g_rem[t], g_halt_w, g_halt_b)
             else:
                 direct = [None] * (n - 1) + [g_acc]
@@ -411,8 +420,33 @@ def _weight_grads(g_gates: Tensor, prev: Tensor, new: Tensor, layer: int, H: int
         g_b[layer] += g_gates.sum(0)
 
 
-def _halting_backward(plan: list, s: Tensor, g_acc: Tensor, halt_w: Tensor, running: Tensor, stops: Tensor,
-                      weight: Tensor, halt: Tensor, g_halt: Tensor, g_rem: Tensor, g_halt_w: Tensor,
+def _halting_input(states: Tensor, normalize: bool) -> tuple[Tensor, Tensor | None]:
+    """What the halting unit reads from states (..., D): the states, or their LayerNorm (no affine) with the
+    inverse standard deviation 1/sigma (..., 1) its backward needs (None without normalisation)."""
+    if not normalize:
+        return states, None
+    inv_std = torch.rsqrt(states.var(-1, unbiased=False, keepdim=True) + _LAYER_NORM_EPS)
+    return (states - states.mean(-1, keepdim=True)) * inv_std, inv_std
+
+
+def _halting_direct(p: Tensor, g_acc: Tensor, g_z: Tensor, halt_w: Tensor, read: Tensor, inv_std: Tensor | None
+                    ) -> Tensor:
+    """The direct gradient of one update's new state: through its halting weight p (p g_acc) and through the
+    halting unit's logit (gradient g_z) via what the unit read (``read``, normalised when ``inv_std``)."""
+    if inv_std is None:
+        return torch.addcmul(p[..., None] * g_acc, g_z[..., None], halt_w)
+    g_read = g_z[..., None] * halt_w
+    g_read = g_read - g_read.mean(-1, keepdim=True) - read * (g_read * read).mean(-1, keepdim=True)
+    return torch.addcmul(p[..., None] * g_acc, g_read, inv_std)
+
+
+def _sigmoid_slope(halt: Tensor, scale: float) -> Tensor:
+    """d halt / d z for halt = scale * sigmoid(z), from halt itself."""
+    return halt * (1 - halt) if scale == 1.0 else halt * (1 - halt / scale)
+
+
+def _halting_backward(cfg: _Settings, plan: list, s: Tensor, g_acc: Tensor, halt_w: Tensor, running: Tensor,
+                      stops: Tensor, weight: Tensor, halt: Tensor, g_halt: Tensor, g_rem: Tensor, g_halt_w: Tensor,
                       g_halt_b: Tensor) -> list[Tensor]:
     """Gradient of one symbol's loss with respect to each update's new state through its halting weight and
     halting output (the direct part; the recurrent part is added by the caller), one (m, D) tensor per update.
@@ -424,10 +458,11 @@ def _halting_backward(plan: list, s: Tensor, g_acc: Tensor, halt_w: Tensor, runn
         g_p = torch.bmm(new.transpose(0, 1), g_acc.unsqueeze(-1)).squeeze(-1).t()  # (n, B): dL/dp
         g_last = (g_p * stop).sum(0)  # dL/dp at the halting update N
         g_h_n = torch.where(run & ~stop, g_p - g_last - g_rem, 0.0) + g_halt[:n]
-        g_z = g_h_n * h_out * (1 - h_out) * run  # (n, B): through the halting unit's sigmoid
-        g_halt_w.addmv_(new.reshape(-1, new.shape[2]).t(), g_z.reshape(-1))
+        g_z = g_h_n * _sigmoid_slope(h_out, cfg.halt_scale) * run  # (n, B): through the halting unit's sigmoid
+        read, inv_std = _halting_input(new, cfg.halt_norm)
+        g_halt_w.addmv_(read.reshape(-1, read.shape[2]).t(), g_z.reshape(-1))
         g_halt_b += g_z.sum()
-        return list(torch.addcmul(weight[:n, :, None] * g_acc, g_z[:, :, None], halt_w).unbind(0))
+        return list(_halting_direct(weight[:n], g_acc, g_z, halt_w, read, inv_std).unbind(0))
     per_update, g_last = [], torch.zeros_like(g_rem)  # g_last: dL/dp at each row's halting update N
     for k, (rows, _, src) in enumerate(plan):
         new = s[k + 1][:len(src)]
@@ -444,10 +479,11 @@ def _halting_backward(plan: list, s: Tensor, g_acc: Tensor, halt_w: Tensor, runn
         pick = slice(None) if rows is None else rows
         run, h_out, p = running[k, pick], halt[k, pick], weight[k, pick]
         g_h_n = torch.where(run & ~stop, g_p - g_last[pick] - g_rem[pick], 0.0) + g_halt[k, pick]
-        g_z = g_h_n * h_out * (1 - h_out) * run  # through the halting unit's sigmoid
-        g_halt_w.addmv_(new.t(), g_z)
+        g_z = g_h_n * _sigmoid_slope(h_out, cfg.halt_scale) * run  # through the halting unit's sigmoid
+        read, inv_std = _halting_input(new, cfg.halt_norm)
+        g_halt_w.addmv_(read.t(), g_z)
         g_halt_b += g_z.sum()
-        direct.append(torch.addcmul(p[:, None] * g_acc_k, g_z[:, None], halt_w))
+        direct.append(_halting_direct(p, g_acc_k, g_z, halt_w, read, inv_std))
     return direct
 
 

@@ -52,37 +52,49 @@ def lr_lambda(config: TrainConfig) -> Callable[[int], float]:
     return factor
 
 
-def param_groups(model: torch.nn.Module, weight_decay: float, lr: float, lr_scales: dict[str, float]) -> list[dict]:
+def held(factor: Callable[[int], float], iterations: int) -> Callable[[int], float]:
+    """``factor``, held at 0 for the first ``iterations`` iterations."""
+    return factor if not iterations else (lambda iteration: 0.0 if iteration < iterations else factor(iteration))
+
+
+def param_groups(model: torch.nn.Module, weight_decay: float, lr: float, lr_scales: dict[str, float],
+                 holds: dict[str, int] | None = None) -> list[dict]:
     """AdamW groups: weight decay on matrices only; a parameter whose name (DDP's "module." prefix dropped)
-    starts with a key of ``lr_scales`` gets lr times that factor. The unscaled groups come first (matrices,
-    then the rest), so group 0 carries the base learning rate."""
-    groups: dict[tuple[bool, float], list] = defaultdict(list)
+    starts with a key of ``lr_scales`` gets lr times that factor, and one that starts with a key of ``holds``
+    is held (learning rate 0) for that many iterations (the group's "hold"). The plain groups come first
+    (matrices, then the rest), so group 0 carries the base learning rate."""
+    holds = holds or {}
+    groups: dict[tuple[bool, float, int], list] = defaultdict(list)
     for name, param in model.named_parameters():
         name = name.removeprefix("module.")
         scale = next((f for prefix, f in lr_scales.items() if name.startswith(prefix)), 1.0)
-        groups[(param.dim() >= 2, scale)].append(param)
-    order = sorted(groups, key=lambda key: (key[1] != 1.0, not key[0], key[1]))  # unscaled groups first
-    return [{"params": groups[key], "weight_decay": weight_decay if key[0] else 0.0, "lr": lr * key[1]}
-            for key in order]
+        hold = next((n for prefix, n in holds.items() if name.startswith(prefix)), 0)
+        groups[(param.dim() >= 2, scale, hold)].append(param)
+    order = sorted(groups, key=lambda key: (key[1] != 1.0 or key[2] != 0, not key[0], key[1], key[2]))
+    return [{"params": groups[key], "weight_decay": weight_decay if key[0] else 0.0, "lr": lr * key[1],
+             "hold": key[2]} for key in order]
 
 
 # ---- the generic trainer ---------------------------------------------------------------------------------
 class Trainer:
     """Runs optimizer iterations over StreamBatches. It knows only that model(ids, targets, state) returns an
-    object with `.loss` and `.state`; `lr_scales` maps parameter-name prefixes to learning-rate factors.
+    object with `.loss` and `.state`; `lr_scales` maps parameter-name prefixes to learning-rate factors,
+    `holds` to a number of first iterations in which they are not updated.
     Callbacks (`add_callback(event, fn)`, fn(trainer)) fire on "on_batch_end" after every iteration
     (`trainer.finishing` is True on the last one) and "on_train_end"."""
 
     def __init__(self, model: torch.nn.Module, config: TrainConfig, batches: StreamBatches,
                  device: torch.device, module: torch.nn.Module | None = None,
-                 lr_scales: dict[str, float] | None = None):
+                 lr_scales: dict[str, float] | None = None, holds: dict[str, int] | None = None):
         self.model = model  # what is called (possibly DistributedDataParallel-wrapped)
         self.module = module if module is not None else model  # what is saved
         self.config = config
         self.batches = batches
         self.device = device
-        self.optimizer = torch.optim.AdamW(param_groups(model, config.weight_decay, config.lr, lr_scales or {}))
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lr_lambda(config))
+        groups = param_groups(model, config.weight_decay, config.lr, lr_scales or {}, holds)
+        self.optimizer = torch.optim.AdamW(groups)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, [held(lr_lambda(config), group["hold"]) for group in groups])
         self.iteration = 0
         self.position = 0
         self.carried = None
@@ -296,7 +308,7 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
             module, device_ids=[device.index] if device.type == "cuda" else None)
     stream, _ = encode_stream(train_sequences, module.vocab)
     trainer = Trainer(model, cfg, StreamBatches(stream, cfg.batch_size, cfg.seq_len, rank, world), device, module,
-                      lr_scales={"halt.": cfg.halt_lr_scale})
+                      lr_scales={"halt.": cfg.halt_lr_scale}, holds={"halt.": cfg.halt_freeze})
     if checkpoint is not None:
         load_trainer_state(trainer, checkpoint)
     files = RunFiles(run_dir, rank)

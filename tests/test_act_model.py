@@ -237,3 +237,52 @@ def test_halting_initialisation_zero_or_uniform():
     with pytest.raises(ValueError, match="halt_init"):
         ACTConfig(vocab_size=5, halt_init="normal")
 
+
+
+def halting_grads(model, ids):
+    """Halting-unit parameter gradients of the loss (reference path) and the steps taken."""
+    model.zero_grad(set_to_none=True)
+    out = model.reference_forward(ids, random_ids(seed=2))
+    out.loss.backward()
+    return model.halt.weight.grad, model.halt.bias.grad, out.steps
+
+
+def test_collapse_is_absorbing_for_graves_halting_but_not_for_bounded_halting():
+    """At N = 1 everywhere Graves's halting unit gets exactly no gradient; bounded halting never reaches N = 1,
+    so the same saturated unit still learns."""
+    ids = random_ids()
+    for bounded in (False, True):
+        model = make_model(halt_bias=12.0, halt_bounded=bounded, eps=0.05)
+        spread_halting(model, scale=0.01)
+        with torch.no_grad():
+            model.halt.bias.fill_(12.0)  # halting output ~1 at the first update
+        weight_grad, bias_grad, steps = halting_grads(model, ids)
+        if bounded:
+            assert steps.min() == 2 and steps.max() == 2
+            assert bias_grad.abs().item() > 0 and weight_grad.abs().sum() > 0
+        else:
+            assert (steps == 1).all()
+            assert bias_grad.abs().item() == 0 and weight_grad.abs().sum() == 0
+
+
+def test_bounded_halting_outputs_stay_below_one_minus_two_eps():
+    model = make_model(halt_bounded=True, eps=0.1, max_steps=6, halt_bias=20.0)  # sigmoid saturated at 1
+    out = model(random_ids())
+    torch.testing.assert_close(out.halt_first, torch.full_like(out.halt_first, 0.8))  # the bound, not more
+    assert out.steps.min() >= 2
+    assert model.config.halt_scale == pytest.approx(0.8) and make_model().config.halt_scale == 1.0
+    with pytest.raises(ValueError, match="halt_bounded"):
+        ACTConfig(vocab_size=5, halt_bounded=True, eps=0.0)
+
+
+def test_normalised_halting_input_ignores_the_state_scale():
+    """With halt_input="norm" the halting output depends on the state's direction, not its size."""
+    graves, norm = make_model(), make_model(halt_input="norm")
+    for model in (graves, norm):
+        spread_halting(model)
+    state = torch.randn(5, 12, generator=torch.Generator().manual_seed(3))
+    torch.testing.assert_close(norm.halt(state), norm.halt(7.0 * state))
+    assert not torch.allclose(graves.halt(state), graves.halt(7.0 * state))
+    assert not any(name.startswith("halt.") and "norm" in name for name, _ in norm.named_parameters())
+    with pytest.raises(ValueError, match="halt_input"):
+        ACTConfig(vocab_size=5, halt_input="layernorm")

@@ -71,6 +71,9 @@ CASES = [  # (hidden, layers, batch, max_steps, extra config)
     (16, 1, 3, 6, {"act": False}),  # torch's fused LSTM
     (8, 2, 3, 6, {"act": False, "embed": 5}),
     (16, 1, 3, 10, {"fixed_steps": 3}),
+    (16, 1, 4, 5, {"halt_bounded": True, "eps": 0.05}),  # bounded halting: N >= 2
+    (16, 2, 3, 5, {"halt_input": "norm"}),  # the halting unit reads the state's LayerNorm
+    (12, 1, 4, 6, {"halt_input": "norm", "halt_bounded": True}),
     (8, 2, 2, 10, {"fixed_steps": 2}),
 ]
 

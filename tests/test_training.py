@@ -299,7 +299,7 @@ def test_cli_option_defaults_are_the_config_defaults():
 
     fields_of = {f.name: f for config in (ModelConfig, TrainConfig) for f in fields(config)}
     options = [p for p in command.params if p.name in fields_of and p.name not in ("out", "resume")]
-    assert len(options) == 18
+    assert len(options) == 21
     for option in options:
         assert option.default == fields_of[option.name].default, option.name
         assert option.help == fields_of[option.name].metadata["help"], option.name
@@ -341,3 +341,27 @@ def test_cli_wall_clock_budget_stops_early_and_resume_continues(tmp_path):
     result = run_cli(*common, "--max-seconds", "0", "--resume")
     assert result.exit_code == 0, result.output
     assert json.loads((out / "checkpoints" / "latest.json").read_text())["iteration"] == stopped + 1
+
+
+def test_halt_freeze_holds_the_halting_unit_then_releases_it(tmp_path):
+    """A warm start: the halting unit is not updated for halt_freeze iterations (every symbol keeps its two
+    updates) while the rest trains; afterwards it learns, and a resumed run holds and releases it the same."""
+    config = dict(seq_len=8, batch_size=3, progress=False, seed=1, warmup=0, halt_freeze=3, eval_every=100)
+    held = train(tiny(), TrainConfig(iterations=3, **config), SEQS)
+    assert held.halt.weight.abs().sum() == 0 and held.halt.bias.item() == 1.0
+    assert held.decoder.bias.abs().sum() > 0
+    released = train(tiny(), TrainConfig(iterations=5, **config), SEQS)
+    assert released.halt.bias.item() != 1.0
+
+    def kill_after_two(trainer):
+        if trainer.iteration == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):  # killed after the checkpoint at iteration 2, inside the hold
+        train(tiny(), TrainConfig(iterations=5, checkpoint_every=2, out=str(tmp_path), **config), SEQS,
+              callbacks=[("on_batch_end", kill_after_two)])
+    resumed = train(tiny(), TrainConfig(iterations=5, out=str(tmp_path), resume=True, **config), SEQS)
+    assert resumed.halt.bias.item() == released.halt.bias.item()
+    torch.testing.assert_close(resumed.halt.weight, released.halt.weight, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="halt_freeze"):
+        TrainConfig(halt_freeze=-1)

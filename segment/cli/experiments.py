@@ -69,7 +69,7 @@ def experiments(ctx: click.Context, scale_name: str, runs_dir: Path | None, resu
     results_path = results_dir / "results" / f"{scale.name}.json"
     failed: list[str] = []
     if phase in ("train", "all"):
-        failed = train_all(scale, runs_dir, jobs=jobs, device=device, data_dir=data_dir)
+        failed = train_all(scale.runs, runs_dir, name=scale.name, jobs=jobs, device=device, data_dir=data_dir)
         if failed:
             click.echo(f"Error: run(s) failed: {', '.join(failed)} (see {runs_dir}/<run>/train.log); the other "
                        "runs are still evaluated", err=True)

@@ -8,7 +8,7 @@ import click
 
 from segment.cli.common import data_dir_option
 from segment.errors import CorpusError
-from segment.models.config import HALT_INITS, ACTConfig, TrainConfig
+from segment.models.config import HALT_INITS, HALT_INPUTS, ACTConfig, TrainConfig
 
 
 def pick_split(requested: str | None, available: tuple[str, ...], preferred: str) -> str | None:
@@ -21,8 +21,17 @@ def pick_split(requested: str | None, available: tuple[str, ...], preferred: str
 def setting_option(config: type, name: str, **kw):
     """A --NAME option whose default and help are those of the config dataclass field ``name``."""
     spec = next(f for f in fields(config) if f.name == name)
+    if spec.type in (bool, "bool"):  # a flag that turns the setting on
+        return click.option(f"--{name.replace('_', '-')}", is_flag=True, default=spec.default,
+                            help=spec.metadata["help"], **kw)
     return click.option(f"--{name.replace('_', '-')}", default=spec.default, help=spec.metadata["help"],
                         show_default=spec.default is not None, **kw)
+
+
+def fields_of(config: type, settings: dict) -> dict:
+    """The options in ``settings`` that are fields of the config dataclass ``config``."""
+    names = {f.name for f in fields(config)}
+    return {name: value for name, value in settings.items() if name in names}
 
 
 @click.command()
@@ -40,7 +49,10 @@ def setting_option(config: type, name: str, **kw):
 @setting_option(TrainConfig, "ponder_target", type=click.FloatRange(min=2, min_open=True))
 @setting_option(TrainConfig, "tau_ramp", type=(float, float), metavar="START END")
 @setting_option(ACTConfig, "halt_init", type=click.Choice(HALT_INITS))
+@setting_option(ACTConfig, "halt_bounded")
+@setting_option(ACTConfig, "halt_input", type=click.Choice(HALT_INPUTS))
 @setting_option(TrainConfig, "halt_lr_scale", type=click.FloatRange(min=0, min_open=True))
+@setting_option(TrainConfig, "halt_freeze", type=click.IntRange(min=0))
 @click.option("--no-act", is_flag=True, help="Control: one update per symbol (a plain LSTM language model).")
 @setting_option(ACTConfig, "fixed_steps", type=click.IntRange(min=1), metavar="K")
 @setting_option(TrainConfig, "iterations", type=click.IntRange(min=1))
@@ -53,11 +65,9 @@ def setting_option(config: type, name: str, **kw):
 @setting_option(TrainConfig, "max_seconds", type=click.FloatRange(min=0))
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Run directory.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its latest checkpoint.")
-def train(corpus, split, dev_split, data_dir, hidden, layers, tau, max_steps, dropout, ponder_target, tau_ramp,
-          halt_init, halt_lr_scale, no_act, fixed_steps, iterations, seq_len, batch_size, lr, seed, device, eval_every,
-          max_seconds, out, resume):
+def train(corpus, split, dev_split, data_dir, no_act, out, resume, **settings):
     """Train an ACT character language model; writes the model, checkpoints and an evaluation log to --out."""
-    if no_act and fixed_steps is not None:
+    if no_act and settings["fixed_steps"] is not None:
         raise click.UsageError("--no-act and --fixed-steps are two different controls: give one")
     from segment.corpora import corpus_info, load_corpus
     from segment.dev_metrics import ponder_peak_metrics
@@ -79,12 +89,8 @@ def train(corpus, split, dev_split, data_dir, hidden, layers, tau, max_steps, dr
     else:
         click.echo(f"note: no dev split evaluated for {corpus!r}", err=True)
     try:
-        model_config = ACTConfig(vocab_size=2, hidden=hidden, layers=layers, act=not no_act,
-                                 fixed_steps=fixed_steps, max_steps=max_steps, tau=tau, dropout=dropout,
-                                 halt_init=halt_init)
-        train_config = TrainConfig(iterations=iterations, seq_len=seq_len, batch_size=batch_size, lr=lr, seed=seed,
-                                   device=device, eval_every=eval_every, max_seconds=max_seconds, out=out, resume=resume,
-                                   ponder_target=ponder_target, tau_ramp=tau_ramp, halt_lr_scale=halt_lr_scale)
+        model_config = ACTConfig(vocab_size=2, act=not no_act, **fields_of(ACTConfig, settings))
+        train_config = TrainConfig(out=out, resume=resume, **fields_of(TrainConfig, settings))
         model = run_training(model_config, train_config, train_sequences, dev_sequences, dev_metrics=dev_metrics)
     except ValueError as err:
         raise click.UsageError(str(err)) from None

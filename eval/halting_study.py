@@ -1,0 +1,255 @@
+"""The halting study: each halting lever swept over tau on brent-phono, brent-text and ud-en-ewt, with Graves's
+exact ACT as the reference row, measured without and with labels.
+
+    python -m segment.eval.halting_study [--phase train|evaluate|report|all] [--runs-dir runs/halting]
+        [--results-dir eval] [--jobs 2] [--device cpu] [--data-dir DIR]
+
+Runs use the cpu scale's presets (hidden 128 on Brent, 256 on English, 800 iterations) and change only the
+halting lever and tau. Per run the evaluation measures, on the corpus the cpu scale scores it on:
+
+- label-free, on dev: bits per symbol, ponder mean and std, the fraction of symbols off the extremes
+  (``segment.eval.halting_selection``), from the inference signals (each unit read from a fresh state after
+  "<sep>", as ``actseg segment`` reads it);
+- ponder boundary F (unsupervised peaks, cut before each peak, the cpu scale's ``act-ponder`` row) from those
+  inference signals, and from the training-time reading (state carried across units, ``evaluate_stream``),
+  with the correlation of the two ponder signals: training and the dev log read units with the state
+  carried, inference from a fresh state; both are reported.
+
+Per corpus and lever: the tau the label-free rule selects and its F, the best F of the sweep (reference only)
+and the width of the informative regime in decades; the seed spread of F at tau 0.03 (fixed in advance).
+Results go to ``results/halting.json``, the report to ``HALTING.md`` and ``figures/halting-<corpus>.png``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import click
+import numpy as np
+
+from segment.eval.halting_selection import Probe, SelectionRule, informative_width, off_extremes, ponder_floor
+from segment.eval.run_specs import RunSpec, load_ref
+from segment.eval.scales import BP, BT, CPU_BRENT, CPU_ENGLISH, EN, LSTM
+from segment.files import write_atomic
+
+#: name -> (ACTConfig overrides, TrainConfig overrides); "graves" is Graves's exact ACT (the reference row)
+LEVERS: dict[str, tuple[dict, dict]] = {
+    "graves": ({}, {}),
+    "bounded": ({"halt_bounded": True}, {}),
+    "norm": ({"halt_input": "norm"}, {}),
+    "bounded+norm": ({"halt_bounded": True, "halt_input": "norm"}, {}),
+    "bounded+norm+freeze": ({"halt_bounded": True, "halt_input": "norm"}, {"halt_freeze": 200}),
+}
+TAUS = (0.003, 0.01, 0.03, 0.1, 0.3)
+SEED_TAU = 0.03
+SEEDS = (1, 2)
+
+
+@dataclass(frozen=True)
+class StudyCorpus:
+    """A corpus of the study: training data, the evaluation and dev references, preset, levers and taus."""
+
+    key: str
+    train_data: tuple[str, ...]
+    test: str  # "corpus:split" scored
+    dev: str  # "corpus:split" of the label-free statistics
+    preset: object
+    levers: tuple[str, ...]
+    taus: tuple[float, ...] = TAUS
+    seeds_of: str | None = None  # lever whose tau-0.03 run is repeated with SEEDS
+
+
+# the cpu presets with a wall-clock budget that is only a safety net: every run completes its iterations
+BRENT, ENGLISH = dataclasses.replace(CPU_BRENT, seconds=1200), dataclasses.replace(CPU_ENGLISH, seconds=1800)
+CORPORA = (
+    StudyCorpus("brent-phono", BP, "brent-phono:all", "brent-phono:all", BRENT, tuple(LEVERS),
+                seeds_of="bounded+norm+freeze"),
+    StudyCorpus("brent-text", BT, "brent-text:all", "brent-text:all", BRENT, ("graves", "bounded+norm+freeze"),
+                seeds_of="bounded+norm+freeze"),
+    StudyCorpus("ud-en-ewt", EN, "ud-en-ewt:test", "ud-en-ewt:dev", ENGLISH, ("graves", "bounded+norm+freeze"),
+                taus=(0.01, 0.03, 0.1)),
+)
+SHORT = {"brent-phono": "bp", "brent-text": "bt", "ud-en-ewt": "en"}
+
+
+def run_name(corpus: StudyCorpus, lever: str, tau: float | None, seed: int = 0) -> str:
+    if lever == "lstm":
+        return f"{SHORT[corpus.key]}-lstm"
+    return f"{SHORT[corpus.key]}-{lever}-tau{tau}" + (f"-seed{seed}" if seed else "")
+
+
+def study_runs() -> list[tuple[StudyCorpus, str, float | None, int, RunSpec]]:
+    """(corpus, lever, tau, seed, spec) of every run, in training order: the act=False controls, then the
+    sweeps corpus by corpus, then the seeds."""
+    runs = []
+    for corpus in CORPORA:
+        runs.append((corpus, "lstm", None, 0, corpus.preset.run(run_name(corpus, "lstm", None), corpus.train_data,
+                                                                corpus.key, model=LSTM, dev=corpus.dev)))
+    for corpus in CORPORA:
+        for tau in corpus.taus:
+            for lever in corpus.levers:
+                model, train = LEVERS[lever]
+                runs.append((corpus, lever, tau, 0, corpus.preset.run(
+                    run_name(corpus, lever, tau), corpus.train_data, corpus.key, model={**model, "tau": tau},
+                    train=train, dev=corpus.dev)))
+    for corpus in CORPORA:
+        if corpus.seeds_of:
+            model, train = LEVERS[corpus.seeds_of]
+            for seed in SEEDS:
+                runs.append((corpus, corpus.seeds_of, SEED_TAU, seed, corpus.preset.run(
+                    run_name(corpus, corpus.seeds_of, SEED_TAU, seed), corpus.train_data, corpus.key,
+                    model={**model, "tau": SEED_TAU}, train={**train, "seed": seed}, dev=corpus.dev)))
+    return runs
+
+
+# ---- evaluation ------------------------------------------------------------------------------------------
+@dataclass
+class RunRow:
+    """One trained run of the study, measured."""
+
+    corpus: str
+    lever: str
+    tau: float | None
+    seed: int
+    run: str
+    dev_bps: float  # label-free, inference signals on dev
+    dev_ponder_mean: float
+    dev_ponder_std: float
+    dev_off_extremes: float
+    ponder_f: float | None  # test, inference signals (fresh state per unit)
+    ponder_f_carried: float | None  # test, state carried across units (the training-time reading)
+    fresh_carried_corr: float | None  # correlation of the two ponder signals on test
+
+
+def _ponder_f(sequences, gold, ponder) -> float:
+    from segment.eval import word_scores
+    from segment.eval.run_signals import peak_segmenter
+
+    hypothesis = peak_segmenter(sequences, ponder).predict_many(sequences)
+    return float(word_scores(reference=gold, hypothesis=hypothesis, sequences=sequences)["boundary_noedge_f"])
+
+
+def evaluate_run(corpus: StudyCorpus, lever: str, tau, seed: int, spec: RunSpec, run_dir: Path, *, device: str,
+                 data_dir) -> RunRow:
+    from segment.eval.run_signals import run_signals
+    from segment.models.dev_pass import evaluate_stream
+    from segment.ponder import load_model
+
+    dev = load_ref(corpus.dev, data_dir)
+    dev_sequences = [s for s in dev.sequences() if len(s)]
+    signals, _ = run_signals(spec, run_dir, dev_sequences, device=device)
+    ponder = np.concatenate(signals["ponder"])
+    config = spec.model_config()
+    row = dict(corpus=corpus.key, lever=lever, tau=tau, seed=seed, run=spec.name,
+               dev_bps=float(np.concatenate(signals["surprisal"]).mean()), dev_ponder_mean=float(ponder.mean()),
+               dev_ponder_std=float(ponder.std()),
+               dev_off_extremes=off_extremes(ponder, ponder_floor(config.eps, config.halt_bounded), config.max_steps),
+               ponder_f=None, ponder_f_carried=None, fresh_carried_corr=None)
+    if config.halting:
+        test = load_ref(corpus.test, data_dir)
+        keep = [i for i, s in enumerate(test.sequences()) if len(s)]
+        sequences = [test.sequences()[i] for i in keep]
+        gold = [test.word_boundaries()[i] for i in keep]
+        fresh = run_signals(spec, run_dir, sequences, device=device)[0]["ponder"]
+        carried = evaluate_stream(load_model(run_dir), sequences, seq_len=spec.train_config().seq_len,
+                                  max_symbols=sys.maxsize).ponder
+        carried = [c.astype(np.float64) for c in carried]
+        both = np.corrcoef(np.concatenate(fresh), np.concatenate(carried))[0, 1]
+        row.update(ponder_f=_ponder_f(sequences, gold, fresh), ponder_f_carried=_ponder_f(sequences, gold, carried),
+                   fresh_carried_corr=None if np.isnan(both) else float(both))
+    return RunRow(**row)
+
+
+@dataclass
+class LeverSummary:
+    """One lever's sweep on one corpus."""
+
+    corpus: str
+    lever: str
+    selected_tau: float | None  # the label-free rule's choice (None: no probe qualified)
+    selected_f: float | None
+    best_tau: float
+    best_f: float
+    width_decades: float
+    width_low: float | None
+    width_high: float | None
+    seed_fs: list[float]  # ponder F at SEED_TAU over seeds 0, 1, 2 (when run)
+    seed_spread: float | None  # max - min of seed_fs
+
+
+def summarise(rows: list[RunRow], rule: SelectionRule = SelectionRule()) -> list[LeverSummary]:
+    summaries = []
+    for corpus in CORPORA:
+        control = next((r for r in rows if r.corpus == corpus.key and r.lever == "lstm"), None)
+        for lever in corpus.levers:
+            sweep = sorted((r for r in rows if r.corpus == corpus.key and r.lever == lever and r.seed == 0
+                            and r.ponder_f is not None), key=lambda r: r.tau)
+            if not sweep:
+                continue
+            probes = [Probe(r.tau, r.dev_bps, r.dev_ponder_std, r.dev_off_extremes) for r in sweep]
+            chosen = rule.select(probes, control.dev_bps) if control is not None else None
+            best = max(sweep, key=lambda r: r.ponder_f)
+            width, low, high = informative_width([r.tau for r in sweep], [r.dev_ponder_std for r in sweep],
+                                                 [r.ponder_f for r in sweep], min_std=rule.min_std)
+            seed_fs = [r.ponder_f for r in rows if r.corpus == corpus.key and r.lever == lever and r.tau == SEED_TAU
+                       and r.ponder_f is not None]
+            summaries.append(LeverSummary(
+                corpus.key, lever, chosen.tau if chosen else None,
+                next(r.ponder_f for r in sweep if r.tau == chosen.tau) if chosen else None, best.tau, best.ponder_f,
+                width, low, high, seed_fs, (max(seed_fs) - min(seed_fs)) if len(seed_fs) > 1 else None))
+    return summaries
+
+
+def evaluate_all(runs_dir: Path, results_path: Path, *, device: str, data_dir) -> dict:
+    from tqdm import tqdm
+
+    from segment.eval.training_phase import is_trained, run_dir_of
+
+    trained = [entry for entry in study_runs() if is_trained(run_dir_of(runs_dir, entry[4]))]
+    rows = [evaluate_run(*entry, run_dir_of(runs_dir, entry[4]), device=device, data_dir=data_dir)
+            for entry in tqdm(trained, desc="evaluate halting", unit="run", file=sys.stderr)]
+    rule = SelectionRule()
+    results = {"rule": asdict(rule), "taus": list(TAUS), "seed_tau": SEED_TAU,
+               "missing_runs": [e[4].name for e in study_runs() if not is_trained(run_dir_of(runs_dir, e[4]))],
+               "runs": [asdict(r) for r in rows], "levers": [asdict(s) for s in summarise(rows, rule)]}
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(results_path, json.dumps(results, indent=1) + "\n")
+    return results
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--phase", type=click.Choice(["train", "evaluate", "report", "all"]), default="all", show_default=True)
+@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/halting"),
+              show_default=True)
+@click.option("--results-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("eval"),
+              show_default=True, help="Where results/halting.json, HALTING.md and figures/ go.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Runs trained at a time.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory holding the corpora (default: $ACTSEG_DATA, then the download cache).")
+def main(phase: str, runs_dir: Path, results_dir: Path, jobs: int, device: str, data_dir: Path | None) -> None:
+    """Train, evaluate and report the halting study."""
+    from segment.eval.halting_report import write_report
+    from segment.eval.training_phase import train_all
+
+    results_path = results_dir / "results" / "halting.json"
+    if phase in ("train", "all"):
+        failed = train_all([entry[4] for entry in study_runs()], runs_dir, name="halting", jobs=jobs, device=device,
+                           data_dir=data_dir)
+        if failed:
+            click.echo(f"Error: run(s) failed: {', '.join(failed)} (see {runs_dir}/<run>/train.log)", err=True)
+    if phase in ("evaluate", "all"):
+        evaluate_all(runs_dir, results_path, device=device, data_dir=data_dir)
+    if phase in ("report", "all"):
+        if not results_path.is_file():
+            raise click.ClickException(f"{results_path} not found: run the evaluate phase first")
+        write_report(json.loads(results_path.read_text(encoding="utf-8")), results_dir,
+                     command="python -m segment.eval.halting_study " + " ".join(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()
