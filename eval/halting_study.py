@@ -233,7 +233,6 @@ def evaluate_all(runs_dir: Path, results_path: Path, *, device: str, data_dir) -
               help="Directory holding the corpora (default: $ACTSEG_DATA, then the download cache).")
 def main(phase: str, runs_dir: Path, results_dir: Path, jobs: int, device: str, data_dir: Path | None) -> None:
     """Train, evaluate and report the halting study."""
-    from segment.eval.halting_report import write_report
     from segment.eval.training_phase import train_all
 
     results_path = results_dir / "results" / "halting.json"
@@ -245,6 +244,8 @@ def main(phase: str, runs_dir: Path, results_dir: Path, jobs: int, device: str, 
     if phase in ("evaluate", "all"):
         evaluate_all(runs_dir, results_path, device=device, data_dir=data_dir)
     if phase in ("report", "all"):
+        from segment.eval.halting_report import write_report
+
         if not results_path.is_file():
             raise click.ClickException(f"{results_path} not found: run the evaluate phase first")
         write_report(json.loads(results_path.read_text(encoding="utf-8")), results_dir,
