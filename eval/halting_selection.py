@@ -18,19 +18,23 @@ import numpy as np
 FLOOR_MARGIN = 0.05
 
 
-def ponder_floor(eps: float, bounded: bool) -> float:
-    """The smallest ponder time rho = N + R: 2 (N = 1, R = 1) for Graves's halting; 2 + 2 eps for bounded
-    halting (N = 2 and R = 1 - h_1 >= 2 eps)."""
-    return 2.0 + 2.0 * eps if bounded else 2.0
+def ponder_range(config) -> tuple[float, float]:
+    """(floor, ceiling) of the ponder signal of an ``ACTConfig``'s model, for ``off_extremes``. ACT: rho = N + R
+    is at least 2 (N = 1, R = 1), or 2 + 2 eps with bounded halting (N = 2, R = 1 - h_1 >= 2 eps), and
+    rho > M exactly when N = M (R > eps there), so the ceiling is M. PonderNet: E[n] lies in [1, M]; within
+    FLOOR_MARGIN of M counts as at the cap."""
+    if config.halt_distribution == "pondernet":
+        return 1.0, config.max_steps - FLOOR_MARGIN
+    return (2.0 + 2.0 * config.eps if config.halt_bounded else 2.0), float(config.max_steps)
 
 
-def off_extremes(ponder: np.ndarray, floor: float, cap: int) -> float:
-    """Fraction of symbols whose ponder time is neither at the floor (within FLOOR_MARGIN) nor at the cap
-    (rho > cap means N = cap, since R > eps there)."""
+def off_extremes(ponder: np.ndarray, floor: float, ceiling: float) -> float:
+    """Fraction of symbols whose ponder time is neither at the floor (within FLOOR_MARGIN of it) nor above the
+    ceiling (at the cap)."""
     ponder = np.asarray(ponder, dtype=np.float64)
     if not ponder.size:
         raise ValueError("no ponder values")
-    return float(np.mean((ponder > floor + FLOOR_MARGIN) & (ponder <= cap)))
+    return float(np.mean((ponder > floor + FLOOR_MARGIN) & (ponder <= ceiling)))
 
 
 @dataclass(frozen=True)

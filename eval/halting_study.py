@@ -31,7 +31,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from segment.eval.halting_selection import Probe, SelectionRule, informative_width, off_extremes, ponder_floor
+from segment.eval.halting_selection import Probe, SelectionRule, informative_width, off_extremes, ponder_range
 from segment.eval.run_specs import RunSpec, load_ref
 from segment.eval.scales import BP, BT, CPU_BRENT, CPU_ENGLISH, EN, LSTM
 from segment.files import write_atomic
@@ -43,8 +43,11 @@ LEVERS: dict[str, tuple[dict, dict]] = {
     "norm": ({"halt_input": "norm"}, {}),
     "bounded+norm": ({"halt_bounded": True, "halt_input": "norm"}, {}),
     "bounded+norm+freeze": ({"halt_bounded": True, "halt_input": "norm"}, {"halt_freeze": 200}),
+    "pondernet": ({"halt_distribution": "pondernet"}, {}),  # tau is PonderNet's beta
 }
 TAUS = (0.003, 0.01, 0.03, 0.1, 0.3)
+#: levers swept over fewer taus: PonderNet runs every update through the readable loop (several times slower)
+LEVER_TAUS = {"pondernet": (0.01, 0.03, 0.1)}
 SEED_TAU = 0.03
 SEEDS = (1, 2)
 
@@ -78,25 +81,25 @@ SHORT = {"brent-phono": "bp", "brent-text": "bt", "ud-en-ewt": "en"}
 
 def run_name(corpus: StudyCorpus, lever: str, tau: float | None, seed: int = 0) -> str:
     if lever == "lstm":
-        return f"{SHORT[corpus.key]}-lstm"
-    return f"{SHORT[corpus.key]}-{lever}-tau{tau}" + (f"-seed{seed}" if seed else "")
+        return f"{SHORT.get(corpus.key, corpus.key)}-lstm"
+    return f"{SHORT.get(corpus.key, corpus.key)}-{lever}-tau{tau}" + (f"-seed{seed}" if seed else "")
 
 
-def study_runs() -> list[tuple[StudyCorpus, str, float | None, int, RunSpec]]:
+def study_runs(corpora: tuple[StudyCorpus, ...] = CORPORA) -> list[tuple[StudyCorpus, str, float | None, int, RunSpec]]:
     """(corpus, lever, tau, seed, spec) of every run, in training order: the act=False controls, then the
     sweeps corpus by corpus, then the seeds."""
     runs = []
-    for corpus in CORPORA:
+    for corpus in corpora:
         runs.append((corpus, "lstm", None, 0, corpus.preset.run(run_name(corpus, "lstm", None), corpus.train_data,
                                                                 corpus.key, model=LSTM, dev=corpus.dev)))
-    for corpus in CORPORA:
+    for corpus in corpora:
         for tau in corpus.taus:
-            for lever in corpus.levers:
+            for lever in (lever for lever in corpus.levers if tau in LEVER_TAUS.get(lever, corpus.taus)):
                 model, train = LEVERS[lever]
                 runs.append((corpus, lever, tau, 0, corpus.preset.run(
                     run_name(corpus, lever, tau), corpus.train_data, corpus.key, model={**model, "tau": tau},
                     train=train, dev=corpus.dev)))
-    for corpus in CORPORA:
+    for corpus in corpora:
         if corpus.seeds_of:
             model, train = LEVERS[corpus.seeds_of]
             for seed in SEEDS:
@@ -147,7 +150,7 @@ def evaluate_run(corpus: StudyCorpus, lever: str, tau, seed: int, spec: RunSpec,
     row = dict(corpus=corpus.key, lever=lever, tau=tau, seed=seed, run=spec.name,
                dev_bps=float(np.concatenate(signals["surprisal"]).mean()), dev_ponder_mean=float(ponder.mean()),
                dev_ponder_std=float(ponder.std()),
-               dev_off_extremes=off_extremes(ponder, ponder_floor(config.eps, config.halt_bounded), config.max_steps),
+               dev_off_extremes=off_extremes(ponder, *ponder_range(config)),
                ponder_f=None, ponder_f_carried=None, fresh_carried_corr=None)
     if config.halting:
         test = load_ref(corpus.test, data_dir)
@@ -158,7 +161,8 @@ def evaluate_run(corpus: StudyCorpus, lever: str, tau, seed: int, spec: RunSpec,
         carried = evaluate_stream(load_model(run_dir), sequences, seq_len=spec.train_config().seq_len,
                                   max_symbols=sys.maxsize).ponder
         carried = [c.astype(np.float64) for c in carried]
-        both = np.corrcoef(np.concatenate(fresh), np.concatenate(carried))[0, 1]
+        with np.errstate(invalid="ignore", divide="ignore"):  # a constant signal has no correlation (None)
+            both = np.corrcoef(np.concatenate(fresh), np.concatenate(carried))[0, 1]
         row.update(ponder_f=_ponder_f(sequences, gold, fresh), ponder_f_carried=_ponder_f(sequences, gold, carried),
                    fresh_carried_corr=None if np.isnan(both) else float(both))
     return RunRow(**row)
@@ -181,9 +185,11 @@ class LeverSummary:
     seed_spread: float | None  # max - min of seed_fs
 
 
-def summarise(rows: list[RunRow], rule: SelectionRule = SelectionRule()) -> list[LeverSummary]:
+def summarise(rows: list[RunRow], corpora: tuple[StudyCorpus, ...] = CORPORA,
+              rule: SelectionRule = SelectionRule()) -> list[LeverSummary]:
+    """Per corpus and lever: the label-free choice, the best F, the informative width and the seed spread."""
     summaries = []
-    for corpus in CORPORA:
+    for corpus in corpora:
         control = next((r for r in rows if r.corpus == corpus.key and r.lever == "lstm"), None)
         for lever in corpus.levers:
             sweep = sorted((r for r in rows if r.corpus == corpus.key and r.lever == lever and r.seed == 0
@@ -204,18 +210,21 @@ def summarise(rows: list[RunRow], rule: SelectionRule = SelectionRule()) -> list
     return summaries
 
 
-def evaluate_all(runs_dir: Path, results_path: Path, *, device: str, data_dir) -> dict:
+def evaluate_all(runs_dir: Path, results_path: Path, *, device: str, data_dir,
+                 corpora: tuple[StudyCorpus, ...] = CORPORA) -> dict:
+    """Measure every trained run of the study and summarise; writes ``results_path`` and returns its content."""
     from tqdm import tqdm
 
     from segment.eval.training_phase import is_trained, run_dir_of
 
-    trained = [entry for entry in study_runs() if is_trained(run_dir_of(runs_dir, entry[4]))]
+    entries = study_runs(corpora)
+    trained = [entry for entry in entries if is_trained(run_dir_of(runs_dir, entry[4]))]
     rows = [evaluate_run(*entry, run_dir_of(runs_dir, entry[4]), device=device, data_dir=data_dir)
             for entry in tqdm(trained, desc="evaluate halting", unit="run", file=sys.stderr)]
     rule = SelectionRule()
     results = {"rule": asdict(rule), "taus": list(TAUS), "seed_tau": SEED_TAU,
-               "missing_runs": [e[4].name for e in study_runs() if not is_trained(run_dir_of(runs_dir, e[4]))],
-               "runs": [asdict(r) for r in rows], "levers": [asdict(s) for s in summarise(rows, rule)]}
+               "missing_runs": [e[4].name for e in entries if e not in trained],
+               "runs": [asdict(r) for r in rows], "levers": [asdict(s) for s in summarise(rows, corpora, rule)]}
     results_path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(results_path, json.dumps(results, indent=1) + "\n")
     return results

@@ -240,9 +240,11 @@ def plot_pr_curves(curves: Mapping[str, tuple[Sequence[float], Sequence[float]]]
 
 def plot_f_against_tau(taus: Sequence[float], curves: Mapping[str, Sequence[float | None]], *,
                        ponder_mean: Sequence[float | None] | None = None, title: str | None = None,
+                       ylabel: str = "boundary F", ylim: tuple[float, float] | None = (0, 1),
                        path: str | Path | None = None):
-    """Boundary F of each named signal against the ponder-cost weight tau (log axis), one line each; with
-    ``ponder_mean`` the mean ponder time is drawn dashed on a second axis. None values are left out."""
+    """Boundary F (or another measure: ``ylabel``, ``ylim``) of each named curve against the ponder-cost weight
+    tau (log axis), one line each; with ``ponder_mean`` the mean ponder time is drawn dashed on a second axis.
+    None values are left out."""
     figure = _figure(6.0, 4.0)
     ax = figure.subplots()
     taus = np.asarray(taus, dtype=float)
@@ -257,8 +259,9 @@ def plot_f_against_tau(taus: Sequence[float], curves: Mapping[str, Sequence[floa
         ax.plot(*drawn(values), "o-", label=name)
     ax.set_xscale("log")
     ax.set_xlabel("tau (ponder cost weight)")
-    ax.set_ylabel("boundary F")
-    ax.set_ylim(0, 1)
+    ax.set_ylabel(ylabel)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
     if ponder_mean is not None:
         twin = ax.twinx()
         twin.plot(*drawn(ponder_mean), "s--", color="0.5", label="mean ponder")

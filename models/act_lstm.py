@@ -19,6 +19,7 @@ That is Graves's ACT, the default and the reference. Two options change the halt
 - ``halt_input="norm"``: z = w . LayerNorm(s_t^n) + b (no affine parameters), so the logit's size does
   not grow with the state's (the cell state grows as the LSTM trains): the bias sets the mean halting
   output and the weights learn contrasts.
+A third replaces the halting distribution: ``halt_distribution="pondernet"`` (``segment.models.pondernet``).
 
 Design choices (documented for the controls and the fast path that reuses these parameters):
 - Stacked layers: ACT runs over the whole stack. One ponder update runs every layer once (the flag enters
@@ -129,6 +130,11 @@ class ACTLanguageModel(nn.Module):
                 if self.config.halt_init == "zero":
                     self.halt.weight.zero_()
 
+    @property
+    def pondernet(self) -> bool:
+        """True when the halting distribution is PonderNet's (``segment.models.pondernet``)."""
+        return self.config.halting and self.config.halt_distribution == "pondernet"
+
     def initial_state(self, batch: int, device=None) -> State:
         shape = (self.config.layers, batch, self.config.hidden)
         return (torch.zeros(shape, device=device), torch.zeros(shape, device=device))
@@ -200,8 +206,8 @@ class ACTLanguageModel(nn.Module):
 
         On the devices in ``fast_devices`` it is computed by the fast path (``segment.models.fast_act``), which
         the tests hold to ``reference_forward``, the readable specification below, within float32 rounding;
-        elsewhere by ``reference_forward`` itself."""
-        if ids.device.type not in self.fast_devices:
+        elsewhere (and for PonderNet halting) by ``reference_forward`` itself."""
+        if ids.device.type not in self.fast_devices or self.pondernet:
             return self.reference_forward(ids, targets, state)
         from segment.models.fast_act import fast_forward  # lazy: fast_act imports this module
 
@@ -210,6 +216,10 @@ class ACTLanguageModel(nn.Module):
     def reference_forward(self, ids: Tensor, targets: Tensor | None = None, state: State | None = None
                           ) -> ACTOutput:
         """The specification of ``forward``: one readable loop over symbols and ponder updates."""
+        if self.pondernet:
+            from segment.models.pondernet import pondernet_forward
+
+            return pondernet_forward(self, ids, targets, state)
         B, T = ids.shape
         if state is None:
             state = self.initial_state(B, ids.device)

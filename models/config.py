@@ -15,6 +15,8 @@ import typing
 from dataclasses import MISSING, asdict, dataclass, field, fields
 
 HALT_INITS = ("zero", "uniform")
+#: How the halting outputs become a distribution over updates: Graves's ACT or PonderNet (Banino et al. 2021).
+HALT_DISTRIBUTIONS = ("act", "pondernet")
 #: What the halting unit reads: the full state [h; c] (Graves) or its LayerNorm without affine parameters.
 HALT_INPUTS = ("state", "norm")
 
@@ -97,6 +99,10 @@ class ACTConfig:
                                         "least two updates and halting never loses its gradient (Graves: false).")
     halt_input: str = setting("state", "What the halting unit reads: state ([h; c], Graves) or norm (its LayerNorm "
                                        "without affine: the bias sets the mean, the weights learn contrasts).")
+    halt_distribution: str = setting("act", "act (Graves: halting weights, ponder cost tau x rho) or pondernet "
+                                            "(every update runs; loss sum_n p_n CE_n + tau KL(p || Geometric("
+                                            "prior_lambda)); ponder = expected updates).")
+    prior_lambda: float = setting(0.5, "PonderNet: halting probability per update of the geometric prior.")
     dropout: float = setting(0.0, "Dropout on the top layer's output, before the decoder.")
     embed: int | None = setting(None, "Symbol embedding size [default: hidden].")
 
@@ -111,7 +117,11 @@ class ACTConfig:
             "fixed_steps": (self.fixed_steps is None or self.fixed_steps >= 1, ">= 1 or None"),
             "halt_init": (self.halt_init in HALT_INITS, f"one of {', '.join(HALT_INITS)}"),
             "halt_input": (self.halt_input in HALT_INPUTS, f"one of {', '.join(HALT_INPUTS)}"),
-            "halt_bounded": (not self.halt_bounded or self.eps > 0, "false when eps is 0"),
+            "halt_bounded": (not self.halt_bounded or (self.eps > 0 and self.halt_distribution == "act"),
+                             "false when eps is 0 or with pondernet"),
+            "halt_distribution": (self.halt_distribution in HALT_DISTRIBUTIONS,
+                                  f"one of {', '.join(HALT_DISTRIBUTIONS)}"),
+            "prior_lambda": (0 < self.prior_lambda <= 1, "in (0, 1]"),
         })
 
     @property
