@@ -67,7 +67,11 @@ REGISTRY: dict[str, CorpusSpec] = {spec.name: spec for spec in [
     CorpusSpec("sighan-pku", "SIGHAN 2005 Peking University gold test set (unspaced Chinese, gold words); "
                "sentences inside lines from a rule-based splitter (silver)",
                "research / non-commercial use only", "icwb2-pku", ("pku_test_gold.utf8",),
-               ("all", "test"), "silver", "line", sighan.read_pku),
+               ("all", "test"), "silver", "line", sighan.read_bakeoff),
+    CorpusSpec("sighan-msr", "SIGHAN 2005 Microsoft Research gold test set (unspaced simplified Chinese, news, "
+               "gold words); sentences inside lines from a rule-based splitter (silver)",
+               "research / non-commercial use only", "icwb2-msr", ("msr_test_gold.utf8",),
+               ("all", "test"), "silver", "line", sighan.read_bakeoff),
     CorpusSpec("text8", f"enwik8 cleaned to a-z and spaces, in units of {hutter.TEXT8_UNIT} words; "
                "90/5/5 byte split; downloaded and verified on first use", "Wikipedia text, CC BY-SA",
                "text8", ("text8",), ("all", "train", "dev", "test"), "none",

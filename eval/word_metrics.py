@@ -19,7 +19,7 @@ and the scores raise :class:`NothingToScoreError` rather than report a vacuous 1
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
@@ -178,3 +178,29 @@ def tolerance_scores(*, reference: Sequence, hypothesis: Sequence, sequences: Se
     require_symbols(sum(len(s) for s in sequences))
     correct, hyp, ref = counts.sum(axis=0).tolist()
     return prf_dict("boundary", correct, hyp, ref)
+
+
+def oov_scores(*, reference: Sequence, hypothesis: Sequence, sequences: Sequence[Symbols],
+               dictionary: Collection[str]) -> dict:
+    """The SIGHAN bakeoff's out-of-vocabulary figures: a gold word is OOV when the training word list
+    ``dictionary`` lacks it, and recalled when the hypothesis holds a word with the same start and end.
+    Returns oov_rate (OOV share of the gold words), oov_recall and iv_recall (None without such words)."""
+    aligned = align(reference=reference, hypothesis=hypothesis, sequences=sequences)
+    require_symbols(int(aligned.lengths.sum()))
+    text = _joined(sequences)
+    edges = aligned.unit_edges
+
+    def spans(cuts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # (start, end) of every word
+        marks = np.union1d(edges, cuts)
+        return marks[:-1], marks[1:]
+
+    (gold_start, gold_end), (hyp_start, hyp_end) = spans(aligned.reference), spans(aligned.hypothesis)
+    width = int(edges[-1]) + 1
+    found = np.isin(gold_start * width + gold_end, hyp_start * width + hyp_end)
+    words = ["".join(text[a:b]) for a, b in zip(gold_start.tolist(), gold_end.tolist())]
+    oov = np.array([word not in dictionary for word in words], dtype=bool)
+
+    def rate(mask: np.ndarray) -> float | None:
+        return float(found[mask].mean()) if mask.any() else None
+
+    return {"oov_rate": float(oov.mean()) if oov.size else 0.0, "oov_recall": rate(oov), "iv_recall": rate(~oov)}

@@ -47,16 +47,19 @@ def _lines(text: str) -> list[str]:
               help="tsv: one 'metric<TAB>value' line each (4 decimals); json: one object.")
 @click.option("--tolerance", type=click.IntRange(min=1), default=None,
               help="Also score unit-internal boundaries within +-K symbols (inclusive, one-to-one).")
+@click.option("--words", "words_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Training word list (one word per line): adds the SIGHAN bakeoff's oov_rate, oov_recall and "
+                   "iv_recall.")
 @errors_option
 @output_option
-def score(gold, hyp, fmt, tolerance, errors, output):
+def score(gold, hyp, fmt, tolerance, words_file, errors, output):
     """Score HYP (default stdin) against GOLD: spaced text, one unit per line, same unspaced text per line.
 
     Prints token, type, boundary_all and boundary_noedge P/R/F and over/under/mis-segmentation counts
-    (gold words) over all units; a blank line is an empty unit (trailing blank lines are ignored). Files
+    (gold words) over all units (token P/R/F are the SIGHAN bakeoff's word precision, recall and F); a blank line is an empty unit (trailing blank lines are ignored). Files
     without any word are an error: there is nothing to score.
     """
-    from segment.eval.word_metrics import tolerance_scores, word_scores
+    from segment.eval.word_metrics import oov_scores, tolerance_scores, word_scores
 
     if gold == hyp == "-":
         raise click.UsageError("GOLD and HYP cannot both be stdin: give one of them as a file")
@@ -69,9 +72,12 @@ def score(gold, hyp, fmt, tolerance, errors, output):
     if tolerance:
         window = min(tolerance, max(map(len, kw["sequences"])))  # a wider window finds nothing more
         scores.update({f"{k}_tol{tolerance}": v for k, v in tolerance_scores(**kw, k=window).items()})
+    if words_file:
+        dictionary = {line.strip() for line in read_text(words_file, errors).splitlines() if line.strip()}
+        scores.update(oov_scores(**kw, dictionary=dictionary))
     with Output(output) as out:
         if fmt == "json":
             out.write(json.dumps(scores, indent=2) + "\n")
         else:
-            out.write("".join(f"{k}\t{v:.4f}\n" if isinstance(v, float) else f"{k}\t{v}\n"
+            out.write("".join(f"{k}\t{v:.4f}\n" if isinstance(v, float) else f"{k}\t{'' if v is None else v}\n"
                               for k, v in scores.items()))
