@@ -9,7 +9,7 @@ from segment.eval.report_markdown import table_frame
 from segment.files import write_atomic
 
 RUN_COLUMNS = ["lever", "tau", "seed", "dev_bps", "dev_ponder_mean", "dev_ponder_std", "dev_off_extremes",
-               "ponder_f", "ponder_f_carried", "fresh_carried_corr"]
+               "ponder_f", "ponder_f_carried", "ponder_f_fresh_same_units", "fresh_carried_corr"]
 LEVER_COLUMNS = ["lever", "selected_tau", "selected_f", "best_tau", "best_f", "width_decades", "width_low",
                  "width_high", "seed_fs", "seed_spread"]
 
@@ -56,8 +56,9 @@ def write_report(results: dict, results_dir: Path, *, command: str) -> Path:
         "after `<sep>`): bits per symbol, ponder mean and std, and the fraction of symbols neither at the floor "
         "(rho within 0.05 of 2, or of 2 + 2 eps when bounded) nor at the cap. `ponder_f`: unsupervised boundary "
         "F (peaks, cut before each peak) on the test units from the inference signals; `ponder_f_carried`: the "
-        "same from the training-time reading (state carried across units); `fresh_carried_corr`: the "
-        "correlation of the two ponder signals.",
+        "same on the first 20,000 test symbols read the training-time way (state carried across units), "
+        "`ponder_f_fresh_same_units` those units read the inference way, `fresh_carried_corr` the "
+        "correlation of the two ponder signals there.",
         "",
         f"Selection rule (label-free): among the taus whose dev ponder std is >= {rule['min_std']} and whose dev "
         f"bits per symbol are at most {1 + rule['max_bps_excess']:.2f} x the act=False control's, the one with "

@@ -24,8 +24,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 import click
@@ -49,6 +52,8 @@ TAUS = (0.003, 0.01, 0.03, 0.1, 0.3)
 #: levers swept over fewer taus: PonderNet runs every update through the readable loop (several times slower)
 LEVER_TAUS = {"pondernet": (0.01, 0.03, 0.1)}
 SEED_TAU = 0.03
+#: test symbols read with the state carried across units (as the training-time dev pass reads them)
+CARRIED_SYMBOLS = 20_000
 SEEDS = (1, 2)
 
 
@@ -124,8 +129,9 @@ class RunRow:
     dev_ponder_std: float
     dev_off_extremes: float
     ponder_f: float | None  # test, inference signals (fresh state per unit)
-    ponder_f_carried: float | None  # test, state carried across units (the training-time reading)
-    fresh_carried_corr: float | None  # correlation of the two ponder signals on test
+    ponder_f_carried: float | None  # first CARRIED_SYMBOLS of test, state carried across units (training's reading)
+    ponder_f_fresh_same_units: float | None  # the same units, inference signals
+    fresh_carried_corr: float | None  # correlation of the two ponder signals on those units
 
 
 def _ponder_f(sequences, gold, ponder) -> float:
@@ -151,7 +157,7 @@ def evaluate_run(corpus: StudyCorpus, lever: str, tau, seed: int, spec: RunSpec,
                dev_bps=float(np.concatenate(signals["surprisal"]).mean()), dev_ponder_mean=float(ponder.mean()),
                dev_ponder_std=float(ponder.std()),
                dev_off_extremes=off_extremes(ponder, *ponder_range(config)),
-               ponder_f=None, ponder_f_carried=None, fresh_carried_corr=None)
+               ponder_f=None, ponder_f_carried=None, ponder_f_fresh_same_units=None, fresh_carried_corr=None)
     if config.halting:
         test = load_ref(corpus.test, data_dir)
         keep = [i for i, s in enumerate(test.sequences()) if len(s)]
@@ -159,11 +165,14 @@ def evaluate_run(corpus: StudyCorpus, lever: str, tau, seed: int, spec: RunSpec,
         gold = [test.word_boundaries()[i] for i in keep]
         fresh = run_signals(spec, run_dir, sequences, device=device)[0]["ponder"]
         carried = evaluate_stream(load_model(run_dir), sequences, seq_len=spec.train_config().seq_len,
-                                  max_symbols=sys.maxsize).ponder
+                                  max_symbols=CARRIED_SYMBOLS).ponder
         carried = [c.astype(np.float64) for c in carried]
+        read = len(carried)
         with np.errstate(invalid="ignore", divide="ignore"):  # a constant signal has no correlation (None)
-            both = np.corrcoef(np.concatenate(fresh), np.concatenate(carried))[0, 1]
-        row.update(ponder_f=_ponder_f(sequences, gold, fresh), ponder_f_carried=_ponder_f(sequences, gold, carried),
+            both = np.corrcoef(np.concatenate(fresh[:read]), np.concatenate(carried))[0, 1]
+        row.update(ponder_f=_ponder_f(sequences, gold, fresh),
+                   ponder_f_carried=_ponder_f(sequences[:read], gold[:read], carried),
+                   ponder_f_fresh_same_units=_ponder_f(sequences[:read], gold[:read], fresh[:read]),
                    fresh_carried_corr=None if np.isnan(both) else float(both))
     return RunRow(**row)
 
@@ -210,17 +219,28 @@ def summarise(rows: list[RunRow], corpora: tuple[StudyCorpus, ...] = CORPORA,
     return summaries
 
 
+def _set_threads(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
 def evaluate_all(runs_dir: Path, results_path: Path, *, device: str, data_dir,
-                 corpora: tuple[StudyCorpus, ...] = CORPORA) -> dict:
-    """Measure every trained run of the study and summarise; writes ``results_path`` and returns its content."""
+                 corpora: tuple[StudyCorpus, ...] = CORPORA, jobs: int = 1) -> dict:
+    """Measure every trained run of the study (``jobs`` processes at a time) and summarise; writes
+    ``results_path`` and returns its content."""
     from tqdm import tqdm
 
     from segment.eval.training_phase import is_trained, run_dir_of
 
     entries = study_runs(corpora)
     trained = [entry for entry in entries if is_trained(run_dir_of(runs_dir, entry[4]))]
-    rows = [evaluate_run(*entry, run_dir_of(runs_dir, entry[4]), device=device, data_dir=data_dir)
-            for entry in tqdm(trained, desc="evaluate halting", unit="run", file=sys.stderr)]
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_set_threads,
+                             initargs=(threads,)) as pool:
+        futures = [pool.submit(evaluate_run, *entry, run_dir_of(runs_dir, entry[4]), device=device,
+                               data_dir=data_dir) for entry in trained]
+        rows = [future.result() for future in tqdm(futures, desc="evaluate halting", unit="run", file=sys.stderr)]
     rule = SelectionRule()
     results = {"rule": asdict(rule), "taus": list(TAUS), "seed_tau": SEED_TAU,
                "missing_runs": [e[4].name for e in entries if e not in trained],
@@ -236,7 +256,8 @@ def evaluate_all(runs_dir: Path, results_path: Path, *, device: str, data_dir,
               show_default=True)
 @click.option("--results-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("eval"),
               show_default=True, help="Where results/halting.json, HALTING.md and figures/ go.")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Runs trained at a time.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Runs trained (and evaluated) at a time.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory holding the corpora (default: $ACTSEG_DATA, then the download cache).")
@@ -251,7 +272,7 @@ def main(phase: str, runs_dir: Path, results_dir: Path, jobs: int, device: str, 
         if failed:
             click.echo(f"Error: run(s) failed: {', '.join(failed)} (see {runs_dir}/<run>/train.log)", err=True)
     if phase in ("evaluate", "all"):
-        evaluate_all(runs_dir, results_path, device=device, data_dir=data_dir)
+        evaluate_all(runs_dir, results_path, device=device, data_dir=data_dir, jobs=jobs)
     if phase in ("report", "all"):
         from segment.eval.halting_report import write_report
 

@@ -81,7 +81,7 @@ def test_study_end_to_end_on_the_sample_corpus(tmp_path):
     assert len(entries) == 1 + 4 + 2
     assert train_all([spec for *_, spec in entries[:-1]], tmp_path / "runs", device="cpu") == []  # a seed left out
     results = evaluate_all(tmp_path / "runs", tmp_path / "results" / "halting.json", device="cpu", data_dir=None,
-                           corpora=(corpus,))
+                           corpora=(corpus,), jobs=2)
     assert json.loads((tmp_path / "results" / "halting.json").read_text()) == results
     assert results["missing_runs"] == [entries[-1][4].name]
     rows = {r["run"]: r for r in results["runs"]}
@@ -90,6 +90,7 @@ def test_study_end_to_end_on_the_sample_corpus(tmp_path):
         assert 0 < row["dev_bps"] < 10 and 0 <= row["dev_off_extremes"] <= 1
         if "lstm" not in name:
             assert 0 <= row["ponder_f"] <= 1 and 0 <= row["ponder_f_carried"] <= 1
+            assert 0 <= row["ponder_f_fresh_same_units"] <= 1
             assert row["dev_ponder_mean"] >= (2.0 if "bounded" not in name else 2.02)
     levers = {s["lever"]: s for s in results["levers"]}
     assert set(levers) == {"graves", "bounded+norm+freeze"}
