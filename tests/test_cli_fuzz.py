@@ -81,7 +81,7 @@ def reading_commands(model: Path, tmp: Path) -> dict[str, list]:
 
 
 def test_every_subcommand_is_fuzzed():
-    fuzzed = {"segment", "ponder", "plot", "score", "evaluate", "compare", "corpus", "train", "experiments"}
+    fuzzed = {"segment", "ponder", "plot", "score", "evaluate", "compare", "corpus", "train", "experiments", "readout"}
     assert set(COMMANDS) == fuzzed
 
 
@@ -124,6 +124,15 @@ def test_train_on_any_bytes_one_step(tmp_path, data):
     (tmp_path / "corpus.txt").write_bytes(data)
     shutil.rmtree(tmp_path / "run", ignore_errors=True)
     run_clean(["train", "--corpus", f"plain:{tmp_path / 'corpus.txt'}", *TINY_TRAIN, "--out", tmp_path / "run"])
+
+
+@settings(FUZZ, max_examples=10)
+@given(data=payloads)
+def test_readout_fit_on_any_bytes(tiny_model, tmp_path, data):
+    (tmp_path / "corpus.txt").write_bytes(data)
+    run_clean(["readout", "fit", "--model", tiny_model, "--corpus", f"plain:{tmp_path / 'corpus.txt'}", "--split",
+               "all", "--units", "50"])
+    (tiny_model / "readout-word.json").unlink(missing_ok=True)
 
 
 @pytest.mark.parametrize("command", ["segment", "ponder", "plot"])
@@ -174,6 +183,7 @@ CORRUPTIONS = {
     "garbage config.json": lambda d, data: (d / "config.json").write_bytes(data),
     "garbage vocab.json": lambda d, data: (d / "vocab.json").write_bytes(data),
     "garbage segmenter.json": lambda d, data: (d / "segmenter.json").write_bytes(data),
+    "garbage readout-word.json": lambda d, data: (d / "readout-word.json").write_bytes(data),
     "garbage model.safetensors": lambda d, data: (d / "model.safetensors").write_bytes(data),
     "truncated model.safetensors": _truncate("model.safetensors"),
     "truncated config.json": _truncate("config.json"),

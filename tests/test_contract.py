@@ -15,6 +15,7 @@ from segment.models.config import ACTConfig, TrainConfig
 from segment.models.vocab import Vocab
 from segment.peaks import PeakSegmenter, SignalPeakSegmenter
 from segment.ponder import MODEL_SEGMENTERS, PonderSegmenter
+from segment.readout import ReadoutSegmenter
 
 SPACED = ["the cat sat on the mat.", "a dog ran away! the cat sat.", "where is the dog?", "the dog is here."]
 FIT, GOLD = map(list, zip(*(from_spaced(s) for s in SPACED)))
@@ -22,7 +23,7 @@ TEXTS = ["thecatsatonthemat.", "whereisthecat?thedogishere.", "ab", "zebra!"]
 PHONEMES = ["D", "6", "k", "&", "t", "s", "{", "t"]
 
 CASES = ([("baseline", name) for name in BASELINES] + [("model", name) for name in MODEL_SEGMENTERS]
-         + [("trained", "act-ponder"), ("signal", "vowel-peaks")])
+         + [("trained", "act-ponder"), ("signal", "vowel-peaks"), ("readout", "readout")])
 
 
 def vowel_signal(seq) -> np.ndarray:
@@ -50,6 +51,7 @@ def make(request, model_dir):
             model_config=ACTConfig(vocab_size=2, hidden=8, max_steps=3),
             train_config=TrainConfig(iterations=2, seq_len=8, batch_size=2, warmup=0, device="cpu", progress=False)),
         "signal": lambda: SignalPeakSegmenter(vowel_signal),
+        "readout": lambda: ReadoutSegmenter(model_dir),
     }
     try:
         factories[kind]()

@@ -19,6 +19,7 @@ COMMANDS = {
     "evaluate": "segment.cli.evaluate:evaluate",
     "compare": "segment.cli.evaluate:compare",
     "score": "segment.cli.score:score",
+    "readout": "segment.cli.readout:readout",
     "experiments": "segment.cli.experiments:experiments",
 }
 

@@ -62,23 +62,36 @@ TSV_HEADER = "unit\tlevel\tstart\tend\tsegment\tscore\n"
               help="text: segmented text; json: one object per unit with offsets and scores; tsv: one row per segment.")
 @model_options
 @peak_options
+@click.option("--no-readout", is_flag=True,
+              help="Cut at signal peaks even where the model has a learned readout (readout-<level>.json).")
 @output_option
 @errors_option
-def segment(texts, files, level, fmt, model_path, batch_size, chunk_len, context, device, signal_name, output,
-            errors, **peak_params):
-    """Segment TEXTS (or lines of files / stdin) at the peaks of a model signal (ponder time by default).
+def segment(texts, files, level, fmt, model_path, batch_size, chunk_len, context, device, signal_name, no_readout,
+            output, errors, **peak_params):
+    """Segment TEXTS (or lines of files / stdin) at the peaks of a model signal (ponder time by default), or
+    with the model's learned readout of a level when it has one (`actseg readout fit`).
 
     Text output: one line per unit with spaces between words; with --level sentence or both, one line per
-    sentence. Symbols the model never saw are read as <unk> and reported once on stderr.
+    sentence. Symbols the model never saw are read as <unk> and reported once on stderr. JSON and TSV scores
+    are the readout's cut probabilities where a word readout is used, else the signal at each cut.
     """
+    from segment.readout import stored_readouts
+
     segmenter = load_segmenter(model_path, signal_name=signal_name, batch_size=batch_size, chunk_len=chunk_len,
                                context=context, device=device, **peak_params)
+    readouts = {} if no_readout else stored_readouts(segmenter.model, LEVELS_OF[level], batch_size=batch_size,
+                                                      device=device)
     units = read_units(texts, files, errors)
     with warnings_to_stderr():
         signals = segmenter.signals(units)
+        probabilities = {name: readout.boundary_scores_many(units) for name, readout in readouts.items()}
+    learned = {name: [readouts[name].cuts(p) for p in probs] for name, probs in probabilities.items()}
+    word_scores = probabilities.get("word")
     with Output(output) as out:
         if fmt == "tsv" and units:
             out.write(TSV_HEADER)
         for index, (unit, signal) in enumerate(zip(units, signals)):
             scores = align_signal(signal, segmenter.offset) if len(unit) > 1 else np.zeros(0)
-            WRITERS[fmt](out, index, unit, segmenter.predict_signal_levels(signal, LEVELS_OF[level]), scores, level)
+            levels = segmenter.predict_signal_levels(signal, LEVELS_OF[level])
+            levels.update({name: cuts[index] for name, cuts in learned.items()})
+            WRITERS[fmt](out, index, unit, levels, scores if word_scores is None else word_scores[index], level)

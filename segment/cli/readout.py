@@ -1,0 +1,51 @@
+"""``actseg readout fit``: train a boundary readout over a model's signals on labelled units and store it
+beside the model (``readout-<level>.json``), where ``actseg segment`` finds it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from segment.cli.common import data_dir_option
+
+
+@click.group()
+def readout():
+    """Learned boundary readouts over a model's signals."""
+
+
+@readout.command("fit")
+@click.option("--model", "model_path", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
+              help="Model directory (or training run directory) the readout reads and is stored in.")
+@click.option("--corpus", required=True, help="Labelled corpus (see `actseg corpus list`), or plain:PATH of spaced "
+                                              "text: its whitespace gives the word cuts.")
+@click.option("--split", default="train", show_default=True, help="Split of the corpus to train on.")
+@data_dir_option
+@click.option("--level", type=click.Choice(["word", "sentence"]), default="word", show_default=True,
+              help="word: cuts between words of each unit; sentence: sentence ends in runs of --chunk-units units.")
+@click.option("--units", type=click.IntRange(min=2), default=2000, show_default=True,
+              help="Labelled units (sentence level: chunks) read, from the start of the split.")
+@click.option("--chunk-units", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Sentence level: units run together per training sequence.")
+@click.option("--rtl-model", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="A right-to-left model whose signals are read too.")
+@click.option("--signals", default="ponder,steps,remainder,halt_first,entropy,surprisal", show_default=True,
+              help="Comma-separated model signals to read.")
+@click.option("--holdout", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.1, show_default=True,
+              help="Fraction of the labelled units (the last ones) on which the threshold is chosen.")
+@click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
+def fit(model_path, corpus, split, data_dir, level, units, chunk_units, rtl_model, signals, holdout, device):
+    """Train a logistic-regression readout of boundaries over the model's signals and store it in --model."""
+    from segment.corpora import load_corpus
+    from segment.readout import ReadoutSegmenter, labelled_sequences
+
+    labelled = load_corpus(corpus, split, data_dir)
+    sequences, boundaries = labelled_sequences(labelled, level, units, chunk_units)
+    segmenter = ReadoutSegmenter(str(model_path), None if rtl_model is None else str(rtl_model),
+                                 signals=tuple(s.strip() for s in signals.split(",") if s.strip()), holdout=holdout,
+                                 level=level, device=device)
+    segmenter.fit(sequences, boundaries)
+    path = segmenter.save(model_path)
+    click.echo(f"{level} readout written to {path} ({len(sequences)} labelled sequences; threshold "
+               f"{segmenter.threshold_:.3f}, held-out boundary F {segmenter.holdout_f_:.4f})", err=True)

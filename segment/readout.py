@@ -1,0 +1,332 @@
+"""A learned boundary readout: a logistic regression over an ACT model's per-symbol signals (and, optionally,
+a right-to-left model's), trained on labelled units, stored as JSON beside the model.
+
+Features of the cut before symbol t (offset t), for every signal s of every model read:
+``s[t+d]`` for d in -window..window (edges repeated), the local z-score of s[t] (mean and standard deviation
+over +-``z_window`` symbols), s[t] - s[t-1] and s[t] - s[t+1]; and the classes of symbols t-1 and t
+(lower, upper, caseless letter, digit, punctuation, other; never the symbol itself). A right-to-left model's
+signals are read back in text order and moved one symbol later (its peak on a word's last symbol marks the
+cut after it). The features are standardised and fed to scikit-learn's LogisticRegression; the decision
+threshold is the one with the best boundary F on held-out labelled units. Everything a prediction needs is
+plain numbers in ``readout-<level>.json``: no pickle.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from segment.base import Segmenter
+from segment.boundaries import Symbols
+from segment.errors import ModelLoadError, ParameterError
+from segment.files import write_atomic
+
+#: The model signals a readout can read (``segment.models.inference.Signals`` fields).
+READOUT_SIGNALS = ("ponder", "steps", "remainder", "halt_first", "entropy", "surprisal")
+#: The ponder/halting signals (the rest are the language model's own: entropy, surprisal).
+HALTING_SIGNALS = ("ponder", "steps", "remainder", "halt_first")
+SYMBOL_CLASSES = ("lower", "upper", "letter", "digit", "punctuation", "other")
+LEVELS = ("word", "sentence")
+FORMAT_VERSION = 1
+
+
+def symbol_class(symbol) -> int:
+    """Index in SYMBOL_CLASSES of a symbol (a character, or a multi-character symbol by its first one)."""
+    char = str(symbol)[:1]
+    if not char:
+        return SYMBOL_CLASSES.index("other")
+    if char.islower():
+        return 0
+    if char.isupper():
+        return 1
+    if char.isalpha():
+        return 2
+    if char.isdigit():
+        return 3
+    if unicodedata.category(char).startswith("P"):
+        return 4
+    return 5
+
+
+def _local_z(values: np.ndarray, half: int) -> np.ndarray:
+    """(v[t] - mean) / std over the window t-half..t+half (clipped at the edges; std 0 gives 0)."""
+    n = len(values)
+    cumulative = np.concatenate([[0.0], np.cumsum(values)])
+    squares = np.concatenate([[0.0], np.cumsum(values * values)])
+    low = np.clip(np.arange(n) - half, 0, n)
+    high = np.clip(np.arange(n) + half + 1, 0, n)
+    count = high - low
+    mean = (cumulative[high] - cumulative[low]) / count
+    var = np.maximum((squares[high] - squares[low]) / count - mean * mean, 0.0)
+    std = np.sqrt(var)
+    return np.divide(values - mean, std, out=np.zeros(n), where=std > 1e-9)
+
+
+def feature_names(signals: Sequence[str], window: int, rtl: bool) -> list[str]:
+    names = []
+    for prefix in ("", "rtl:") if rtl else ("",):
+        for signal in signals:
+            names += [f"{prefix}{signal}[{d:+d}]" for d in range(-window, window + 1)]
+            names += [f"{prefix}{signal}:z", f"{prefix}{signal}:dprev", f"{prefix}{signal}:dnext"]
+    return names + [f"class[{side}]={c}" for side in (-1, 0) for c in SYMBOL_CLASSES]
+
+
+def sequence_features(seq: Symbols, columns: Sequence[np.ndarray], window: int, z_window: int) -> np.ndarray:
+    """The feature rows (n - 1, F) of the cuts 1..n-1 of ``seq`` from per-symbol signal arrays ``columns``."""
+    n = len(seq)
+    t = np.arange(1, n)
+    parts = []
+    for values in columns:
+        values = np.asarray(values, dtype=np.float64)
+        parts += [values[np.clip(t + d, 0, n - 1)] for d in range(-window, window + 1)]
+        parts += [_local_z(values, z_window)[t], values[t] - values[t - 1], values[t] - values[np.minimum(t + 1, n - 1)]]
+    classes = np.array([symbol_class(s) for s in seq], dtype=np.int64)
+    for side in (-1, 0):
+        parts += list((classes[t + side][None, :] == np.arange(len(SYMBOL_CLASSES))[:, None]).astype(np.float64))
+    return np.stack(parts, axis=1) if n > 1 else np.zeros((0, len(parts)))
+
+
+class ReadoutSegmenter(Segmenter):
+    """Boundaries from a logistic regression over model signals (see the module docstring).
+
+    ``model``: a model directory or loaded ``ACTLanguageModel``; ``rtl_model``: a right-to-left one (or None);
+    ``signals``: which of READOUT_SIGNALS to read; ``window``/``z_window``: the feature windows; ``C``: the
+    inverse regularisation strength; ``holdout``: the fraction of labelled units (the last ones) on which the
+    threshold is chosen. ``fit(sequences, boundaries)`` needs gold cuts."""
+
+    requires_fit = True
+
+    def __init__(self, model=None, rtl_model=None, *, signals: Sequence[str] = READOUT_SIGNALS, window: int = 2,
+                 z_window: int = 10, C: float = 1.0, holdout: float = 0.1, level: str = "word",
+                 batch_size: int = 512, device: str = "cpu"):
+        self.model = model
+        self.rtl_model = rtl_model
+        self.signals = tuple(signals)
+        self.window = window
+        self.z_window = z_window
+        self.C = C
+        self.holdout = holdout
+        self.level = level
+        self.batch_size = batch_size
+        self.device = device
+
+    def validate_params(self) -> None:
+        problems = []
+        if not self.signals or any(s not in READOUT_SIGNALS for s in self.signals):
+            problems.append(f"signals must be a non-empty subset of {READOUT_SIGNALS}, got {self.signals!r}")
+        if not (isinstance(self.window, int) and self.window >= 0):
+            problems.append(f"window must be an integer >= 0, got {self.window!r}")
+        if not (isinstance(self.z_window, int) and self.z_window >= 1):
+            problems.append(f"z_window must be an integer >= 1, got {self.z_window!r}")
+        if not (isinstance(self.C, (int, float)) and self.C > 0):
+            problems.append(f"C must be > 0, got {self.C!r}")
+        if not (0 < self.holdout < 1):
+            problems.append(f"holdout must be in (0, 1), got {self.holdout!r}")
+        if self.level not in LEVELS:
+            problems.append(f"level must be one of {LEVELS}, got {self.level!r}")
+        if problems:
+            raise ParameterError("; ".join(problems))
+
+    # -- features ------------------------------------------------------------------------------
+    def _models(self) -> list:
+        from segment.ponder import load_model
+
+        if getattr(self, "_loaded", None) is None:
+            self._loaded = [load_model(m) for m in (self.model, self.rtl_model) if m is not None]
+        return self._loaded
+
+    def features(self, sequences: Sequence[Symbols]) -> list[np.ndarray]:
+        """One (n - 1, F) feature matrix per sequence."""
+        from segment.models.device import resolve_device
+        from segment.models.inference import compute_signals
+
+        if self.model is None:
+            raise ParameterError("ReadoutSegmenter needs a model (a model directory or ACTLanguageModel)")
+        models = self._models()
+        device = resolve_device(self.device)
+        per_model = [compute_signals(models[0], sequences, batch_size=self.batch_size, device=device)]
+        if len(models) > 1:
+            reversed_signals = compute_signals(models[1], [s[::-1] for s in sequences], batch_size=self.batch_size,
+                                               device=device)
+            per_model.append([type(s)(**{name: np.concatenate([getattr(s, name)[::-1][:1], getattr(s, name)[::-1][:-1]])
+                                         for name in READOUT_SIGNALS}) for s in reversed_signals])
+        return [sequence_features(seq, [getattr(signals[i], name).astype(np.float64) for signals in per_model
+                                        for name in self.signals], self.window, self.z_window)
+                for i, seq in enumerate(sequences)]
+
+    # -- fitting -------------------------------------------------------------------------------
+    def fit(self, sequences: Sequence[Symbols], boundaries: Sequence[np.ndarray] | None = None) -> ReadoutSegmenter:
+        """Train on labelled ``sequences`` (``boundaries``: gold cut offsets of each): the logistic regression on
+        the first units, the threshold on the last ``holdout`` fraction."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.preprocessing import StandardScaler
+
+        self.validate_params()
+        if boundaries is None or len(boundaries) != len(sequences):
+            raise ParameterError("ReadoutSegmenter.fit needs the gold boundaries of every sequence")
+        keep = [i for i, s in enumerate(sequences) if len(s) > 1]
+        if len(keep) < 2:
+            raise ParameterError("ReadoutSegmenter.fit needs at least two labelled sequences of two or more symbols")
+        sequences, boundaries = [sequences[i] for i in keep], [np.asarray(boundaries[i]) for i in keep]
+        rows = self.features(sequences)
+        labels = [np.isin(np.arange(1, len(s)), b).astype(np.int64) for s, b in zip(sequences, boundaries)]
+        split = min(len(sequences) - 1, max(1, round(len(sequences) * (1 - self.holdout))))
+        train_x, train_y = np.concatenate(rows[:split]), np.concatenate(labels[:split])
+        if len(np.unique(train_y)) < 2:
+            raise ParameterError("ReadoutSegmenter.fit needs both cuts and non-cuts in its training units")
+        scaler = StandardScaler().fit(train_x)
+        classifier = LogisticRegression(C=self.C, max_iter=2000).fit(scaler.transform(train_x), train_y)
+        self.feature_names_ = feature_names(self.signals, self.window, len(self._models()) > 1)
+        self.mean_, self.scale_ = scaler.mean_, scaler.scale_
+        self.coef_, self.intercept_ = classifier.coef_[0], float(classifier.intercept_[0])
+        held_scores = self._probabilities(np.concatenate(rows[split:]))
+        self.threshold_, self.holdout_f_ = best_threshold(held_scores, np.concatenate(labels[split:]))
+        return self
+
+    def _probabilities(self, rows: np.ndarray) -> np.ndarray:
+        z = ((rows - self.mean_) / self.scale_) @ self.coef_ + self.intercept_
+        return 1.0 / (1.0 + np.exp(-z))
+
+    # -- prediction ----------------------------------------------------------------------------
+    def boundary_scores_many(self, sequences: Sequence[Symbols]) -> list[np.ndarray]:
+        """The cut probability of every offset 1..n-1 of each sequence (one model pass for all of them)."""
+        self.check_is_fitted()
+        return [self._probabilities(rows) for rows in self.features(list(sequences))]
+
+    def boundary_scores(self, seq: Symbols) -> np.ndarray:
+        return self.boundary_scores_many([seq])[0]
+
+    def cuts(self, probabilities: np.ndarray) -> np.ndarray:
+        """The cut offsets whose probability reaches the threshold."""
+        return np.flatnonzero(probabilities >= self.threshold_).astype(np.int64) + 1
+
+    def predict_many(self, sequences: Sequence[Symbols]) -> list[np.ndarray]:
+        return [self.cuts(p) for p in self.boundary_scores_many(sequences)]
+
+    def _predict(self, seq: Symbols) -> np.ndarray:
+        return self.predict_many([seq])[0]
+
+    # -- storage -------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        self.check_is_fitted()
+        return {"format": FORMAT_VERSION, "level": self.level, "signals": list(self.signals), "window": self.window,
+                "z_window": self.z_window, "rtl": self.rtl_model is not None, "features": self.feature_names_,
+                "mean": self.mean_.tolist(), "scale": self.scale_.tolist(), "coef": self.coef_.tolist(),
+                "intercept": self.intercept_, "threshold": self.threshold_, "holdout_f": self.holdout_f_,
+                "C": self.C}
+
+    def save(self, model_dir: str | Path) -> Path:
+        """Write ``readout-<level>.json`` into the model directory; returns its path."""
+        from segment.ponder import resolve_model_dir
+
+        path = resolve_model_dir(model_dir) / readout_file(self.level)
+        write_atomic(path, json.dumps(self.to_dict(), indent=1) + "\n")
+        return path
+
+    @classmethod
+    def from_pretrained(cls, model_dir: str | Path, level: str = "word", rtl_model=None, **params) -> ReadoutSegmenter:
+        """The readout stored with the model at ``model_dir``; ModelLoadError naming the file and the problem.
+        A readout trained with a right-to-left model needs it again (``rtl_model``)."""
+        from segment.ponder import resolve_model_dir
+
+        path = resolve_model_dir(model_dir) / readout_file(level)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ModelLoadError(f"{path}: no {level} readout (train one with `actseg readout fit`)") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ModelLoadError(f"{path}: unreadable readout: {err}") from None
+        problems = _readout_problems(data)
+        if problems:
+            raise ModelLoadError(f"{path}: " + "; ".join(problems))
+        if data["rtl"] and rtl_model is None:
+            raise ModelLoadError(f"{path}: this readout reads a right-to-left model too: pass rtl_model")
+        readout = cls(str(model_dir), rtl_model if data["rtl"] else None, signals=data["signals"],
+                      window=data["window"], z_window=data["z_window"], C=data["C"], level=data["level"], **params)
+        readout.validate_params()
+        if feature_names(readout.signals, readout.window, data["rtl"]) != data["features"]:
+            raise ModelLoadError(f"{path}: features do not match signals, window and rtl")
+        readout.feature_names_ = data["features"]
+        readout.mean_, readout.scale_ = np.array(data["mean"]), np.array(data["scale"])
+        readout.coef_, readout.intercept_ = np.array(data["coef"]), float(data["intercept"])
+        readout.threshold_, readout.holdout_f_ = float(data["threshold"]), data["holdout_f"]
+        return readout
+
+
+def stored_readouts(model_dir: str | Path, levels: Sequence[str], **params) -> dict[str, ReadoutSegmenter]:
+    """The readouts stored with the model at ``model_dir`` for each of ``levels`` that has one."""
+    from segment.ponder import resolve_model_dir
+
+    directory = resolve_model_dir(model_dir)
+    return {level: ReadoutSegmenter.from_pretrained(directory, level, **params) for level in levels
+            if (directory / readout_file(level)).is_file()}
+
+
+def readout_file(level: str) -> str:
+    if level not in LEVELS:
+        raise ParameterError(f"level must be one of {LEVELS}, got {level!r}")
+    return f"readout-{level}.json"
+
+
+def _readout_problems(data) -> list[str]:
+    if not isinstance(data, dict):
+        return ["a readout must be a JSON object"]
+    required = {"format", "level", "signals", "window", "z_window", "rtl", "features", "mean", "scale", "coef",
+                "intercept", "threshold", "holdout_f", "C"}
+    missing = sorted(required - set(data))
+    if missing:
+        return [f"missing field(s): {', '.join(missing)}"]
+    problems = []
+    if data["format"] != FORMAT_VERSION:
+        problems.append(f"format: {data['format']!r} is not {FORMAT_VERSION}")
+    width = len(data["features"]) if isinstance(data["features"], list) else -1
+    for name in ("mean", "scale", "coef"):
+        values = data[name]
+        if not (isinstance(values, list) and len(values) == width
+                and all(isinstance(v, (int, float)) and math.isfinite(v) for v in values)):
+            problems.append(f"{name}: must be {width} finite numbers, one per feature")
+    for name in ("intercept", "threshold"):
+        if not (isinstance(data[name], (int, float)) and math.isfinite(data[name])):
+            problems.append(f"{name}: must be a finite number")
+    return problems
+
+
+def best_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """The score threshold with the best F of "score >= threshold is a cut" against 0/1 ``labels``, and that F."""
+    order = np.argsort(-scores, kind="stable")
+    ranked, truth = scores[order], labels[order]
+    true_positives = np.cumsum(truth)
+    predicted = np.arange(1, len(ranked) + 1)
+    total = truth.sum()
+    if total == 0 or not len(ranked):
+        return 0.5, 0.0
+    f = 2 * true_positives / (predicted + total)
+    last_of_tie = np.r_[ranked[1:] != ranked[:-1], True]  # a threshold keeps every score equal to it
+    best = int(np.argmax(np.where(last_of_tie, f, -1.0)))
+    return float(ranked[best]), float(f[best])
+
+
+def labelled_sequences(corpus, level: str, units: int, chunk_units: int = 10) -> tuple[list, list[np.ndarray]]:
+    """Training sequences and gold cuts from a corpus: its first ``units`` units with their word cuts (word
+    level), or its first ``units`` runs of ``chunk_units`` consecutive units with the sentence starts inside
+    (sentence level: unit edges are sentence edges)."""
+    if level == "word":
+        return corpus.sequences()[:units], corpus.word_boundaries()[:units]
+    if level != "sentence":
+        raise ParameterError(f"level must be one of {LEVELS}, got {level!r}")
+    sequences, cuts = [], []
+    for first in range(0, min(len(corpus.units), units * chunk_units), chunk_units):
+        group = corpus.units[first:first + chunk_units]
+        lengths = np.cumsum([len(u) for u in group])
+        joined = "".join(u.sequence for u in group) if all(isinstance(u.sequence, str) for u in group) \
+            else tuple(symbol for u in group for symbol in u.sequence)
+        inner = [start + u.sentence_boundaries for start, u in zip(np.r_[0, lengths[:-1]], group)]
+        every = np.unique(np.concatenate([lengths[:-1], *inner])).astype(np.int64)
+        sequences.append(joined)
+        cuts.append(every[(every > 0) & (every < len(joined))])
+    return sequences, cuts

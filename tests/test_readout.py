@@ -1,0 +1,121 @@
+"""The learned boundary readout: features, the threshold, fitting, JSON storage, the CLI."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from segment.cli import main
+from segment.errors import ModelLoadError, ParameterError
+from segment.models import ACTConfig, TrainConfig
+from segment.readout import (ReadoutSegmenter, best_threshold, feature_names, labelled_sequences, sequence_features,
+                             symbol_class)
+
+WORDS = ["The", "Cat", "Sat", "On", "A", "Mat", "Dog", "Ran", "To", "It", "Red", "Big"]
+
+
+def camel_units(count: int, seed: int = 0) -> tuple[list[str], list[np.ndarray]]:
+    """Units of capitalised words run together: every cut sits before an upper-case letter."""
+    rng = np.random.default_rng(seed)
+    units, cuts = [], []
+    for _ in range(count):
+        words = [WORDS[i] for i in rng.integers(0, len(WORDS), rng.integers(2, 7))]
+        units.append("".join(words))
+        cuts.append(np.cumsum([len(w) for w in words])[:-1])
+    return units, cuts
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    from segment.models.trainer import train
+
+    units, _ = camel_units(60)
+    model = train(ACTConfig(vocab_size=2, hidden=8, max_steps=3), TrainConfig(iterations=5, seq_len=16, batch_size=4,
+                                                                               progress=False), units)
+    directory = tmp_path_factory.mktemp("model")
+    model.save_pretrained(directory)
+    return directory
+
+
+def test_symbol_classes_and_feature_layout():
+    assert [symbol_class(c) for c in "aZ中7,\t"] == [0, 1, 2, 3, 4, 5]
+    assert symbol_class("aa") == 0 and symbol_class("") == 5  # multi-character symbols by their first character
+    columns = [np.arange(6.0), np.ones(6)]
+    rows = sequence_features("abCdef", columns, window=1, z_window=2)
+    names = feature_names(("ponder", "entropy"), 1, rtl=False)
+    assert rows.shape == (5, len(names))
+    assert rows[0, names.index("ponder[+0]")] == 1.0 and rows[0, names.index("ponder[-1]")] == 0.0
+    assert rows[1, names.index("ponder:dprev")] == 1.0 and rows[1, names.index("class[0]=upper")] == 1.0
+    assert rows[1, names.index("class[-1]=lower")] == 1.0
+    assert sequence_features("a", columns, 1, 2).shape == (0, len(names))
+
+
+def test_best_threshold_maximises_f():
+    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.2, 0.1])
+    labels = np.array([1, 1, 0, 1, 0, 0])
+    threshold, f = best_threshold(scores, labels)
+    assert threshold == 0.6 and f == pytest.approx(2 * 3 / (4 + 3))
+    assert best_threshold(np.array([0.5, 0.5, 0.1]), np.array([1, 0, 0]))[0] == 0.5  # ties stay together
+
+
+def test_readout_learns_cuts_and_round_trips_through_json(model_dir):
+    from segment.eval import word_scores
+
+    units, cuts = camel_units(80)
+    readout = ReadoutSegmenter(str(model_dir), signals=("ponder", "entropy"), window=1).fit(units, cuts)
+    test_units, test_cuts = camel_units(30, seed=1)
+    predicted = readout.predict_many(test_units)
+    assert word_scores(reference=test_cuts, hypothesis=predicted, sequences=test_units)["boundary_noedge_f"] > 0.95
+    path = readout.save(model_dir)
+    stored = json.loads(path.read_text())
+    assert path.name == "readout-word.json" and stored["features"] == readout.feature_names_
+    loaded = ReadoutSegmenter.from_pretrained(model_dir)
+    np.testing.assert_allclose(np.concatenate(loaded.boundary_scores_many(test_units)),
+                               np.concatenate(readout.boundary_scores_many(test_units)))
+    assert [c.tolist() for c in loaded.predict_many(test_units)] == [c.tolist() for c in predicted]
+    stored["coef"] = stored["coef"][:-1]
+    path.write_text(json.dumps(stored))
+    with pytest.raises(ModelLoadError, match="readout-word.json: coef: must be"):
+        ReadoutSegmenter.from_pretrained(model_dir)
+    path.unlink()
+    with pytest.raises(ModelLoadError, match="no word readout"):
+        ReadoutSegmenter.from_pretrained(model_dir)
+
+
+def test_bad_parameters_and_labels_are_refused(model_dir):
+    units, cuts = camel_units(10)
+    with pytest.raises(ParameterError, match="signals"):
+        ReadoutSegmenter(str(model_dir), signals=("ponder", "colour")).fit(units, cuts)
+    with pytest.raises(ParameterError, match="gold boundaries"):
+        ReadoutSegmenter(str(model_dir)).fit(units)
+    with pytest.raises(ParameterError, match="both cuts and non-cuts"):
+        ReadoutSegmenter(str(model_dir)).fit(units, [np.zeros(0, dtype=np.int64)] * len(units))
+
+
+def test_sentence_labels_join_units(corpora_dir):
+    from segment.corpora import load_corpus
+
+    corpus = load_corpus("sample-en", "train")
+    sequences, cuts = labelled_sequences(corpus, "sentence", units=3, chunk_units=4)
+    assert len(sequences) == 3 and sequences[0] == "".join(u.sequence for u in corpus.units[:4])
+    first = corpus.units[0]
+    assert len(first) in cuts[0] and all(0 < c < len(sequences[0]) for c in cuts[0])
+    assert set((first.sentence_boundaries).tolist()) <= set(cuts[0].tolist())
+
+
+def test_cli_fits_a_readout_that_segment_then_uses(model_dir, tmp_path):
+    units, cuts = camel_units(80)
+    spaced = tmp_path / "spaced.txt"
+    spaced.write_text("".join(" ".join(u[a:b] for a, b in zip([0, *c], [*c, len(u)])) + "\n"
+                              for u, c in zip(units, cuts)), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(main, ["readout", "fit", "--model", str(model_dir), "--corpus", f"plain:{spaced}",
+                                  "--split", "all", "--signals", "ponder,entropy"])
+    assert result.exit_code == 0, result.output
+    assert (model_dir / "readout-word.json").is_file()
+    learned = runner.invoke(main, ["segment", "--model", str(model_dir), "TheDogRanToAMat"])
+    assert learned.exit_code == 0 and learned.output == "The Dog Ran To A Mat\n"
+    peaks = runner.invoke(main, ["segment", "--model", str(model_dir), "--no-readout", "TheDogRanToAMat"])
+    assert peaks.exit_code == 0 and peaks.output != learned.output
+    (model_dir / "readout-word.json").unlink()
