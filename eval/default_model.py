@@ -12,10 +12,9 @@ from segment.eval.report_markdown import table_frame
 from segment.eval.results_types import Results
 from segment.files import write_atomic
 from segment.ponder import MODEL_PEAK_DEFAULTS, SETTINGS_FILE, SIGNAL_CHOICES
+from segment.shipped import DEFAULT_MODEL as DEFAULT_MODEL_DIR
 
 MODEL_FILES = ("config.json", "vocab.json", "model.safetensors")
-#: Where ``--ship-default`` puts the default model (inside the package).
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "segment" / "models_data" / "default"
 
 
 def ship_default_model(results: Results, runs_dir: Path, target: Path = DEFAULT_MODEL_DIR) -> Path:

@@ -119,3 +119,19 @@ def test_cli_fits_a_readout_that_segment_then_uses(model_dir, tmp_path):
     peaks = runner.invoke(main, ["segment", "--model", str(model_dir), "--no-readout", "TheDogRanToAMat"])
     assert peaks.exit_code == 0 and peaks.output != learned.output
     (model_dir / "readout-word.json").unlink()
+
+
+def test_readout_study_rows_for_every_feature_set(model_dir, tmp_path):
+    import shutil
+
+    from segment.eval.readout_study import FEATURE_SETS, ReadoutTask, run_task, write_report
+
+    shutil.copytree(model_dir, tmp_path / "runs" / "tiny" / "model")
+    task = ReadoutTask("sample", "tiny", "sample-en:train", "sample-en:train", train_fraction=0.3)
+    rows = run_task(task, tmp_path / "runs", data_dir=None)
+    assert [r["features"] for r in rows] == list(FEATURE_SETS)
+    for row in rows:
+        assert 0 <= row["f_ci_low"] <= row["boundary_f"] <= row["f_ci_high"] <= 1
+        assert row["train_units"] + row["test_units"] > row["test_units"] > row["train_units"]
+    report = write_report({"missing": ["absent-run"], "rows": rows}, tmp_path, "python -m segment.eval.readout_study")
+    assert "absent-run" in report.read_text() and "entropy+surprisal" in report.read_text()

@@ -12,13 +12,13 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
+from segment.shipped import DEFAULT_MODEL
 from segment.errors import ActSegError
 from segment.files import atomic_writer
 from segment.peaks import THRESHOLD_MODES
 from segment.ponder import MODEL_PEAK_DEFAULTS, SIGNAL_CHOICES, ModelSignalSegmenter, tuned_settings
 
 #: The shipped model, used when --model is not given (absent until one is shipped).
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models_data" / "default"
 
 data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,

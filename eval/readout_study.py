@@ -1,0 +1,158 @@
+"""The readout study: how much each group of a model's signals adds to a learned word-boundary readout.
+
+    python -m segment.eval.readout_study [--runs-dir runs/halting] [--results-dir eval] [--jobs 2]
+
+For each task (a model and its corpus) a ``ReadoutSegmenter`` is trained per feature set (every signal; the
+language model's entropy and surprisal only; the four ponder/halting signals only; the symbol classes are
+always in) and scored on units it never saw: on Brent the first 10% of the units train it (its threshold on
+the last tenth of those) and the other 90% are scored, as in the field's semi-supervised setting; on UD
+English it trains on the train split and is scored on test. Boundary P/R/F (unit-internal cuts) with a
+bootstrap 95% interval over units, and token F. Results go to ``results/readout.json`` and ``READOUT.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+import click
+import numpy as np
+
+from segment.files import write_atomic
+from segment.readout import HALTING_SIGNALS, READOUT_SIGNALS
+
+FEATURE_SETS = {"all": READOUT_SIGNALS, "entropy+surprisal": ("entropy", "surprisal"), "halting": HALTING_SIGNALS}
+BOOTSTRAP = 1000
+
+
+@dataclass(frozen=True)
+class ReadoutTask:
+    """One model and the labelled units its readouts learn from and are scored on."""
+
+    corpus: str  # label of the row
+    model: str  # run directory name under --runs-dir, or a model directory path
+    train: str  # "corpus:split" the readout learns from
+    test: str  # "corpus:split" scored
+    train_fraction: float | None = None  # train == test: the first fraction of the units trains, the rest is scored
+    train_units: int | None = None  # otherwise: the first train units read
+
+
+TASKS = (
+    ReadoutTask("brent-phono", "bp-graves-tau0.03", "brent-phono:all", "brent-phono:all", train_fraction=0.1),
+    ReadoutTask("brent-phono", "bp-bounded+norm+freeze-tau0.03", "brent-phono:all", "brent-phono:all",
+                train_fraction=0.1),
+    ReadoutTask("brent-text", "bt-graves-tau0.03", "brent-text:all", "brent-text:all", train_fraction=0.1),
+    ReadoutTask("brent-text", "bt-bounded+norm+freeze-tau0.03", "brent-text:all", "brent-text:all",
+                train_fraction=0.1),
+    ReadoutTask("ud-en-ewt", "shipped", "ud-en-ewt:train", "ud-en-ewt:test", train_units=3000),
+)
+
+
+def _model_dir(task: ReadoutTask, runs_dir: Path) -> Path:
+    if task.model == "shipped":
+        from segment.shipped import DEFAULT_MODEL
+
+        return DEFAULT_MODEL
+    return runs_dir / task.model / "model"
+
+
+def _units(ref: str, data_dir) -> tuple[list, list[np.ndarray]]:
+    from segment.eval.run_specs import load_ref
+
+    corpus = load_ref(ref, data_dir)
+    keep = [i for i, s in enumerate(corpus.sequences()) if len(s)]
+    return [corpus.sequences()[i] for i in keep], [corpus.word_boundaries()[i] for i in keep]
+
+
+def run_task(task: ReadoutTask, runs_dir: Path, data_dir, device: str = "cpu") -> list[dict]:
+    """One row per feature set: the readout's scores on the task's scored units."""
+    from segment.eval import word_scores
+    from segment.eval.bootstrap import bootstrap_f
+    from segment.readout import ReadoutSegmenter
+
+    sequences, gold = _units(task.test, data_dir)
+    if task.train_fraction is not None:
+        split = int(len(sequences) * task.train_fraction)
+        (train_x, train_y), (test_x, test_y) = (sequences[:split], gold[:split]), (sequences[split:], gold[split:])
+    else:
+        train_x, train_y = _units(task.train, data_dir)
+        train_x, train_y = train_x[:task.train_units], train_y[:task.train_units]
+        test_x, test_y = sequences, gold
+    rows = []
+    for name, signals in FEATURE_SETS.items():
+        readout = ReadoutSegmenter(str(_model_dir(task, runs_dir)), signals=signals, device=device)
+        readout.fit(train_x, train_y)
+        predicted = readout.predict_many(test_x)
+        scores = word_scores(reference=test_y, hypothesis=predicted, sequences=test_x)
+        counts = np.array([[len(np.intersect1d(r, h)), len(h), len(r)] for r, h in zip(test_y, predicted)])
+        low, high = bootstrap_f(counts, resamples=BOOTSTRAP)
+        rows.append({"corpus": task.corpus, "model": task.model, "features": name, "train_units": len(train_x),
+                     "test_units": len(test_x), "threshold": readout.threshold_,
+                     "boundary_p": scores["boundary_noedge_p"], "boundary_r": scores["boundary_noedge_r"],
+                     "boundary_f": scores["boundary_noedge_f"], "f_ci_low": low, "f_ci_high": high,
+                     "token_f": scores["token_f"]})
+    return rows
+
+
+def _set_threads(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def write_report(results: dict, results_dir: Path, command: str) -> Path:
+    from segment.eval.report_markdown import table_frame
+
+    lines = ["# The readout study", "", f"Generated by `{command}` from `results/readout.json` (see "
+             "`segment/eval/readout_study.py`).", "",
+             "A logistic-regression readout (`segment.readout`) over groups of a model's signals, symbol classes "
+             "always included: `all` (ponder, steps, remainder, first halting output, entropy, surprisal), "
+             "`entropy+surprisal` (the language model alone), `halting` (the four ponder/halting signals). Brent: "
+             "trained on the first 10% of the units, scored on the other 90%; UD English: trained on the first "
+             "3,000 train sentences, scored on test. Boundary P/R/F over unit-internal cuts with a bootstrap 95% "
+             "interval over units. No right-to-left model was trained for these runs, so the rtl rows are "
+             "missing.", ""]
+    if results["missing"]:
+        lines += [f"Left out (model not trained): {', '.join(results['missing'])}.", ""]
+    columns = ["corpus", "model", "features", "train_units", "test_units", "boundary_p", "boundary_r", "boundary_f",
+               "f_ci_low", "f_ci_high", "token_f"]
+    lines += [table_frame(results["rows"], columns).to_markdown(index=False, floatfmt=".4f"), ""]
+    path = results_dir / "READOUT.md"
+    write_atomic(path, "\n".join(lines))
+    return path
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/halting"),
+              show_default=True, help="Where the halting study's runs are.")
+@click.option("--results-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("eval"),
+              show_default=True)
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Tasks run at a time.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory holding the corpora (default: $ACTSEG_DATA, then the download cache).")
+def main(runs_dir: Path, results_dir: Path, jobs: int, data_dir: Path | None) -> None:
+    """Train and score the readouts of the readout study."""
+    from tqdm import tqdm
+
+    tasks = [t for t in TASKS if _model_dir(t, runs_dir).is_dir()]
+    missing = [t.model for t in TASKS if t not in tasks]
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_set_threads,
+                             initargs=(threads,)) as pool:
+        futures = [pool.submit(run_task, task, runs_dir, data_dir) for task in tasks]
+        rows = [row for future in tqdm(futures, desc="readout study", unit="task", file=sys.stderr)
+                for row in future.result()]
+    results = {"tasks": [asdict(t) for t in TASKS], "missing": missing, "rows": rows}
+    path = results_dir / "results" / "readout.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, json.dumps(results, indent=1) + "\n")
+    write_report(results, results_dir, "python -m segment.eval.readout_study " + " ".join(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()
