@@ -8,7 +8,8 @@ from segment.eval.plots import plot_f_against_tau
 from segment.eval.report_markdown import table_frame
 from segment.files import write_atomic
 
-RUN_COLUMNS = ["lever", "tau", "seed", "dev_bps", "dev_ponder_mean", "dev_ponder_std", "dev_off_extremes",
+RUN_COLUMNS = ["lever", "tau", "seed", "dev_bps", "dev_ponder_mean", "dev_ponder_std", "dev_steps_mean",
+               "dev_off_extremes",
                "ponder_f", "ponder_f_carried", "ponder_f_fresh_same_units", "fresh_carried_corr"]
 LEVER_COLUMNS = ["lever", "selected_tau", "selected_f", "best_tau", "best_f", "width_decades", "width_low",
                  "width_high", "seed_fs", "seed_spread"]
@@ -53,7 +54,7 @@ def write_report(results: dict, results_dir: Path, *, command: str) -> Path:
         "the KL weight beta, prior lambda_p 0.5, ponder = expected updates).",
         "",
         "Columns: `dev_*` are label-free, from the inference signals on dev (each unit read from a fresh state "
-        "after `<sep>`): bits per symbol, ponder mean and std, and the fraction of symbols neither at the floor "
+        "after `<sep>`): bits per symbol, ponder mean and std, mean updates N, and the fraction of symbols neither at the floor "
         "(rho within 0.05 of 2, or of 2 + 2 eps when bounded) nor at the cap. `ponder_f`: unsupervised boundary "
         "F (peaks, cut before each peak) on the test units from the inference signals; `ponder_f_carried`: the "
         "same on the first 20,000 test symbols read the training-time way (state carried across units), "

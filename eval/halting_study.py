@@ -127,6 +127,7 @@ class RunRow:
     dev_bps: float  # label-free, inference signals on dev
     dev_ponder_mean: float
     dev_ponder_std: float
+    dev_steps_mean: float  # mean number of updates N (PonderNet: the median halting update)
     dev_off_extremes: float
     ponder_f: float | None  # test, inference signals (fresh state per unit)
     ponder_f_carried: float | None  # first CARRIED_SYMBOLS of test, state carried across units (training's reading)
@@ -155,7 +156,7 @@ def evaluate_run(corpus: StudyCorpus, lever: str, tau, seed: int, spec: RunSpec,
     config = spec.model_config()
     row = dict(corpus=corpus.key, lever=lever, tau=tau, seed=seed, run=spec.name,
                dev_bps=float(np.concatenate(signals["surprisal"]).mean()), dev_ponder_mean=float(ponder.mean()),
-               dev_ponder_std=float(ponder.std()),
+               dev_ponder_std=float(ponder.std()), dev_steps_mean=float(np.concatenate(signals["steps"]).mean()),
                dev_off_extremes=off_extremes(ponder, *ponder_range(config)),
                ponder_f=None, ponder_f_carried=None, ponder_f_fresh_same_units=None, fresh_carried_corr=None)
     if config.halting:

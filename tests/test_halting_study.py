@@ -87,7 +87,7 @@ def test_study_end_to_end_on_the_sample_corpus(tmp_path):
     rows = {r["run"]: r for r in results["runs"]}
     assert rows["sample-brent-phono-lstm"]["ponder_f"] is None  # the control has no ponder signal
     for name, row in rows.items():
-        assert 0 < row["dev_bps"] < 10 and 0 <= row["dev_off_extremes"] <= 1
+        assert 0 < row["dev_bps"] < 10 and 0 <= row["dev_off_extremes"] <= 1 and 1 <= row["dev_steps_mean"] <= 4
         if "lstm" not in name:
             assert 0 <= row["ponder_f"] <= 1 and 0 <= row["ponder_f_carried"] <= 1
             assert 0 <= row["ponder_f_fresh_same_units"] <= 1
