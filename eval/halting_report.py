@@ -54,7 +54,8 @@ def write_report(results: dict, results_dir: Path, *, command: str) -> Path:
         "the KL weight beta, prior lambda_p 0.5, ponder = expected updates).",
         "",
         "Columns: `dev_*` are label-free, from the inference signals on dev (each unit read from a fresh state "
-        "after `<sep>`): bits per symbol, ponder mean and std, mean updates N, and the fraction of symbols neither at the floor "
+        "after `<sep>`): bits per symbol, ponder mean and std, mean updates N, and the fraction of symbols "
+        "neither at the floor "
         "(rho within 0.05 of 2, or of 2 + 2 eps when bounded) nor at the cap. `ponder_f`: unsupervised boundary "
         "F (peaks, cut before each peak) on the test units from the inference signals; `ponder_f_carried`: the "
         "same on the first 20,000 test symbols read the training-time way (state carried across units), "

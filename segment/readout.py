@@ -84,7 +84,8 @@ def sequence_features(seq: Symbols, columns: Sequence[np.ndarray], window: int, 
     for values in columns:
         values = np.asarray(values, dtype=np.float64)
         parts += [values[np.clip(t + d, 0, n - 1)] for d in range(-window, window + 1)]
-        parts += [_local_z(values, z_window)[t], values[t] - values[t - 1], values[t] - values[np.minimum(t + 1, n - 1)]]
+        parts += [_local_z(values, z_window)[t], values[t] - values[t - 1],
+                  values[t] - values[np.minimum(t + 1, n - 1)]]
     classes = np.array([symbol_class(s) for s in seq], dtype=np.int64)
     for side in (-1, 0):
         parts += list((classes[t + side][None, :] == np.arange(len(SYMBOL_CLASSES))[:, None]).astype(np.float64))

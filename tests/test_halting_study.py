@@ -60,7 +60,8 @@ def test_study_runs_change_only_the_lever_and_tau():
             assert not model.act
             continue
         assert model.tau == tau and train.seed == seed
-        assert model.halt_bounded == ("bounded" in lever) and model.halt_input == ("norm" if "norm" in lever else "state")
+        assert model.halt_bounded == ("bounded" in lever)
+        assert model.halt_input == ("norm" if "norm" in lever else "state")
         assert train.halt_freeze == (200 if "freeze" in lever else 0)
     for corpus in CORPORA:  # Graves's exact ACT is swept on every corpus, as the reference row
         assert "graves" in corpus.levers

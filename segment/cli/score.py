@@ -56,8 +56,9 @@ def score(gold, hyp, fmt, tolerance, words_file, errors, output):
     """Score HYP (default stdin) against GOLD: spaced text, one unit per line, same unspaced text per line.
 
     Prints token, type, boundary_all and boundary_noedge P/R/F and over/under/mis-segmentation counts
-    (gold words) over all units (token P/R/F are the SIGHAN bakeoff's word precision, recall and F); a blank line is an empty unit (trailing blank lines are ignored). Files
-    without any word are an error: there is nothing to score.
+    (gold words) over all units (token P/R/F are the SIGHAN bakeoff's word precision, recall and F); a
+    blank line is an empty unit (trailing blank lines are ignored). Files without any word are an error:
+    there is nothing to score. --words adds the bakeoff's out-of-vocabulary figures.
     """
     from segment.eval.word_metrics import oov_scores, tolerance_scores, word_scores
 
