@@ -50,7 +50,7 @@ def write_report(results: dict, results_dir: Path, *, command: str) -> Path:
         "(hidden 128 on Brent, 256 on English, max steps 4, 800 iterations); `graves` is Graves's exact ACT, the "
         "reference row. Levers: `bounded` (halting outputs (1 - 2 eps) sigmoid(z): at least two updates per "
         "symbol), `norm` (the halting unit reads a LayerNorm of the state), `freeze` (the halting unit held for "
-        "the first 200 iterations), `pondernet` (PonderNet's halting distribution, Banino et al. 2021; its tau is "
+        "the first 200 iterations; alone or with the other two), `pondernet` (PonderNet's halting distribution, Banino et al. 2021; its tau is "
         "the KL weight beta, prior lambda_p 0.5, ponder = expected updates).",
         "",
         "Columns: `dev_*` are label-free, from the inference signals on dev (each unit read from a fresh state "

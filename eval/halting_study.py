@@ -45,6 +45,7 @@ LEVERS: dict[str, tuple[dict, dict]] = {
     "bounded": ({"halt_bounded": True}, {}),
     "norm": ({"halt_input": "norm"}, {}),
     "bounded+norm": ({"halt_bounded": True, "halt_input": "norm"}, {}),
+    "freeze": ({}, {"halt_freeze": 200}),
     "bounded+norm+freeze": ({"halt_bounded": True, "halt_input": "norm"}, {"halt_freeze": 200}),
     "pondernet": ({"halt_distribution": "pondernet"}, {}),  # tau is PonderNet's beta
 }
