@@ -161,20 +161,27 @@ class ModelSignalSegmenter(PeakSegmenter):
         return train(self.model_config or ACTConfig(vocab_size=2), self.train_config or TrainConfig(progress=False),
                      sequences)
 
-    def signals(self, sequences: Sequence[Symbols]) -> list[np.ndarray]:
+    def model_signals(self, sequences: Sequence[Symbols]) -> list:
+        """Every signal of the model (``segment.models.inference.Signals``) for each sequence."""
         from segment.models.device import resolve_device
         from segment.models.inference import compute_signals
 
         self.validate_params()
-        field = signal_field(self.signal_name)
         self.check_is_fitted()
         try:
             device = resolve_device(self.device)
         except ValueError as err:
             raise ParameterError(str(err)) from None
-        computed = compute_signals(self.model_, sequences, batch_size=self.batch_size, chunk_len=self.chunk_len,
-                                   context=self.context, device=device)
+        return compute_signals(self.model_, sequences, batch_size=self.batch_size, chunk_len=self.chunk_len,
+                               context=self.context, device=device)
+
+    def pick_signal(self, computed: Sequence) -> list[np.ndarray]:
+        """This segmenter's signal (``signal_name``) out of ``model_signals``' output."""
+        field = signal_field(self.signal_name)
         return read_signal(self.signal_name, {field: [getattr(s, field).astype(np.float64) for s in computed]})
+
+    def signals(self, sequences: Sequence[Symbols]) -> list[np.ndarray]:
+        return self.pick_signal(self.model_signals(sequences))
 
     def signal(self, seq: Symbols) -> np.ndarray:
         return self.signals([seq])[0]

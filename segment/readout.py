@@ -141,8 +141,9 @@ class ReadoutSegmenter(Segmenter):
             self._loaded = [load_model(m) for m in (self.model, self.rtl_model) if m is not None]
         return self._loaded
 
-    def features(self, sequences: Sequence[Symbols]) -> list[np.ndarray]:
-        """One (n - 1, F) feature matrix per sequence."""
+    def features(self, sequences: Sequence[Symbols], model_signals: Sequence | None = None) -> list[np.ndarray]:
+        """One (n - 1, F) feature matrix per sequence. ``model_signals``: the (left-to-right) model's signals of
+        these sequences when already computed (``compute_signals``' output), so they are not computed again."""
         from segment.models.device import resolve_device
         from segment.models.inference import compute_signals
 
@@ -150,7 +151,8 @@ class ReadoutSegmenter(Segmenter):
             raise ParameterError("ReadoutSegmenter needs a model (a model directory or ACTLanguageModel)")
         models = self._models()
         device = resolve_device(self.device)
-        per_model = [compute_signals(models[0], sequences, batch_size=self.batch_size, device=device)]
+        per_model = [list(model_signals) if model_signals is not None
+                     else compute_signals(models[0], sequences, batch_size=self.batch_size, device=device)]
         if len(models) > 1:
             reversed_signals = compute_signals(models[1], [s[::-1] for s in sequences], batch_size=self.batch_size,
                                                device=device)
@@ -194,10 +196,12 @@ class ReadoutSegmenter(Segmenter):
         return 1.0 / (1.0 + np.exp(-z))
 
     # -- prediction ----------------------------------------------------------------------------
-    def boundary_scores_many(self, sequences: Sequence[Symbols]) -> list[np.ndarray]:
-        """The cut probability of every offset 1..n-1 of each sequence (one model pass for all of them)."""
+    def boundary_scores_many(self, sequences: Sequence[Symbols], model_signals: Sequence | None = None
+                             ) -> list[np.ndarray]:
+        """The cut probability of every offset 1..n-1 of each sequence (one model pass for all of them, none
+        when ``model_signals`` holds the model's signals already)."""
         self.check_is_fitted()
-        return [self._probabilities(rows) for rows in self.features(list(sequences))]
+        return [self._probabilities(rows) for rows in self.features(list(sequences), model_signals)]
 
     def boundary_scores(self, seq: Symbols) -> np.ndarray:
         return self.boundary_scores_many([seq])[0]

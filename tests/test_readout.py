@@ -118,6 +118,8 @@ def test_cli_fits_a_readout_that_segment_then_uses(model_dir, tmp_path):
     assert learned.exit_code == 0 and learned.output == "The Dog Ran To A Mat\n"
     peaks = runner.invoke(main, ["segment", "--model", str(model_dir), "--no-readout", "TheDogRanToAMat"])
     assert peaks.exit_code == 0 and peaks.output != learned.output
+    unseen = runner.invoke(main, ["segment", "--model", str(model_dir), "TheDog€Ran"])
+    assert unseen.exit_code == 0 and unseen.stderr.count("unseen in training") == 1  # one model pass, one warning
     (model_dir / "readout-word.json").unlink()
 
 

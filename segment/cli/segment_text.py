@@ -83,8 +83,9 @@ def segment(texts, files, level, fmt, model_path, batch_size, chunk_len, context
                                                       device=device)
     units = read_units(texts, files, errors)
     with warnings_to_stderr():
-        signals = segmenter.signals(units)
-        probabilities = {name: readout.boundary_scores_many(units) for name, readout in readouts.items()}
+        computed = segmenter.model_signals(units)
+        probabilities = {name: readout.boundary_scores_many(units, computed) for name, readout in readouts.items()}
+    signals = segmenter.pick_signal(computed)
     learned = {name: [readouts[name].cuts(p) for p in probs] for name, probs in probabilities.items()}
     word_scores = probabilities.get("word")
     with Output(output) as out:
