@@ -83,11 +83,15 @@ def run_task(task: ReadoutTask, runs_dir: Path, data_dir, device: str = "cpu") -
         train_x, train_y = _units(task.train, data_dir)
         train_x, train_y = train_x[:task.train_units], train_y[:task.train_units]
         test_x, test_y = sequences, gold
+    from segment.models.inference import compute_signals
+    from segment.ponder import load_model
+
+    model = load_model(_model_dir(task, runs_dir))
+    train_signals, test_signals = (compute_signals(model, x, progress=False) for x in (train_x, test_x))
     rows = []
     for name, signals in FEATURE_SETS.items():
-        readout = ReadoutSegmenter(str(_model_dir(task, runs_dir)), signals=signals, device=device)
-        readout.fit(train_x, train_y)
-        predicted = readout.predict_many(test_x)
+        readout = ReadoutSegmenter(model, signals=signals, device=device).fit(train_x, train_y, train_signals)
+        predicted = [readout.cuts(p) for p in readout.boundary_scores_many(test_x, test_signals)]
         scores = word_scores(reference=test_y, hypothesis=predicted, sequences=test_x)
         counts = np.array([[len(np.intersect1d(r, h)), len(h), len(r)] for r, h in zip(test_y, predicted)])
         low, high = bootstrap_f(counts, resamples=BOOTSTRAP)

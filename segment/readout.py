@@ -163,9 +163,11 @@ class ReadoutSegmenter(Segmenter):
                 for i, seq in enumerate(sequences)]
 
     # -- fitting -------------------------------------------------------------------------------
-    def fit(self, sequences: Sequence[Symbols], boundaries: Sequence[np.ndarray] | None = None) -> ReadoutSegmenter:
+    def fit(self, sequences: Sequence[Symbols], boundaries: Sequence[np.ndarray] | None = None,
+            model_signals: Sequence | None = None) -> ReadoutSegmenter:
         """Train on labelled ``sequences`` (``boundaries``: gold cut offsets of each): the logistic regression on
-        the first units, the threshold on the last ``holdout`` fraction."""
+        the first units, the threshold on the last ``holdout`` fraction. ``model_signals``: the model's signals
+        of these sequences when already computed."""
         from sklearn.linear_model import LogisticRegression
         from sklearn.preprocessing import StandardScaler
 
@@ -176,7 +178,7 @@ class ReadoutSegmenter(Segmenter):
         if len(keep) < 2:
             raise ParameterError("ReadoutSegmenter.fit needs at least two labelled sequences of two or more symbols")
         sequences, boundaries = [sequences[i] for i in keep], [np.asarray(boundaries[i]) for i in keep]
-        rows = self.features(sequences)
+        rows = self.features(sequences, None if model_signals is None else [model_signals[i] for i in keep])
         labels = [np.isin(np.arange(1, len(s)), b).astype(np.int64) for s, b in zip(sequences, boundaries)]
         split = min(len(sequences) - 1, max(1, round(len(sequences) * (1 - self.holdout))))
         train_x, train_y = np.concatenate(rows[:split]), np.concatenate(labels[:split])
