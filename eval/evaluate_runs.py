@@ -27,27 +27,25 @@ import json
 import os
 import platform
 import subprocess
-import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from segment.corpora.view import is_punctuation
+from segment.eval.parallel import map_in_processes
 from segment.eval.plots import pr_curve
 from segment.eval.results_types import (DefaultCandidate, DefaultSelection, GravesCheck, GravesRow, LastEvaluation,
                                         Meta, PRCurve, Results, RunRecord, SentenceComparison, SignalStats, Trace,
                                         TrainingSummary, WordComparison)
-from segment.eval.run_signals import peak_segmenter, run_signals, shift_right, signal_stats
+from segment.eval.run_signals import peak_segmenter, run_signals, signal_stats
 from segment.eval.run_specs import RunSpec, load_ref
 from segment.eval.scales import Scale
 from segment.eval.training_phase import run_dir_of
 from segment.files import write_atomic
-from segment.peaks import align_signal, peak_boundaries, robust_center_scale
+from segment.peaks import align_signal, peak_boundaries, robust_center_scale, shift_right
 from segment.ponder import MODEL_PEAK_DEFAULTS, read_signal
 
 #: Sentence thresholds (robust z-scores of the stream's signal) tried when calibrating on labelled units.
@@ -305,11 +303,8 @@ def _task_list(scale: Scale) -> list[tuple]:
             + [("graves",), ("default",), ("trace",)])
 
 
-def run_task(task: tuple, scale: Scale, runs_dir: Path, device: str, data_dir, threads: int | None = None):
+def run_task(task: tuple, scale: Scale, runs_dir: Path, device: str, data_dir):
     """One evaluation task (see the module docstring)."""
-    if threads is not None:
-        import torch
-        torch.set_num_threads(threads)
     kind, *key = task
     functions = {"word": word_task, "sentence": sentence_task, "graves": graves_task, "default": default_task,
                  "trace": trace_task}
@@ -357,18 +352,10 @@ def evaluate_scale(scale: Scale, runs_dir: Path, results_path: Path, *, device: 
                    jobs: int = 1, command: str = "", missing_runs: list[str] = ()) -> Results:
     """Run every evaluation task of ``scale`` and write the results JSON (atomically) to ``results_path``;
     ``missing_runs`` names runs of the scale left out because they have no trained model."""
-    from tqdm import tqdm
-
     tasks = _task_list(scale)
     started = time.perf_counter()
-    if jobs > 1:
-        threads = max(1, (os.cpu_count() or 1) // jobs)
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(run_task, t, scale, runs_dir, device, data_dir, threads) for t in tasks]
-            parts = [f.result() for f in tqdm(futures, desc="evaluate", unit="task", file=sys.stderr)]
-    else:
-        parts = [run_task(t, scale, runs_dir, device, data_dir)
-                 for t in tqdm(tasks, desc="evaluate", unit="task", file=sys.stderr)]
+    parts = map_in_processes(run_task, [(t, scale, runs_dir, device, data_dir) for t in tasks], jobs=jobs,
+                             desc="evaluate")
     by_task = dict(zip(tasks, parts))
     meta = Meta(scale=scale.name, device=describe_device(device),
                 date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

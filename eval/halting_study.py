@@ -24,18 +24,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 import click
 import numpy as np
 
 from segment.eval.halting_selection import Probe, SelectionRule, informative_width, off_extremes, ponder_range
-from segment.eval.run_specs import RunSpec, load_ref
+from segment.eval.parallel import map_in_processes
+from segment.eval.run_specs import RunSpec, labelled_units
 from segment.eval.scales import BP, BT, CPU_BRENT, CPU_ENGLISH, EN, LSTM
 from segment.files import write_atomic
 
@@ -144,14 +142,14 @@ def _ponder_f(sequences, gold, ponder) -> float:
     return float(word_scores(reference=gold, hypothesis=hypothesis, sequences=sequences)["boundary_noedge_f"])
 
 
-def evaluate_run(corpus: StudyCorpus, lever: str, tau, seed: int, spec: RunSpec, run_dir: Path, *, device: str,
+def evaluate_run(corpus: StudyCorpus, lever: str, tau, seed: int, spec: RunSpec, run_dir: Path, device: str,
                  data_dir) -> RunRow:
+    """Measure one trained run (see the module docstring)."""
     from segment.eval.run_signals import run_signals
     from segment.models.dev_pass import evaluate_stream
     from segment.ponder import load_model
 
-    dev = load_ref(corpus.dev, data_dir)
-    dev_sequences = [s for s in dev.sequences() if len(s)]
+    dev_sequences, _ = labelled_units(corpus.dev, data_dir)
     signals, _ = run_signals(spec, run_dir, dev_sequences, device=device)
     ponder = np.concatenate(signals["ponder"])
     config = spec.model_config()
@@ -161,10 +159,7 @@ def evaluate_run(corpus: StudyCorpus, lever: str, tau, seed: int, spec: RunSpec,
                dev_off_extremes=off_extremes(ponder, *ponder_range(config)),
                ponder_f=None, ponder_f_carried=None, ponder_f_fresh_same_units=None, fresh_carried_corr=None)
     if config.halting:
-        test = load_ref(corpus.test, data_dir)
-        keep = [i for i, s in enumerate(test.sequences()) if len(s)]
-        sequences = [test.sequences()[i] for i in keep]
-        gold = [test.word_boundaries()[i] for i in keep]
+        sequences, gold = labelled_units(corpus.test, data_dir)
         fresh = run_signals(spec, run_dir, sequences, device=device)[0]["ponder"]
         carried = evaluate_stream(load_model(run_dir), sequences, seq_len=spec.train_config().seq_len,
                                   max_symbols=CARRIED_SYMBOLS).ponder
@@ -221,28 +216,16 @@ def summarise(rows: list[RunRow], corpora: tuple[StudyCorpus, ...] = CORPORA,
     return summaries
 
 
-def _set_threads(threads: int) -> None:
-    import torch
-
-    torch.set_num_threads(threads)
-
-
 def evaluate_all(runs_dir: Path, results_path: Path, *, device: str, data_dir,
                  corpora: tuple[StudyCorpus, ...] = CORPORA, jobs: int = 1) -> dict:
     """Measure every trained run of the study (``jobs`` processes at a time) and summarise; writes
     ``results_path`` and returns its content."""
-    from tqdm import tqdm
-
     from segment.eval.training_phase import is_trained, run_dir_of
 
     entries = study_runs(corpora)
     trained = [entry for entry in entries if is_trained(run_dir_of(runs_dir, entry[4]))]
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_set_threads,
-                             initargs=(threads,)) as pool:
-        futures = [pool.submit(evaluate_run, *entry, run_dir_of(runs_dir, entry[4]), device=device,
-                               data_dir=data_dir) for entry in trained]
-        rows = [future.result() for future in tqdm(futures, desc="evaluate halting", unit="run", file=sys.stderr)]
+    rows = map_in_processes(evaluate_run, [(*entry, run_dir_of(runs_dir, entry[4]), device, data_dir)
+                                           for entry in trained], jobs=jobs, desc="evaluate halting", unit="run")
     rule = SelectionRule()
     results = {"rule": asdict(rule), "taus": list(TAUS), "seed_tau": SEED_TAU,
                "missing_runs": [e[4].name for e in entries if e not in trained],

@@ -13,16 +13,15 @@ bootstrap 95% interval over units, and token F. Results go to ``results/readout.
 from __future__ import annotations
 
 import json
-import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 import click
 import numpy as np
 
+from segment.eval.parallel import map_in_processes
+from segment.eval.run_specs import labelled_units
 from segment.files import write_atomic
 from segment.readout import HALTING_SIGNALS, READOUT_SIGNALS
 
@@ -61,26 +60,18 @@ def _model_dir(task: ReadoutTask, runs_dir: Path) -> Path:
     return runs_dir / task.model / "model"
 
 
-def _units(ref: str, data_dir) -> tuple[list, list[np.ndarray]]:
-    from segment.eval.run_specs import load_ref
-
-    corpus = load_ref(ref, data_dir)
-    keep = [i for i, s in enumerate(corpus.sequences()) if len(s)]
-    return [corpus.sequences()[i] for i in keep], [corpus.word_boundaries()[i] for i in keep]
-
-
 def run_task(task: ReadoutTask, runs_dir: Path, data_dir, device: str = "cpu") -> list[dict]:
     """One row per feature set: the readout's scores on the task's scored units."""
     from segment.eval import word_scores
     from segment.eval.bootstrap import bootstrap_f
     from segment.readout import ReadoutSegmenter
 
-    sequences, gold = _units(task.test, data_dir)
+    sequences, gold = labelled_units(task.test, data_dir)
     if task.train_fraction is not None:
         split = int(len(sequences) * task.train_fraction)
         (train_x, train_y), (test_x, test_y) = (sequences[:split], gold[:split]), (sequences[split:], gold[split:])
     else:
-        train_x, train_y = _units(task.train, data_dir)
+        train_x, train_y = labelled_units(task.train, data_dir)
         train_x, train_y = train_x[:task.train_units], train_y[:task.train_units]
         test_x, test_y = sequences, gold
     from segment.models.inference import compute_signals
@@ -101,12 +92,6 @@ def run_task(task: ReadoutTask, runs_dir: Path, data_dir, device: str = "cpu") -
                      "boundary_f": scores["boundary_noedge_f"], "f_ci_low": low, "f_ci_high": high,
                      "token_f": scores["token_f"]})
     return rows
-
-
-def _set_threads(threads: int) -> None:
-    import torch
-
-    torch.set_num_threads(threads)
 
 
 def write_report(results: dict, results_dir: Path, command: str) -> Path:
@@ -141,16 +126,10 @@ def write_report(results: dict, results_dir: Path, command: str) -> Path:
               help="Directory holding the corpora (default: $ACTSEG_DATA, then the download cache).")
 def main(runs_dir: Path, results_dir: Path, jobs: int, data_dir: Path | None) -> None:
     """Train and score the readouts of the readout study."""
-    from tqdm import tqdm
-
     tasks = [t for t in TASKS if _model_dir(t, runs_dir).is_dir()]
     missing = [t.model for t in TASKS if t not in tasks]
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_set_threads,
-                             initargs=(threads,)) as pool:
-        futures = [pool.submit(run_task, task, runs_dir, data_dir) for task in tasks]
-        rows = [row for future in tqdm(futures, desc="readout study", unit="task", file=sys.stderr)
-                for row in future.result()]
+    rows = [row for part in map_in_processes(run_task, [(task, runs_dir, data_dir) for task in tasks], jobs=jobs,
+                                             desc="readout study") for row in part]
     results = {"tasks": [asdict(t) for t in TASKS], "missing": missing, "rows": rows}
     path = results_dir / "results" / "readout.json"
     path.parent.mkdir(parents=True, exist_ok=True)

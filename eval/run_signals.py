@@ -61,11 +61,6 @@ def signal_stats(signals: dict[str, list[np.ndarray]], seconds: float) -> Signal
                        signal_s=seconds, signal_symbols_per_s=ponder.size / max(seconds, 1e-9))
 
 
-def shift_right(signal: np.ndarray) -> np.ndarray:
-    """The signal moved one symbol later (a peak on symbol t now sits on t+1), first value repeated."""
-    return np.concatenate([signal[:1], signal[:-1]])
-
-
 def peak_segmenter(sequences: list[Symbols], values: list[np.ndarray], **params) -> SignalPeakSegmenter:
     """A peak segmenter reading precomputed ``values`` back by sequence, with the model peak defaults."""
     table = dict(zip(sequences, values))

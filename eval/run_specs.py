@@ -140,3 +140,10 @@ def load_ref(ref: str, data_dir=None, *, punctuation: bool = True, case: bool = 
     if max_units is not None and len(corpus.units) > max_units:
         corpus = dataclasses.replace(corpus, documents=[corpus.units[:max_units]])
     return corpus
+
+
+def labelled_units(ref: str, data_dir=None) -> tuple[list[Symbols], list[np.ndarray]]:
+    """The non-empty units of a "corpus:split" reference and their gold word cuts."""
+    corpus = load_ref(ref, data_dir)
+    pairs = [(s, b) for s, b in zip(corpus.sequences(), corpus.word_boundaries()) if len(s)]
+    return [s for s, _ in pairs], [b for _, b in pairs]

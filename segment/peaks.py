@@ -316,6 +316,12 @@ class PeakSegmenter(Segmenter):
         return self
 
 
+def shift_right(signal: np.ndarray) -> np.ndarray:
+    """The signal moved one symbol later (a peak on symbol t now sits on t+1), first value repeated: how a
+    right-to-left model's signal, read back in text order, marks the cut after a word's last symbol."""
+    return np.concatenate([signal[:1], signal[:-1]])
+
+
 def align_signal(signal: np.ndarray, offset: int) -> np.ndarray:
     """Per-symbol signal (length n) -> per-cut scores (length n-1) under the alignment ``offset``."""
     return signal[1:] if offset == 0 else signal[:-1]

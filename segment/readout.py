@@ -25,6 +25,7 @@ from segment.base import Segmenter
 from segment.boundaries import Symbols
 from segment.errors import ModelLoadError, ParameterError
 from segment.files import write_atomic
+from segment.peaks import shift_right
 
 #: The model signals a readout can read (``segment.models.inference.Signals`` fields).
 READOUT_SIGNALS = ("ponder", "steps", "remainder", "halt_first", "entropy", "surprisal")
@@ -150,14 +151,17 @@ class ReadoutSegmenter(Segmenter):
         if self.model is None:
             raise ParameterError("ReadoutSegmenter needs a model (a model directory or ACTLanguageModel)")
         models = self._models()
-        device = resolve_device(self.device)
+        try:
+            device = resolve_device(self.device)
+        except ValueError as err:
+            raise ParameterError(str(err)) from None
         per_model = [list(model_signals) if model_signals is not None
                      else compute_signals(models[0], sequences, batch_size=self.batch_size, device=device)]
         if len(models) > 1:
             reversed_signals = compute_signals(models[1], [s[::-1] for s in sequences], batch_size=self.batch_size,
                                                device=device)
-            per_model.append([type(s)(**{name: np.concatenate([getattr(s, name)[::-1][:1], getattr(s, name)[::-1][:-1]])
-                                         for name in READOUT_SIGNALS}) for s in reversed_signals])
+            per_model.append([type(s)(**{name: shift_right(getattr(s, name)[::-1]) for name in READOUT_SIGNALS})
+                              for s in reversed_signals])
         return [sequence_features(seq, [getattr(signals[i], name).astype(np.float64) for signals in per_model
                                         for name in self.signals], self.window, self.z_window)
                 for i, seq in enumerate(sequences)]

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from segment.cli import main as actseg
 from segment.eval.default_model import MODEL_FILES, ship_default_model
 from segment.eval.results_types import Results
-from segment.eval.run_signals import shift_right
+from segment.peaks import shift_right
 from segment.eval.run_specs import RunSpec
 from segment.eval.scales import SCALES
 from segment.ponder import PonderSegmenter, read_signal

@@ -137,3 +137,21 @@ def test_readout_study_rows_for_every_feature_set(model_dir, tmp_path):
         assert row["train_units"] + row["test_units"] > row["test_units"] > row["train_units"]
     report = write_report({"missing": ["absent-run"], "rows": rows}, tmp_path, "python -m segment.eval.readout_study")
     assert "absent-run" in report.read_text() and "entropy+surprisal" in report.read_text()
+
+
+def test_right_to_left_model_adds_its_features_and_is_needed_again(model_dir, tmp_path):
+    import shutil
+
+    directory = tmp_path / "model"
+    shutil.copytree(model_dir, directory)
+    units, cuts = camel_units(40)
+    both = ReadoutSegmenter(str(directory), rtl_model=str(directory), signals=("ponder",), window=1).fit(units, cuts)
+    assert len(both.feature_names_) == len(feature_names(("ponder",), 1, rtl=False)) + 6
+    assert any(name.startswith("rtl:ponder") for name in both.feature_names_)
+    both.save(directory)
+    with pytest.raises(ModelLoadError, match="right-to-left"):
+        ReadoutSegmenter.from_pretrained(directory)
+    loaded = ReadoutSegmenter.from_pretrained(directory, rtl_model=str(directory))
+    np.testing.assert_allclose(loaded.boundary_scores("TheCatSat"), both.boundary_scores("TheCatSat"))
+    with pytest.raises(ParameterError, match="device"):
+        ReadoutSegmenter(str(directory), device="tpu").fit(units, cuts)
