@@ -3,9 +3,8 @@
     ACTSEG_DATA=../shared/corpora python benchmarks/bits_per_symbol.py --corpus ud-en-ewt --train train \
         --eval dev --order 5 runs/lm-act runs/lm-lstm
 
-Every model reads each unit of the evaluated split from "<sep>" (as `actseg segment` does) and is scored on
-the unit's own symbols; the n-gram model is fitted on the training split and scored on the same symbols
-(its unit-end predictions left out), so the figures compare like with like.
+Scored as in the experiments' bits comparison (:mod:`segment.eval.bits`): each unit read from "<sep>", the
+n-gram model fitted on the training split, every model scored on the same symbols.
 """
 
 from __future__ import annotations
@@ -14,8 +13,8 @@ import argparse
 
 import numpy as np
 
-from segment.baselines.ngram import NgramPeakSegmenter
 from segment.corpora import load_corpus
+from segment.eval.bits import fit_ngram, ngram_bits
 from segment.models.inference import compute_signals
 from segment.ponder import load_model
 
@@ -33,9 +32,8 @@ def main() -> None:
     symbols = sum(len(s) for s in units)
     print(f"| model | {args.corpus} {args.eval} bits per symbol ({symbols:,} symbols) | mean ponder |")
     print("|---|---|---|")
-    ngram = NgramPeakSegmenter("surprisal", order=args.order)
-    ngram.fit(load_corpus(args.corpus, args.train, args.data_dir).sequences())
-    print(f"| Kneser-Ney {args.order}-gram ({args.train}) | {np.concatenate(ngram.signals(units)).mean():.4f} | |")
+    ngram = fit_ngram(load_corpus(args.corpus, args.train, args.data_dir).sequences(), args.order)
+    print(f"| Kneser-Ney {args.order}-gram ({args.train}) | {ngram_bits(ngram, units):.4f} | |")
     for path in args.models:
         signals = compute_signals(load_model(path), units)
         surprisal = np.concatenate([s.surprisal for s in signals]).astype(np.float64)

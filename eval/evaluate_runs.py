@@ -17,6 +17,8 @@ Tasks, each a function returning one typed part of the results (run in parallel 
   spaces and punctuation.
 - ``default``: default-model candidates compared on the dev split (unsupervised ponder-peak boundary F).
 - ``trace``: the data of the ponder-trace figures (a real test sentence).
+- ``bits``: bits per symbol of every run and of a KN n-gram model on the scale's ``bits`` splits
+  (:mod:`segment.eval.bits`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from segment.corpora.view import is_punctuation
+from segment.eval.bits import bits_task
 from segment.eval.parallel import map_in_processes
 from segment.eval.plots import pr_curve
 from segment.eval.results_types import (DefaultCandidate, DefaultSelection, GravesCheck, GravesRow, LastEvaluation,
@@ -66,8 +69,7 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 def _main_run(scale: Scale, key: str, kind: str = "act") -> RunSpec | None:
     """The run of ``kind`` scored on ``key`` that is tagged main (act) or the first of that kind."""
-    candidates = [r for r in scale.runs if r.test == key and r.kind == kind and not r.spaces
-                  and r.direction == "ltr"]
+    candidates = [r for r in scale.runs_scored_on(key) if r.kind == kind and not r.spaces and r.direction == "ltr"]
     tagged = [r for r in candidates if "main" in r.tags]
     return (tagged or candidates or [None])[0]
 
@@ -97,7 +99,7 @@ def _model_segmenters(scale: Scale, key: str, corpus, labelled, runs_dir: Path, 
         segmenters.append((name, run, {"unsupervised": unsupervised, "calibrated": calibrated}))
         values_by_name.setdefault(name, values[:len(sequences)])
 
-    runs = sorted((r for r in scale.runs if r.test == key and not r.spaces), key=lambda r: "main" not in r.tags)
+    runs = sorted((r for r in scale.runs_scored_on(key) if not r.spaces), key=lambda r: "main" not in r.tags)
     signals_of = {}
     for spec in runs:
         run_dir = run_dir_of(runs_dir, spec)
@@ -279,7 +281,7 @@ def trace_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> list[Trac
         main = _main_run(scale, key)
         if main is None:
             continue
-        runs = [main, *[r for r in scale.runs if r.test == key and "alt" in r.tags and r.direction == "ltr"]]
+        runs = [main, *[r for r in scale.runs_scored_on(key) if "alt" in r.tags and r.direction == "ltr"]]
         if scale.corpora[key].ref == scale.graves:
             runs += [r for r in scale.runs if r.spaces]
         corpus, _ = _load_eval(scale, key, data_dir)
@@ -300,14 +302,14 @@ def trace_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> list[Trac
 # ---- the phase -------------------------------------------------------------------------------------------
 def _task_list(scale: Scale) -> list[tuple]:
     return ([("word", key) for key in scale.corpora] + [("sentence", key) for key in scale.sentences]
-            + [("graves",), ("default",), ("trace",)])
+            + [("graves",), ("default",), ("trace",)] + ([("bits",)] if scale.bits is not None else []))
 
 
 def run_task(task: tuple, scale: Scale, runs_dir: Path, device: str, data_dir):
     """One evaluation task (see the module docstring)."""
     kind, *key = task
     functions = {"word": word_task, "sentence": sentence_task, "graves": graves_task, "default": default_task,
-                 "trace": trace_task}
+                 "trace": trace_task, "bits": bits_task}
     return functions[kind](scale, *key, runs_dir, device, data_dir)
 
 
@@ -368,7 +370,7 @@ def evaluate_scale(scale: Scale, runs_dir: Path, results_path: Path, *, device: 
         word={t[1]: by_task[t] for t in tasks if t[0] == "word"},
         sentence={t[1]: by_task[t] for t in tasks if t[0] == "sentence"},
         graves=by_task[("graves",)], default=by_task[("default",)], traces=by_task[("trace",)],
-        sweep=scale.sweep, pr=scale.pr)
+        sweep=scale.sweep, pr=scale.pr, bits=by_task.get(("bits",), []))
     results_path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(results_path, results.to_json())
     return results

@@ -229,6 +229,32 @@ def _training_section(results: Results) -> list[str]:
             to_markdown(table_frame(records))]
 
 
+def _bits_section(results: Results) -> list[str]:
+    if not results.bits:
+        return []
+    frame = pd.DataFrame([dataclasses.asdict(r) for r in results.bits])
+    refs = list(dict.fromkeys(frame.ref))
+    ngram = frame[frame.kind == "ngram"].set_index("ref").bits_per_symbol
+    records = []
+    for (model, kind), rows in frame.groupby(["model", "kind"], sort=False):
+        by_ref = rows.set_index("ref")
+        record = {"model": model, "kind": kind}
+        for ref in refs:
+            bits = by_ref.bits_per_symbol.get(ref)
+            record[ref] = bits
+            if kind != "ngram" and ref in ngram.index and bits is not None:
+                record[f"{ref} vs n-gram"] = f"{100 * (bits / ngram[ref] - 1):+.1f}%"
+        ponder = rows.ponder_mean.dropna()
+        record["mean ponder"] = float(ponder.mean()) if len(ponder) else None
+        records.append(record)
+    sizes = ", ".join(f"`{ref}` {int(n):,}" for ref, n in frame.groupby("ref", sort=False).symbols.first().items())
+    return ["## Bits per symbol", "",
+            "Each unit read from `<sep>`, scored on its own symbols (symbols: " + sizes + "). The n-gram row is an "
+            "interpolated Kneser-Ney model fitted on the main ACT run's training data; `vs n-gram` is the "
+            "relative difference (negative: fewer bits than the n-gram model). `mean ponder` averages the "
+            "splits.", "", to_markdown(table_frame(records))]
+
+
 def _default_section(results: Results) -> list[str]:
     part = results.default
     if not part.candidates:
@@ -242,8 +268,10 @@ def _figures_section(results: Results, figures: Path) -> list[str]:
     from segment.eval.plots import plot_pr_curves, plot_trace
 
     lines = ["## Figures", ""]
+    repeated = {t.run for t in results.traces if sum(u.run == t.run for u in results.traces) > 1}
     for trace in results.traces:
-        path = figures / f"trace-{trace.run}.png"
+        path = figures / (f"trace-{trace.run}-{trace.corpus}-{trace.split}.png" if trace.run in repeated
+                          else f"trace-{trace.run}.png")
         what = "spaced text, dashed lines before each space" if trace.spaces else "dashed lines: gold word cuts"
         plot_trace(tuple(trace.sequence), trace.ponder, gold=trace.gold, predicted=trace.predicted,
                    title=f"ponder time, {trace.run}, {trace.corpus} {trace.split} unit {trace.unit}", path=path)
@@ -266,7 +294,8 @@ def write_report(results_path: Path, results_dir: Path) -> Path:
     figures.mkdir(parents=True, exist_ok=True)
     lines = [*_header(results, results_path, results_dir), *_word_sections(results),
              *_sweep_section(results, figures), *_ablation_section(results), *_sentence_section(results),
-             *_graves_section(results), *_training_section(results), *_default_section(results),
+             *_graves_section(results), *_bits_section(results), *_training_section(results),
+             *_default_section(results),
              *_figures_section(results, figures)]
     target = results_dir / "RESULTS.md"
     write_atomic(target, "\n".join(lines).rstrip() + "\n")

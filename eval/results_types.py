@@ -135,6 +135,18 @@ class DefaultSelection:
 
 
 @dataclass
+class BitsRow:
+    """Bits per symbol of one model on one split: a trained run (with its mean ponder time) or the n-gram model."""
+
+    ref: str  # "corpus:split"
+    model: str  # run name, or "kn-<order>gram"
+    kind: str  # act / lstm / fixed / ngram
+    symbols: int
+    bits_per_symbol: float
+    ponder_mean: float | None = None
+
+
+@dataclass
 class Trace:
     """A run's ponder time over one real unit, with its gold and predicted cuts (a figure)."""
 
@@ -240,6 +252,7 @@ class Results:
     traces: list[Trace]
     sweep: str  # word key of the tau sweep
     pr: str  # word key of the precision-recall figure
+    bits: list[BitsRow] = field(default_factory=list)  # the scale's bits-per-symbol comparison (may be empty)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=1) + "\n"
@@ -253,7 +266,8 @@ class Results:
             word={k: WordComparison.from_dict(v) for k, v in data["word"].items()},
             sentence={k: SentenceComparison(**v) for k, v in data["sentence"].items()},
             graves=GravesCheck.from_dict(data["graves"]), default=DefaultSelection.from_dict(data["default"]),
-            traces=[Trace(**t) for t in data["traces"]], sweep=data["sweep"], pr=data["pr"])
+            traces=[Trace(**t) for t in data["traces"]], sweep=data["sweep"], pr=data["pr"],
+            bits=[BitsRow(**b) for b in data.get("bits", [])])
 
     @classmethod
     def read(cls, path: Path) -> Results:

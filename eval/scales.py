@@ -1,7 +1,8 @@
-"""The three scales of the experiments behind eval/RESULTS.md: their runs, evaluation corpora and tasks.
+"""The scales of the experiments behind eval/RESULTS.md: their runs, evaluation corpora and tasks.
 
 ``smoke`` trains tiny models on the sample corpora shipped in the package (the tests); ``cpu`` fits a
-2-core machine in about an hour; ``gpu`` one H200 with every run at once. Runs are built from named
+2-core machine in about an hour; ``cpu-long`` trains the English models at a real scale on the same machine
+(hours: eval/cpu-long/RESULTS.md); ``gpu`` one H200 with every run at once. Runs are built from named
 presets (:class:`segment.eval.run_specs.Preset`) on the recommended model and training defaults of
 ``segment.models.config``; each run states only what it changes.
 """
@@ -24,6 +25,7 @@ class EvalCorpus:
     labelled_units: int = 200
     punctuation: bool = True
     case: bool = True
+    runs_of: str | None = None  # score the runs of this other EvalCorpus key here (default: the runs of this key)
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,16 @@ class SentenceTask:
     runs_of: str  # EvalCorpus key whose main ACT run and act=False run read the stream
     punctuation: bool = True
     baselines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BitsTask:
+    """Bits per symbol on ``refs`` of the runs scored on EvalCorpus ``runs_of`` (left to right, unspaced) and
+    of a KN ``order``-gram model fitted on the training data of their main ACT run."""
+
+    refs: tuple[str, ...]  # "corpus:split"
+    runs_of: str
+    order: int = 5
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,14 @@ class Scale:
     sweep: str  # EvalCorpus key of the tau sweep
     bootstrap: int = 1000
     max_units: int | None = None  # cap on the units of every evaluated corpus (dry runs)
+    bits: BitsTask | None = None  # bits per symbol of the runs against a KN n-gram model
+
+    def runs_scored_on(self, key: str) -> tuple[RunSpec, ...]:
+        """The runs whose signals are scored on evaluation corpus ``key`` (those trained for it, or for the
+        key it borrows runs from)."""
+        spec = self.corpora.get(key)
+        owner = spec.runs_of if spec is not None and spec.runs_of else key
+        return tuple(r for r in self.runs if r.test == owner)
 
     def capped(self, seconds: float | None, hidden: int | None, units: int | None) -> Scale:
         runs = tuple(r.capped(seconds, hidden) for r in self.runs)
@@ -84,12 +104,14 @@ SMOKE = Scale(
         SMOKE_TINY.run("en-spaced", ("sample-en:train",), "en", spaces=True),
     ),
     corpora={"bp": EvalCorpus("sample-brent-phono:all", "sample-brent-phono:all", 50),
-             "en": EvalCorpus("sample-en:test", "sample-en:train", 10)},
+             "en": EvalCorpus("sample-en:test", "sample-en:train", 10),
+             "en-train": EvalCorpus("sample-en:train", "sample-en:test", 10, runs_of="en")},
     sentences={"en-punct": SentenceTask("sample-en:test", "en", True, ("punct-rule", "pysbd")),
                "bp-utterances": SentenceTask("sample-brent-phono:all", "bp")},
     baselines=("tp-forward-relative", "tp-mi-relative", "ngram-bentropy-sum", "random", "random-oracle",
                "wordninja"),
-    graves="sample-en:test", dev="sample-en:test", trace=("bp", "en"), pr="bp", sweep="bp", bootstrap=50,
+    graves="sample-en:test", dev="sample-en:test", trace=("bp", "en", "en-train"), pr="bp", sweep="bp", bootstrap=50,
+    bits=BitsTask(("sample-en:test",), "en"),
 )
 
 ALL_WORD_BASELINES = ("tp-forward-relative", "tp-forward-absolute", "tp-backward-relative", "tp-backward-absolute",
@@ -180,6 +202,32 @@ CPU = Scale(
     **FULL_EVALUATION,
 )
 
+# -- cpu-long: English at a real scale on this 2-core machine (issue 14) ---------------------------------------
+# The main ACT run, its act=False control and the fixed-repeat control, hidden 384, each given the same wall-clock
+# budget with one thread (two at a time): iterations are set so that each run's cosine schedule ends within it
+# at the speed measured here (ACT about 1.25 s per iteration of 64 x 128 symbols, act=False about 0.93 s).
+# The halting setting is the halting study's candidate (eval/HALTING.md): bounded halting reading the normalised
+# state, held for the first iterations, at a low tau.
+EN_LONG = ("gutenberg-en:train", "ud-en-ewt:train")
+CPU_LONG_TRAIN = {"iterations": 4500, "seq_len": 128, "batch_size": 64, "eval_every": 250}
+CPU_LONG_ENGLISH = Preset(seconds=6000, train=CPU_LONG_TRAIN, model={"hidden": 384}, dev="gutenberg-en:dev")
+STUDY_HALTING = {"halt_bounded": True, "halt_input": "norm", "tau": 0.003}
+CPU_LONG = Scale(
+    name="cpu-long",
+    runs=(
+        CPU_LONG_ENGLISH.run("en-act", EN_LONG, "ud-en-ewt", model=STUDY_HALTING, train={"halt_freeze": 500},
+                             tags=("main", "default-candidate")),
+        CPU_LONG_ENGLISH.run("en-lstm", EN_LONG, "ud-en-ewt", model=LSTM, train={"iterations": 6300}),
+        CPU_LONG_ENGLISH.run("en-fixed2", EN_LONG, "ud-en-ewt", model={"fixed_steps": 2}),
+    ),
+    corpora={"ud-en-ewt": EvalCorpus("ud-en-ewt:test", "ud-en-ewt:dev", 200),
+             "gutenberg-en": EvalCorpus("gutenberg-en:test", "gutenberg-en:dev", 200, runs_of="ud-en-ewt")},
+    sentences={"ud-en-ewt-punct": SENTENCE_TASKS["ud-en-ewt-punct"]},
+    baselines=ALL_WORD_BASELINES, graves="ud-en-ewt:test", dev="ud-en-ewt:dev", trace=("ud-en-ewt", "gutenberg-en"),
+    pr="ud-en-ewt", sweep="ud-en-ewt",
+    bits=BitsTask(("gutenberg-en:dev", "gutenberg-en:test", "ud-en-ewt:dev", "ud-en-ewt:test"), "ud-en-ewt"),
+)
+
 # -- gpu: one H200 and 16 cores, every run at once as its own process --------------------------------------
 GPU_TRAIN = {"iterations": 3000, "seq_len": 128, "batch_size": 128, "warmup": 50, "eval_every": 500,
              "eval_symbols": 50000}
@@ -200,7 +248,7 @@ GPU = Scale(
     **FULL_EVALUATION,
 )
 
-SCALES: dict[str, Scale] = {s.name: s for s in (SMOKE, CPU, GPU)}
+SCALES: dict[str, Scale] = {s.name: s for s in (SMOKE, CPU, CPU_LONG, GPU)}
 
 
 def get_scale(name: str) -> Scale:

@@ -9,12 +9,14 @@ import pytest
 from click.testing import CliRunner
 
 from segment.cli import main as actseg
+from segment.corpora import load_corpus
 from segment.eval.default_model import MODEL_FILES, ship_default_model
 from segment.eval.results_types import Results
+from segment.models.inference import compute_signals
 from segment.peaks import shift_right
 from segment.eval.run_specs import RunSpec
 from segment.eval.scales import SCALES
-from segment.ponder import PonderSegmenter, read_signal
+from segment.ponder import PonderSegmenter, load_model, read_signal
 
 
 def experiments(*args: str):
@@ -37,7 +39,7 @@ def smoke(tmp_path_factory):
 def test_an_unknown_scale_is_a_one_line_error():
     result = CliRunner().invoke(actseg, ["experiments", "--scale", "huge"])
     assert result.exit_code == 1
-    assert result.output.strip().splitlines() == ["Error: unknown scale 'huge': choose one of smoke, cpu, gpu"]
+    assert result.output.strip().splitlines() == ["Error: unknown scale 'huge': choose one of smoke, cpu, cpu-long, gpu"]
 
 
 def test_shift_right_realigns_a_right_to_left_signal():
@@ -55,7 +57,8 @@ def test_smoke_scale_writes_every_run_results_report_and_figures(smoke):
         run_dir = smoke.runs / spec.name
         assert RunSpec.from_json((run_dir / "run.json").read_text()) == spec
         assert json.loads((run_dir / "train_summary.json").read_text())["iterations"] > 0
-    for figure in ("f-vs-tau.png", "pr-curves.png", "trace-bp-act.png", "trace-en-act.png", "trace-en-spaced.png"):
+    for figure in ("f-vs-tau.png", "pr-curves.png", "trace-bp-act.png", "trace-en-act-sample-en-test.png",
+                   "trace-en-act-sample-en-train.png", "trace-en-spaced.png"):
         assert (smoke.results_dir / "figures" / figure).stat().st_size > 0
     assert smoke.results.meta.scale == "smoke"
     assert smoke.results.default.selected == "en-act"
@@ -84,6 +87,27 @@ def test_report_tables_hold_the_expected_rows(smoke):
     rows = smoke.results.word["bp"].rows
     calibrated = [r for r in rows if r["segmenter"] == "act-ponder" and r["run"] == "bp-act" and r["calibrated"]]
     assert calibrated[0]["labelled_units"] == 50
+
+
+def test_a_corpus_can_score_the_runs_of_another(smoke):
+    rows = smoke.results.word["en-train"].rows
+    assert {r["run"] for r in rows if r["family"] == "model"} == {"en-act", "en-lstm"}
+    assert "### en-train (`sample-en:train`)" in smoke.report
+
+
+def test_bits_compare_the_runs_with_a_kneser_ney_model_on_the_same_symbols(smoke):
+    bits = {row.model: row for row in smoke.results.bits}
+    assert set(bits) == {"kn-5gram", "en-act", "en-lstm"}  # the runs scored on "en", spaced runs left out
+    units = [s for s in load_corpus("sample-en", "test").sequences() if len(s)]
+    assert {row.ref for row in bits.values()} == {"sample-en:test"}
+    assert {row.symbols for row in bits.values()} == {sum(map(len, units))}
+    model = load_model(smoke.runs / "en-act")
+    surprisal = np.concatenate([s.surprisal for s in compute_signals(model, units)])
+    assert bits["en-act"].bits_per_symbol == pytest.approx(surprisal.mean(), rel=1e-5)
+    assert bits["en-act"].ponder_mean >= 1 and bits["en-lstm"].ponder_mean is None
+    assert 0 < bits["kn-5gram"].bits_per_symbol < np.log2(len(set("".join(units))) + 2)
+    section = smoke.report.split("## Bits per symbol")[1].split("\n## ")[0]
+    assert "| kn-5gram | ngram |" in section and "| en-act | act |" in section and "vs n-gram" in section
 
 
 def test_training_again_skips_trained_runs(smoke):

@@ -66,11 +66,27 @@ def test_scales_are_consistent():
         assert len(names) == len(set(names))
         assert all(r.test in scale.corpora for r in scale.runs)
         assert all(t.runs_of in scale.corpora for t in scale.sentences.values())
+        owners = {k for k, c in scale.corpora.items() if c.runs_of is None}
+        assert all(c.runs_of in owners for c in scale.corpora.values() if c.runs_of is not None)
         main = [r.test for r in scale.runs if "main" in r.tags]
-        assert len(main) == len(set(main)) and set(main) == set(scale.corpora)  # one main ACT run per corpus
+        assert len(main) == len(set(main)) and set(main) == owners  # one main ACT run per corpus with runs
+        assert scale.bits is None or scale.bits.runs_of in owners
     for name in ("cpu", "gpu"):  # the tau sweep spans at least 1e-3 to 1e-1
         taus = {r.model_config().tau for r in SCALES[name].runs if "sweep" in r.tags}
         assert min(taus) <= 1e-3 and max(taus) >= 0.1 and len(taus) >= 5
+
+
+def test_cpu_long_compares_act_with_its_controls_at_one_size_and_budget():
+    from segment.eval.halting_study import LEVERS
+
+    runs = {r.kind: r for r in SCALES["cpu-long"].runs}
+    assert set(runs) == {"act", "lstm", "fixed"}
+    assert {r.model_config().hidden for r in runs.values()} == {384}
+    assert {r.max_seconds for r in runs.values()} == {6000}  # at least an hour each
+    assert {r.train_data for r in runs.values()} == {("gutenberg-en:train", "ud-en-ewt:train")}
+    model, train = LEVERS["bounded+norm+freeze"]  # the halting study's candidate setting
+    act = runs["act"]
+    assert {k: act.model[k] for k in model} == model and act.train["halt_freeze"] > 0
 
 
 def test_capped_scale_shrinks_budget_width_and_units():
@@ -88,7 +104,7 @@ def test_spec_rejects_an_unknown_direction_and_unknown_config_fields():
 
 
 def test_an_unknown_scale_is_a_one_line_error():
-    with pytest.raises(ActSegError, match="unknown scale 'huge': choose one of smoke, cpu, gpu"):
+    with pytest.raises(ActSegError, match="unknown scale 'huge': choose one of smoke, cpu, cpu-long, gpu"):
         get_scale("huge")
 
 
