@@ -1,34 +1,82 @@
 """The shipped default model: the selected default candidate's files copied next to the package, with the
-segmenter settings tuned for it and a model card, every figure from the results."""
+segmenter settings tuned for it, the learned readouts of the scale (fitted on labelled training units, scored
+on test units) and a model card, every figure from the results or measured while shipping."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from segment.corpora import corpus_info
 from segment.eval.report import to_markdown
 from segment.eval.report_markdown import table_frame
 from segment.eval.results_types import Results
+from segment.eval.scales import ShippedReadout
 from segment.files import write_atomic
 from segment.ponder import MODEL_PEAK_DEFAULTS, SETTINGS_FILE, SIGNAL_CHOICES
+from segment.readout import LEVELS, readout_file
 from segment.shipped import DEFAULT_MODEL as DEFAULT_MODEL_DIR
 
 MODEL_FILES = ("config.json", "vocab.json", "model.safetensors")
 
 
-def ship_default_model(results: Results, runs_dir: Path, target: Path = DEFAULT_MODEL_DIR) -> Path:
-    """Copy the selected default candidate's model files to ``target`` and write its settings and card."""
+def ship_default_model(results: Results, runs_dir: Path, target: Path = DEFAULT_MODEL_DIR, *,
+                       readouts: tuple[ShippedReadout, ...] = (), data_dir=None) -> Path:
+    """Copy the selected default candidate's model files to ``target``, fit and score ``readouts`` for it
+    (readouts of the model shipped before are removed), and write its settings and card."""
     name = results.default.selected
     if name is None:
         raise ValueError("the results select no default model (no default candidates at this scale)")
     source = runs_dir / name / "model"
     target.mkdir(parents=True, exist_ok=True)
+    for level in LEVELS:
+        (target / readout_file(level)).unlink(missing_ok=True)
     for file in MODEL_FILES:
         write_atomic(target / file, (source / file).read_bytes())
     write_atomic(target / SETTINGS_FILE, json.dumps(tuned_settings(results, name), indent=2) + "\n")
-    write_atomic(target / "MODEL_CARD.md", model_card(results, name, target))
+    scores = [fit_readout(target, readout, data_dir) for readout in readouts]
+    write_atomic(target / "MODEL_CARD.md", model_card(results, name, target) + readout_section(scores, target))
     return target
+
+
+def fit_readout(model_dir: Path, readout: ShippedReadout, data_dir=None) -> dict:
+    """Fit ``readout`` for the model in ``model_dir``, store it there, and score it on its test units."""
+    from segment.eval import word_scores
+    from segment.eval.run_specs import load_ref
+    from segment.readout import ReadoutSegmenter, labelled_sequences
+
+    def labelled(ref: str, units: int | None) -> tuple[list, list]:
+        corpus = load_ref(ref, data_dir)
+        pairs = zip(*labelled_sequences(corpus, readout.level, units or len(corpus.units), readout.chunk_units))
+        kept = [(s, b) for s, b in pairs if len(s)]
+        return [s for s, _ in kept], [b for _, b in kept]
+
+    segmenter = ReadoutSegmenter(str(model_dir), level=readout.level).fit(*labelled(readout.train, readout.units))
+    segmenter.save(model_dir)
+    sequences, gold = labelled(readout.test, None)
+    scores = word_scores(reference=gold, hypothesis=segmenter.predict_many(sequences), sequences=sequences)
+    return {"readout": readout, "sequences": len(sequences), "holdout_f": segmenter.holdout_f_, **scores}
+
+
+def readout_section(scores: list[dict], target: Path) -> str:
+    """The card's section on the readouts shipped with the model ("" without any)."""
+    if not scores:
+        return ""
+    lines = ["", "", "## Readouts shipped with the model", "",
+             "Logistic-regression readouts over the model's six signals and the symbol classes (`segment.readout`), "
+             "fitted while shipping; `actseg segment` cuts with them instead of the peaks above (`--no-readout` "
+             "switches them off). Scored on test units the readout never saw (sentence level: runs of "
+             "consecutive units, the sentence starts inside each run):", ""]
+    for score in scores:
+        readout = score["readout"]
+        unit = "runs of {} units".format(readout.chunk_units) if readout.level == "sentence" else "units"
+        lines.append(f"- `{readout_file(readout.level)}`: `{readout.command(os.path.relpath(target))}`. On `{readout.test}` "
+                     f"({score['sequences']:,} {unit}): boundary P {score['boundary_noedge_p']:.4f}, R "
+                     f"{score['boundary_noedge_r']:.4f}, F **{score['boundary_noedge_f']:.4f}**"
+                     + (f", token F {score['token_f']:.4f}" if readout.level == "word" else "") + ".")
+    return "\n".join(lines) + "\n"
+
 
 
 def tuned_settings(results: Results, name: str) -> dict:

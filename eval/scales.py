@@ -49,6 +49,23 @@ class BitsTask:
 
 
 @dataclass(frozen=True)
+class ShippedReadout:
+    """A readout fitted when the model is shipped: on the first ``units`` labelled units (sentence level: runs
+    of ``chunk_units`` units) of ``train``, scored on every unit of ``test``."""
+
+    level: str
+    train: str  # "corpus:split"
+    units: int
+    test: str  # "corpus:split"
+    chunk_units: int = 10
+
+    def command(self, target: str) -> str:
+        name, _, split = self.train.rpartition(":")
+        sentence = f" --level sentence --chunk-units {self.chunk_units}" if self.level == "sentence" else ""
+        return f"actseg readout fit --model {target} --corpus {name} --split {split}{sentence} --units {self.units}"
+
+
+@dataclass(frozen=True)
 class Scale:
     """Everything one scale runs: training runs, evaluation corpora and the evaluation options."""
 
@@ -65,6 +82,7 @@ class Scale:
     bootstrap: int = 1000
     max_units: int | None = None  # cap on the units of every evaluated corpus (dry runs)
     bits: BitsTask | None = None  # bits per symbol of the runs against a KN n-gram model
+    readouts: tuple[ShippedReadout, ...] = ()  # fitted for the shipped default model (--ship-default)
 
     def runs_scored_on(self, key: str) -> tuple[RunSpec, ...]:
         """The runs whose signals are scored on evaluation corpus ``key`` (those trained for it, or for the
@@ -112,6 +130,8 @@ SMOKE = Scale(
                "wordninja"),
     graves="sample-en:test", dev="sample-en:test", trace=("bp", "en", "en-train"), pr="bp", sweep="bp", bootstrap=50,
     bits=BitsTask(("sample-en:test",), "en"),
+    readouts=(ShippedReadout("word", "sample-en:train", 30, "sample-en:test"),
+              ShippedReadout("sentence", "sample-en:train", 4, "sample-en:test", chunk_units=5)),
 )
 
 ALL_WORD_BASELINES = ("tp-forward-relative", "tp-forward-absolute", "tp-backward-relative", "tp-backward-absolute",
@@ -226,6 +246,8 @@ CPU_LONG = Scale(
     baselines=ALL_WORD_BASELINES, graves="ud-en-ewt:test", dev="ud-en-ewt:dev", trace=("ud-en-ewt", "gutenberg-en"),
     pr="ud-en-ewt", sweep="ud-en-ewt",
     bits=BitsTask(("gutenberg-en:dev", "gutenberg-en:test", "ud-en-ewt:dev", "ud-en-ewt:test"), "ud-en-ewt"),
+    readouts=(ShippedReadout("word", "ud-en-ewt:train", 3000, "ud-en-ewt:test"),
+              ShippedReadout("sentence", "ud-en-ewt:train", 400, "ud-en-ewt:test")),
 )
 
 # -- gpu: one H200 and 16 cores, every run at once as its own process --------------------------------------

@@ -14,6 +14,7 @@ from segment.eval.default_model import MODEL_FILES, ship_default_model
 from segment.eval.results_types import Results
 from segment.models.inference import compute_signals
 from segment.peaks import shift_right
+from segment.readout import ReadoutSegmenter
 from segment.eval.run_specs import RunSpec
 from segment.eval.scales import SCALES
 from segment.ponder import PonderSegmenter, load_model, read_signal
@@ -123,12 +124,28 @@ def test_ship_default_copies_the_model_and_writes_a_card(smoke):
     assert all((target / f).is_file() for f in MODEL_FILES)
     card = (target / "MODEL_CARD.md").read_text()
     assert "en-act" in card and "bits per symbol" in card and "| act-ponder |" in card
+    assert not list(target.glob("readout-*.json")) and "## Readouts" not in card
     shipped = PonderSegmenter.from_pretrained(target)  # reads the settings shipped with it (segmenter.json)
     rows = [r for r in smoke.results.word["en"].rows if r["run"] == "en-act" and r["calibrated"]]
     best = max(rows, key=lambda r: r["calibration_f"])  # the best signal on the labelled units
     assert shipped.signal_name == best["segmenter"].removeprefix("act-")
     params = json.loads(best["calibration"])
     assert {k: getattr(shipped, k) for k in params} == params
+
+
+def test_ship_default_fits_the_scales_readouts_and_drops_stale_ones(smoke):
+    target = smoke.root / "default-with-readouts"
+    ship_default_model(smoke.results, smoke.runs, target, readouts=SCALES["smoke"].readouts)
+    assert sorted(p.name for p in target.glob("readout-*.json")) == ["readout-sentence.json", "readout-word.json"]
+    card = (target / "MODEL_CARD.md").read_text()
+    assert "## Readouts shipped with the model" in card
+    assert "actseg readout fit --model" in card and "--corpus sample-en --split train --units 30" in card
+    assert "boundary P" in card and "token F" in card
+    units = ["thisisatest", "anotherone"]
+    cuts = ReadoutSegmenter.from_pretrained(target, "word").predict_many(units)
+    assert len(cuts) == 2 and all(((c > 0) & (c < len(u))).all() for c, u in zip(cuts, units))
+    ship_default_model(smoke.results, smoke.runs, target)  # shipping without readouts removes the old ones
+    assert not list(target.glob("readout-*.json"))
 
 
 def test_a_run_without_a_model_is_left_out_and_named(smoke, tmp_path):

@@ -87,6 +87,6 @@ def experiments(ctx: click.Context, scale_name: str, runs_dir: Path | None, resu
 
         write_report(results_path, results_dir)
         if ship_default:
-            ship_default_model(Results.read(results_path), runs_dir)
+            ship_default_model(Results.read(results_path), runs_dir, readouts=scale.readouts, data_dir=data_dir)
     if failed:
         sys.exit(1)
