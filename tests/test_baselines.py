@@ -156,12 +156,12 @@ def test_oracle_rate_equals_gold_rate(brent):
 def test_registry_names_and_labels():
     expected = {f"tp-{s}-{t}" for s in ("forward", "backward", "mi") for t in ("relative", "absolute")} | {
         "ngram-surprisal", "ngram-bentropy-forward", "ngram-bentropy-backward", "ngram-bentropy-sum", "random",
-        "random-oracle", "wordsegment", "wordninja", "instant-segment", "pysbd", "punct-rule"}
+        "random-oracle", "wordsegment", "wordninja", "instant-segment", "jieba", "pysbd", "punct-rule"}
     assert set(BASELINES) == expected
     built = {name: factory() for name, factory in BASELINES.items()}
     assert all(isinstance(s, Segmenter) for s in built.values())
     assert set(UNSUPERVISED) == {n for n, s in built.items() if not s.uses_gold and not s.uses_lexicon}
-    assert {"random-oracle", "wordsegment", "wordninja", "instant-segment", "pysbd"}.isdisjoint(UNSUPERVISED)
+    assert {"random-oracle", "wordsegment", "wordninja", "instant-segment", "jieba", "pysbd"}.isdisjoint(UNSUPERVISED)
     assert set(SENTENCE_LEVEL) == {"pysbd", "punct-rule"} and set(WORD_LEVEL) == expected - set(SENTENCE_LEVEL)
     for segmenter in built.values():
         assert type(segmenter)(**segmenter.get_params()).get_params() == segmenter.get_params()

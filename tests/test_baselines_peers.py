@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-from segment.baselines import (InstantSegmentSegmenter, PunctuationRuleSegmenter, PysbdSegmenter,
+from segment.baselines import (InstantSegmentSegmenter, JiebaSegmenter, PunctuationRuleSegmenter, PysbdSegmenter,
                                WordninjaSegmenter, WordsegmentSegmenter)
 from segment.baselines import lexicon, sentence
 from segment.boundaries import to_spaced
@@ -32,10 +32,23 @@ def test_lexicon_segmenters_split_plain_english(module):
         segmenter.predict(("th", "is"))
 
 
+def test_jieba_splits_chinese_and_keeps_every_symbol():
+    pytest.importorskip("jieba")
+    segmenter = JiebaSegmenter()
+    assert segmenter.uses_lexicon and not segmenter.requires_fit
+    np.testing.assert_array_equal(segmenter.predict("我们今天去北京"), [2, 4, 5])  # 我们 今天 去 北京
+    text = "他说：我们去北京。"  # punctuation is read too (no symbol is dropped): cuts around the marks
+    cuts = segmenter.predict(text)
+    assert {2, 3, 8} <= set(cuts.tolist())
+    np.testing.assert_array_equal(segmenter.predict(tuple("我们今天去北京")), [2, 4, 5])
+    assert len(segmenter.predict("我")) == 0
+
+
 @pytest.mark.parametrize(("module", "loader", "segmenter"), [
     ("wordsegment", lexicon._wordsegment_model, WordsegmentSegmenter),
     ("wordninja", lexicon._wordninja_split, WordninjaSegmenter),
     ("instant_segment", lexicon._instant_segment_split, InstantSegmentSegmenter),
+    ("jieba", lexicon._jieba_split, JiebaSegmenter),
     ("pysbd", sentence._pysbd, PysbdSegmenter),
 ])
 def test_missing_extra_names_the_extra(monkeypatch, module, loader, segmenter):

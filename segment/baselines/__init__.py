@@ -2,7 +2,7 @@
 
 ``BASELINES`` maps a name to a zero-argument factory. ``UNSUPERVISED`` names use neither gold
 boundaries nor a lexicon (``random-oracle`` uses the gold boundary rate; ``wordsegment``, ``wordninja``,
-``instant-segment`` and ``pysbd`` use word lists or hand-written language rules, from the optional
+``instant-segment``, ``jieba`` and ``pysbd`` use word lists or hand-written language rules, from the optional
 ``peers`` extra: building one without it installed raises ImportError). ``SENTENCE_LEVEL`` names cut
 running text into sentences; ``WORD_LEVEL`` names cut units into words.
 
@@ -17,8 +17,8 @@ from collections.abc import Callable
 from functools import partial
 
 from segment.base import Segmenter
-from segment.baselines.lexicon import (InstantSegmentSegmenter, LexiconSegmenter, WordninjaSegmenter,
-                                       WordsegmentSegmenter)
+from segment.baselines.lexicon import (InstantSegmentSegmenter, JiebaSegmenter, LexiconSegmenter,
+                                       WordninjaSegmenter, WordsegmentSegmenter)
 from segment.baselines.ngram import STATISTICS as NGRAM_STATISTICS
 from segment.baselines.ngram import NgramPeakSegmenter
 from segment.baselines.random_baseline import OracleRateRandomSegmenter, RandomSegmenter
@@ -28,7 +28,7 @@ from segment.baselines.transitional import THRESHOLDS as TP_THRESHOLDS
 from segment.baselines.transitional import TransitionalProbability
 
 __all__ = ["BASELINES", "SENTENCE_LEVEL", "UNSUPERVISED", "WORD_LEVEL", "InstantSegmentSegmenter",
-           "LexiconSegmenter", "NgramPeakSegmenter", "OracleRateRandomSegmenter", "PunctuationRuleSegmenter",
+           "JiebaSegmenter", "LexiconSegmenter", "NgramPeakSegmenter", "OracleRateRandomSegmenter", "PunctuationRuleSegmenter",
            "PysbdSegmenter", "RandomSegmenter", "TransitionalProbability", "WordninjaSegmenter",
            "WordsegmentSegmenter"]
 
@@ -42,6 +42,7 @@ BASELINES: dict[str, Callable[[], Segmenter]] = {
     "wordsegment": WordsegmentSegmenter,
     "wordninja": WordninjaSegmenter,
     "instant-segment": InstantSegmentSegmenter,
+    "jieba": JiebaSegmenter,
     "pysbd": PysbdSegmenter,
     "punct-rule": PunctuationRuleSegmenter,
 }

@@ -2,12 +2,14 @@
 
 - ``WordsegmentSegmenter``: wordsegment (unigram and bigram counts from the Google web corpus, Viterbi);
 - ``WordninjaSegmenter``: wordninja (Zipf costs from a ranked English word list);
-- ``InstantSegmentSegmenter``: instant-segment, fed wordsegment's unigram and bigram counts.
+- ``InstantSegmentSegmenter``: instant-segment, fed wordsegment's unigram and bigram counts;
+- ``JiebaSegmenter``: jieba for Chinese (its dictionary and an HMM for unknown words, both learned from
+  segmented Chinese text: supervised, not unsupervised).
 
-Each library reads a lowercase alphabet (wordsegment a-z0-9, wordninja a-z0-9 and the apostrophe,
+The English libraries read a lowercase alphabet (wordsegment a-z0-9, wordninja a-z0-9 and the apostrophe,
 instant-segment a-z). A unit is lowercased; the symbols in the library's alphabet, in order, are the
 text it segments; every other symbol (punctuation, digits instant-segment cannot read, letters outside
-ASCII) stays attached to the word before it. A cut before the library's k-th word becomes a cut before
+ASCII) stays attached to the word before it. jieba reads every symbol of the unit as it is. A cut before the library's k-th word becomes a cut before
 that word's first symbol in the unit. The packages are imported on first use; a missing one raises
 ImportError naming the ``act-segment[peers]`` extra. The word lists load once per process.
 """
@@ -15,6 +17,7 @@ ImportError naming the ``act-segment[peers]`` extra. The word lists load once pe
 from __future__ import annotations
 
 from collections.abc import Callable
+import logging
 from functools import lru_cache
 from string import ascii_lowercase, digits
 
@@ -64,22 +67,37 @@ def _instant_segment_split() -> Callable[[str], list[str]]:
     return split
 
 
+@lru_cache(maxsize=1)
+def _jieba_split() -> Callable[[str], list[str]]:
+    try:
+        import jieba
+    except ImportError:
+        raise missing_extra("jieba") from None
+    jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" lines on stderr
+    return jieba.lcut
+
+
 class LexiconSegmenter(Segmenter):
-    """Base of the word-list segmenters: subclasses give ``alphabet`` and ``split_words(text)``."""
+    """Base of the word-list segmenters: subclasses give ``alphabet`` (None: every symbol, case kept) and
+    ``split_words(text)``."""
 
     uses_lexicon = True
-    alphabet: frozenset = frozenset()
+    alphabet: frozenset | None = frozenset()
 
     def split_words(self, text: str) -> list[str]:
         """The library's words for ``text`` (lowercase, only ``alphabet`` symbols)."""
         raise NotImplementedError
 
     def _predict(self, seq: Symbols) -> np.ndarray:
-        lowered = [ch.lower() for ch in as_text(seq, type(self).__name__)]
-        kept = np.fromiter((i for i, ch in enumerate(lowered) if ch in self.alphabet), dtype=np.int64)
+        text = as_text(seq, type(self).__name__)
+        if self.alphabet is None:
+            kept = np.arange(len(text), dtype=np.int64)
+        else:
+            text = text.lower()
+            kept = np.fromiter((i for i, ch in enumerate(text) if ch in self.alphabet), dtype=np.int64)
         if len(kept) < 2:
             return np.zeros(0, dtype=np.int64)
-        text = "".join(lowered[i] for i in kept)
+        text = "".join(text[i] for i in kept)
         words = self.split_words(text)
         if "".join(words) != text:
             raise ActSegError(f"{type(self).__name__}: the library's words do not spell its input {text[:40]!r}")
@@ -112,3 +130,12 @@ class InstantSegmentSegmenter(LexiconSegmenter):
 
     def split_words(self, text: str) -> list[str]:
         return _instant_segment_split()(text)
+
+
+class JiebaSegmenter(LexiconSegmenter):
+    """jieba's default mode (dictionary DAG plus HMM for unknown words): a supervised Chinese topline."""
+
+    alphabet = None
+
+    def split_words(self, text: str) -> list[str]:
+        return _jieba_split()(text)
