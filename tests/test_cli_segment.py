@@ -184,6 +184,20 @@ def test_default_model_is_used_when_shipped_and_missing_otherwise(model_dir, tmp
     assert run("segment", "thisisatest").stdout == run("segment", "--model", model_dir, "thisisatest").stdout
 
 
+def test_shipped_models_are_named_and_a_missing_one_is_a_one_line_error(model_dir, tmp_path, monkeypatch):
+    monkeypatch.setitem(common.SHIPPED_MODELS, "zh", tmp_path / "absent")
+    result = run("segment", "--model", "zh", "我们")
+    assert result.exit_code == 1 and "shipped model 'zh' is not installed" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    monkeypatch.setitem(common.SHIPPED_MODELS, "zh", model_dir)
+    assert run("segment", "--model", "zh", "thisisatest").stdout == \
+        run("segment", "--model", model_dir, "thisisatest").stdout
+    monkeypatch.chdir(tmp_path)  # a directory named like a shipped model is read as ./name
+    (tmp_path / "zh").mkdir()
+    result = run("segment", "--model", "./zh", "abc")
+    assert result.exit_code == 1 and "Traceback" not in result.output and "zh" in result.stderr
+
+
 def test_unseen_symbols_are_reported_once(model_dir):
     result = run("segment", "--model", model_dir, "thisQisQ", "aZ")
     assert result.exit_code == 0

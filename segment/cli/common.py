@@ -12,13 +12,11 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from segment.shipped import DEFAULT_MODEL
+from segment.shipped import DEFAULT_MODEL, LANGUAGES, SHIPPED_MODELS
 from segment.errors import ActSegError
 from segment.files import atomic_writer
 from segment.peaks import THRESHOLD_MODES
 from segment.ponder import MODEL_PEAK_DEFAULTS, SIGNAL_CHOICES, ModelSignalSegmenter, tuned_settings
-
-#: The shipped model, used when --model is not given (absent until one is shipped).
 
 data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -40,10 +38,12 @@ errors_option = click.option(
 def model_options(command):
     """--model and the inference options."""
     for option in reversed([
-        click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
-                     help="Model directory (save_pretrained or an `actseg train` run) [default: the shipped "
-                          "model]. Its segmenter.json (the settings tuned for the model) supplies the defaults "
-                          "of --signal and the peak options; options given here override them."),
+        click.option("--model", "model_path", default=None,
+                     help=f"A shipped model's name ({', '.join(f'{k}: {v}' for k, v in LANGUAGES.items())}) or a model "
+                          "directory (save_pretrained or an `actseg train` run; write ./en for a directory named "
+                          "like a shipped model) [default: en]. Its segmenter.json (the settings tuned for the "
+                          "model) supplies the defaults of --signal and the peak options; options given here "
+                          "override them."),
         click.option("--batch-size", type=click.IntRange(min=1), default=512, show_default=True,
                      help="Chunks run together."),
         click.option("--chunk-len", type=click.IntRange(min=1), default=256, show_default=True,
@@ -193,16 +193,23 @@ def warnings_to_stderr() -> Iterator[None]:
         logger.removeHandler(handler)
 
 
-def load_segmenter(model_path: Path | None, **params) -> ModelSignalSegmenter:
-    """The segmenter over the model at ``model_path`` (or the shipped model); a one-line error when absent.
-    Options left at their defaults give way to the settings tuned for the model (its segmenter.json)."""
+def model_location(model: str | None) -> Path:
+    """The directory --model names: the default shipped model (None), a shipped model's name, else a path;
+    a one-line error when a shipped model is not installed."""
+    if model is None or model in SHIPPED_MODELS:
+        path = DEFAULT_MODEL if model is None else SHIPPED_MODELS[model]
+        if not path.exists():
+            raise click.ClickException(f"the shipped model {model or 'en'!r} is not installed in this package: pass "
+                                       "--model PATH (a model directory or an `actseg train` run directory)")
+        return path
+    return Path(model)
+
+
+def load_segmenter(model: str | None, **params) -> ModelSignalSegmenter:
+    """The segmenter over the model --model names (see :func:`model_location`). Options left at their
+    defaults give way to the settings tuned for the model (its segmenter.json)."""
     context = click.get_current_context(silent=True)
     if context is not None:
         params = {name: value for name, value in params.items()
                   if context.get_parameter_source(name) is not ParameterSource.DEFAULT}
-    if model_path is None:
-        if not DEFAULT_MODEL.exists():
-            raise click.ClickException("no model given and no shipped model installed: pass --model PATH "
-                                       "(a model directory or an `actseg train` run directory)")
-        model_path = DEFAULT_MODEL
-    return ModelSignalSegmenter.from_pretrained(model_path, **params)
+    return ModelSignalSegmenter.from_pretrained(model_location(model), **params)

@@ -9,6 +9,7 @@ import click
 from segment.boundaries import from_spaced
 from segment.cli.common import (argument_text, errors_option, files_option, load_segmenter, model_options,
                                 peak_options, read_units, warnings_to_stderr)
+from segment.shipped import LANGUAGES, SHIPPED_MODELS
 
 
 #: The most symbols and rows one figure shows (2000 symbols are 20 rows at the width cap); a longer unit
@@ -16,9 +17,11 @@ from segment.cli.common import (argument_text, errors_option, files_option, load
 MAX_SYMBOLS, MAX_ROWS = 2000, 40
 
 
-def model_name(model_path: Path | None) -> str:
-    """How a title names the model: the shipped model, or its directory's name."""
-    return "the shipped English model" if model_path is None else f"model {model_path.resolve().name}"
+def model_name(model: str | None) -> str:
+    """How a title names the model: a shipped model, or its directory's name."""
+    if model is None or model in SHIPPED_MODELS:
+        return f"the shipped {LANGUAGES[model or 'en']} model"
+    return f"model {Path(model).resolve().name}"
 
 
 def pick_unit(units: list[str], unit: int) -> str:
