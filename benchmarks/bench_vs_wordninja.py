@@ -80,7 +80,8 @@ def model_cuts(model: Path, units: list[str], batch_size: int) -> tuple[list, fl
         cuts = [readout.cuts(p) for p in readout.boundary_scores_many(units, computed)]
     else:
         cuts = [segmenter.predict_signal_levels(s, ("word",))["word"] for s in segmenter.pick_signal(computed)]
-    return cuts, time.perf_counter() - start, "word readout" if readout is not None else f"{segmenter.signal_name} peaks"
+    how = "word readout" if readout is not None else f"{segmenter.signal_name} peaks"
+    return cuts, time.perf_counter() - start, how
 
 
 def main() -> None:

@@ -83,6 +83,7 @@ class Scale:
     max_units: int | None = None  # cap on the units of every evaluated corpus (dry runs)
     bits: BitsTask | None = None  # bits per symbol of the runs against a KN n-gram model
     readouts: tuple[ShippedReadout, ...] = ()  # fitted for the shipped default model (--ship-default)
+    ships_as: str = "en"  # the shipped model (segment.shipped.SHIPPED_MODELS) that --ship-default replaces
 
     def runs_scored_on(self, key: str) -> tuple[RunSpec, ...]:
         """The runs whose signals are scored on evaluation corpus ``key`` (those trained for it, or for the

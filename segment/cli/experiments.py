@@ -45,7 +45,8 @@ def regenerate_command(ctx: click.Context) -> str:
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @data_dir_option
 @click.option("--ship-default", is_flag=True,
-              help="Report phase: copy the selected default model to segment/models_data/default.")
+              help="Report phase: copy the selected default model into the package as the scale's shipped model "
+                   "(en, or zh for the Chinese scale), with its readouts and card.")
 @click.option("--cap-seconds", type=click.FloatRange(min=0), default=None,
               help="Dry runs: cap every run's training budget.")
 @click.option("--cap-hidden", type=click.IntRange(min=1), default=None, help="Dry runs: cap every run's hidden size.")
@@ -87,6 +88,7 @@ def experiments(ctx: click.Context, scale_name: str, runs_dir: Path | None, resu
 
         write_report(results_path, results_dir)
         if ship_default:
-            ship_default_model(Results.read(results_path), runs_dir, readouts=scale.readouts, data_dir=data_dir)
+            ship_default_model(Results.read(results_path), runs_dir, shipped_as=scale.ships_as,
+                               readouts=scale.readouts, data_dir=data_dir)
     if failed:
         sys.exit(1)
