@@ -3,7 +3,8 @@
 Tasks, each a function returning one typed part of the results (run in parallel processes with ``jobs`` > 1):
 
 - ``word``: per evaluation corpus, every baseline of the scale and the model segmenters of the runs scored
-  there, through :func:`segment.eval.harness.compare`: unsupervised peak defaults
+  there (with cuts forced around punctuation on a corpus marked ``split_punctuation``), through
+  :func:`segment.eval.harness.compare`: unsupervised peak defaults
   (``segment.ponder.MODEL_PEAK_DEFAULTS``), and the same signals calibrated (``PeakSegmenter.calibrate``) on
   the first units of a labelled set (``labelled_units`` in each row). Signal names: ``<kind>-<signal>`` with
   kind act / lstm (act=False) / fixed (fixed-repeat control). ``halt-first`` is 1 minus the first update's
@@ -31,6 +32,7 @@ import platform
 import subprocess
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +52,7 @@ from segment.eval.training_phase import run_dir_of
 from segment.files import write_atomic
 from segment.peaks import align_signal, peak_boundaries, robust_center_scale, shift_right
 from segment.ponder import MODEL_PEAK_DEFAULTS, read_signal
+from segment.punctuation_split import PunctuationSplit
 
 #: Sentence thresholds (robust z-scores of the stream's signal) tried when calibrating on labelled units.
 SENTENCE_HEIGHTS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
@@ -123,18 +126,28 @@ def _model_segmenters(scale: Scale, key: str, corpus, labelled, runs_dir: Path, 
     return segmenters, stats, values_by_name
 
 
+def _baseline(name: str, split_punctuation: bool):
+    """The registry's baseline ``name``, with cuts forced around punctuation when asked."""
+    from segment.registry import make_segmenter
+
+    segmenter = make_segmenter(name)
+    return PunctuationSplit(segmenter) if split_punctuation else segmenter
+
+
 def word_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir) -> WordComparison:
     """Comparison rows (baselines and model segmenters, unsupervised and calibrated) on one corpus."""
     from segment.eval.harness import compare
 
     corpus, labelled = _load_eval(scale, key, data_dir)
-    baselines = compare({name: name for name in scale.baselines}, corpus, bootstrap=scale.bootstrap, progress=False)
+    split = scale.corpora[key].split_punctuation
+    baselines = compare({name: partial(_baseline, name, split) for name in scale.baselines}, corpus,
+                        bootstrap=scale.bootstrap, progress=False)
     baselines["family"], baselines["run"], baselines["calibrated"] = "baseline", "", False
     frames = [baselines]
     segmenters, stats, values = _model_segmenters(scale, key, corpus, labelled, runs_dir, device)
     for name, run, variants in segmenters:
-        frame = compare({f"{name} ({mode})": seg for mode, seg in variants.items()}, corpus,
-                        bootstrap=scale.bootstrap, progress=False)
+        wrapped = {f"{name} ({mode})": PunctuationSplit(seg) if split else seg for mode, seg in variants.items()}
+        frame = compare(wrapped, corpus, bootstrap=scale.bootstrap, progress=False)
         frame["segmenter"] = name
         frame["family"], frame["run"] = "model", run
         frame["calibrated"] = [False, True]
@@ -147,7 +160,7 @@ def word_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir) -> 
     table = pd.concat(frames, ignore_index=True)
     spec = scale.corpora[key]
     return WordComparison(key, spec.ref, spec.labelled, len(labelled.units), _records(table), stats,
-                          _pr_curves(table, corpus, values) if key == scale.pr else {})
+                          _pr_curves(table, corpus, values) if key == scale.pr else {}, split)
 
 
 def _downsample(precision: np.ndarray, recall: np.ndarray) -> PRCurve:

@@ -84,6 +84,25 @@ def _trace_layout(n: int, labels: Sequence[str], width: int | None) -> tuple[int
     return width, rows, min(TRACE_MAX_WIDTH, max(TRACE_MIN_WIDTH, width * per_symbol + TRACE_MARGIN))
 
 
+#: Fonts tried, in order, for symbols outside the default monospace font (Chinese, Japanese, Korean).
+WIDE_FONTS = ("Noto Sans Mono CJK SC", "Noto Sans CJK SC", "WenQuanYi Micro Hei Mono", "WenQuanYi Micro Hei",
+              "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Arial Unicode MS")
+
+
+def symbol_font(labels: Sequence[str]) -> str:
+    """The font family for the symbol labels: monospace, or the first installed font of WIDE_FONTS when a
+    label holds a wide (East Asian) character; monospace again when none is installed (matplotlib then
+    warns of the missing glyphs)."""
+    import unicodedata
+
+    from matplotlib import font_manager
+
+    if not any(unicodedata.east_asian_width(ch) in "WF" for label in labels for ch in label):
+        return "monospace"
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return next((name for name in WIDE_FONTS if name in installed), "monospace")
+
+
 def _symbol_labels(ax, labels: Sequence[str], start: int, stop: int) -> None:
     """Each symbol under its bar, and under every POSITION_EVERY-th one its position in grey (text
     artists rather than ticks: one tick per symbol is slow to build)."""
@@ -92,8 +111,9 @@ def _symbol_labels(ax, labels: Sequence[str], start: int, stop: int) -> None:
     ax.set_xticks([])
     base = blended_transform_factory(ax.transData, ax.transAxes)
     symbols, numbers = (base + ScaledTranslation(0, -points / 72, ax.figure.dpi_scale_trans) for points in (3, 15))
+    family = symbol_font(labels[start:stop])
     for i in range(start, stop):
-        ax.text(i, 0, labels[i], transform=symbols, ha="center", va="top", fontsize=9, family="monospace")
+        ax.text(i, 0, labels[i], transform=symbols, ha="center", va="top", fontsize=9, family=family)
         if i % POSITION_EVERY == 0:
             ax.text(i, 0, str(i), transform=numbers, ha="center", va="top", fontsize=7, color="0.4")
 

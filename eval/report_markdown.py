@@ -89,7 +89,8 @@ def _word_sections(results: Results) -> list[str]:
     for key, part in results.word.items():
         rows = [r for r in part.rows if _in_comparison(results, r)]
         shown = [r for r in rows if _unsupervised(r) and not _skipped(r)]
-        lines += [f"### {key} (`{part.corpus}`)", "",
+        split = ", cuts around every punctuation mark forced in every row" if part.split_punctuation else ""
+        lines += [f"### {key} (`{part.corpus}`{split})", "",
                   to_markdown(_sorted(table_frame(shown, WORD_COLUMNS), "boundary_noedge_f"))]
         toplines = [r for r in rows if (r.get("uses_gold") or r.get("uses_lexicon")) and not r.get("calibrated")]
         skipped = [r for r in rows if _skipped(r)]
@@ -187,6 +188,8 @@ def _ablation_section(results: Results) -> list[str]:
 
 
 def _sentence_section(results: Results) -> list[str]:
+    if not results.sentence:
+        return []
     lines = ["## Sentence boundaries (units run together)", "",
              "Model rows: the peaks at least 3 robust standard deviations above the stream's median "
              "(unsupervised); `(calibrated)` rows: that threshold chosen for the best sentence boundary F on "
@@ -248,11 +251,12 @@ def _bits_section(results: Results) -> list[str]:
         record["mean ponder"] = float(ponder.mean()) if len(ponder) else None
         records.append(record)
     sizes = ", ".join(f"`{ref}` {int(n):,}" for ref, n in frame.groupby("ref", sort=False).symbols.first().items())
+    columns = ["model", "kind", *(c for ref in refs for c in (ref, f"{ref} vs n-gram")), "mean ponder"]
     return ["## Bits per symbol", "",
             "Each unit read from `<sep>`, scored on its own symbols (symbols: " + sizes + "). The n-gram row is an "
             "interpolated Kneser-Ney model fitted on the main ACT run's training data; `vs n-gram` is the "
             "relative difference (negative: fewer bits than the n-gram model). `mean ponder` averages the "
-            "splits.", "", to_markdown(table_frame(records))]
+            "splits.", "", to_markdown(table_frame(records, columns))]
 
 
 def _default_section(results: Results) -> list[str]:

@@ -48,6 +48,7 @@ class WordComparison:
     rows: list[dict]
     runs: dict[str, SignalStats]  # per run scored here: its signals on the evaluated units
     pr: dict[str, PRCurve] = field(default_factory=dict)  # on the scale's precision-recall corpus only
+    split_punctuation: bool = False  # every segmenter's cuts plus cuts around each punctuation mark
 
     @classmethod
     def from_dict(cls, data: dict) -> WordComparison:

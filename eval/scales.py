@@ -2,7 +2,8 @@
 
 ``smoke`` trains tiny models on the sample corpora shipped in the package (the tests); ``cpu`` fits a
 2-core machine in about an hour; ``cpu-long`` trains the English models at a real scale on the same machine
-(hours: eval/cpu-long/RESULTS.md); ``gpu`` one H200 with every run at once. Runs are built from named
+(hours: eval/cpu-long/RESULTS.md); ``cpu-zh`` the Chinese model and baselines (eval/cpu-zh/RESULTS.md);
+``gpu`` one H200 with every run at once. Runs are built from named
 presets (:class:`segment.eval.run_specs.Preset`) on the recommended model and training defaults of
 ``segment.models.config``; each run states only what it changes.
 """
@@ -26,6 +27,7 @@ class EvalCorpus:
     punctuation: bool = True
     case: bool = True
     runs_of: str | None = None  # score the runs of this other EvalCorpus key here (default: the runs of this key)
+    split_punctuation: bool = False  # every segmenter's cuts plus cuts around each punctuation mark
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,37 @@ CPU_LONG = Scale(
               ShippedReadout("sentence", "ud-en-ewt:train", 400, "ud-en-ewt:test")),
 )
 
+# -- cpu-zh: Chinese on this 2-core machine (issue 16) ---------------------------------------------------------
+# The bakeoffs' training texts are not here, so the model reads raw text transductively, as the unsupervised
+# literature does: the PKU and MSR test texts with their spaces removed, and UD Chinese GSD train and dev (its
+# test stays unseen). Every corpus is scored twice: as it is, and with cuts forced around punctuation (the
+# field's common "split at punctuation first"). Calibrated rows learn their peak settings on GSD dev.
+ZH_TRAIN = ("sighan-pku:test", "sighan-msr:test", "ud-zh-gsd:train", "ud-zh-gsd:dev")
+CPU_ZH = Preset(seconds=2400, train={"iterations": 2000, "seq_len": 128, "batch_size": 32, "eval_every": 250},
+                model={"hidden": 256, "dropout": 0.3}, dev="ud-zh-gsd:dev")
+ZH_BASELINES = (*(name for name in ALL_WORD_BASELINES if name.startswith(("tp-", "ngram-", "random"))), "jieba")
+
+
+def chinese_corpora() -> dict[str, EvalCorpus]:
+    """PKU, MSR and GSD test, each as it is and split at punctuation, all scoring the runs of sighan-pku."""
+    corpora = {}
+    for key, ref in (("sighan-pku", "sighan-pku:test"), ("sighan-msr", "sighan-msr:test"),
+                     ("ud-zh-gsd", "ud-zh-gsd:test")):
+        runs_of = None if key == "sighan-pku" else "sighan-pku"
+        corpora[key] = EvalCorpus(ref, "ud-zh-gsd:dev", 200, runs_of=runs_of)
+        corpora[f"{key}+punct"] = EvalCorpus(ref, "ud-zh-gsd:dev", 200, runs_of="sighan-pku", split_punctuation=True)
+    return corpora
+
+
+CPU_ZH_SCALE = Scale(
+    name="cpu-zh",
+    runs=(CPU_ZH.run("zh-act", ZH_TRAIN, "sighan-pku", model=STUDY_HALTING, train={"halt_freeze": 250},
+                     tags=("main", "default-candidate")),),
+    corpora=chinese_corpora(), sentences={}, baselines=ZH_BASELINES, graves="sighan-pku:test", dev="ud-zh-gsd:dev",
+    trace=("sighan-pku",), pr="sighan-pku", sweep="sighan-pku", bits=BitsTask(("ud-zh-gsd:test",), "sighan-pku", 3),
+    readouts=(ShippedReadout("word", "ud-zh-gsd:train", 2000, "ud-zh-gsd:test"),), ships_as="zh",
+)
+
 # -- gpu: one H200 and 16 cores, every run at once as its own process --------------------------------------
 GPU_TRAIN = {"iterations": 3000, "seq_len": 128, "batch_size": 128, "warmup": 50, "eval_every": 500,
              "eval_symbols": 50000}
@@ -271,7 +304,7 @@ GPU = Scale(
     **FULL_EVALUATION,
 )
 
-SCALES: dict[str, Scale] = {s.name: s for s in (SMOKE, CPU, CPU_LONG, GPU)}
+SCALES: dict[str, Scale] = {s.name: s for s in (SMOKE, CPU, CPU_LONG, CPU_ZH_SCALE, GPU)}
 
 
 def get_scale(name: str) -> Scale:

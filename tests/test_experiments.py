@@ -41,7 +41,7 @@ def test_an_unknown_scale_is_a_one_line_error():
     result = CliRunner().invoke(actseg, ["experiments", "--scale", "huge"])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        "Error: unknown scale 'huge': choose one of smoke, cpu, cpu-long, gpu"]
+        "Error: unknown scale 'huge': choose one of smoke, cpu, cpu-long, cpu-zh, gpu"]
 
 
 def test_shift_right_realigns_a_right_to_left_signal():

@@ -104,7 +104,7 @@ def test_spec_rejects_an_unknown_direction_and_unknown_config_fields():
 
 
 def test_an_unknown_scale_is_a_one_line_error():
-    with pytest.raises(ActSegError, match="unknown scale 'huge': choose one of smoke, cpu, cpu-long, gpu"):
+    with pytest.raises(ActSegError, match="unknown scale 'huge': choose one of smoke, cpu, cpu-long, cpu-zh, gpu"):
         get_scale("huge")
 
 
