@@ -3,8 +3,8 @@
 Tasks, each a function returning one typed part of the results (run in parallel processes with ``jobs`` > 1):
 
 - ``word``: per evaluation corpus, every baseline of the scale and the model segmenters of the runs scored
-  there (with cuts forced around punctuation on a corpus marked ``split_punctuation``), through
-  :func:`segment.eval.harness.compare`: unsupervised peak defaults
+  there (with cuts forced around punctuation on a corpus marked ``split_punctuation``, and the bakeoff's OOV
+  recall where the corpus names its training word list), through :func:`segment.eval.harness.compare`: unsupervised peak defaults
   (``segment.ponder.MODEL_PEAK_DEFAULTS``), and the same signals calibrated (``PeakSegmenter.calibrate``) on
   the first units of a labelled set (``labelled_units`` in each row). Signal names: ``<kind>-<signal>`` with
   kind act / lstm (act=False) / fixed (fixed-repeat control). ``halt-first`` is 1 minus the first update's
@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from segment.corpora.sighan import training_words
 from segment.corpora.view import is_punctuation
 from segment.eval.bits import bits_task
 from segment.eval.parallel import map_in_processes
@@ -139,15 +140,16 @@ def word_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir) -> 
     from segment.eval.harness import compare
 
     corpus, labelled = _load_eval(scale, key, data_dir)
-    split = scale.corpora[key].split_punctuation
+    split, words = scale.corpora[key].split_punctuation, scale.corpora[key].oov_words
+    dictionary = None if words is None else training_words(words, data_dir)
     baselines = compare({name: partial(_baseline, name, split) for name in scale.baselines}, corpus,
-                        bootstrap=scale.bootstrap, progress=False)
+                        bootstrap=scale.bootstrap, progress=False, dictionary=dictionary)
     baselines["family"], baselines["run"], baselines["calibrated"] = "baseline", "", False
     frames = [baselines]
     segmenters, stats, values = _model_segmenters(scale, key, corpus, labelled, runs_dir, device)
     for name, run, variants in segmenters:
         wrapped = {f"{name} ({mode})": PunctuationSplit(seg) if split else seg for mode, seg in variants.items()}
-        frame = compare(wrapped, corpus, bootstrap=scale.bootstrap, progress=False)
+        frame = compare(wrapped, corpus, bootstrap=scale.bootstrap, progress=False, dictionary=dictionary)
         frame["segmenter"] = name
         frame["family"], frame["run"] = "model", run
         frame["calibrated"] = [False, True]

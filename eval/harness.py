@@ -13,7 +13,7 @@ A segmenter that raises ImportError (an optional extra that is not installed) gi
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -25,7 +25,7 @@ from segment.boundaries import check_boundaries
 from segment.errors import CorpusError
 from segment.eval.bootstrap import bootstrap_f, counts_per_unit
 from segment.eval.sentence_metrics import sentence_scores
-from segment.eval.word_metrics import boundary_counts, word_scores
+from segment.eval.word_metrics import boundary_counts, oov_scores, word_scores
 
 Level = Literal["word", "sentence"]
 HEADLINE = {"word": "boundary_noedge_f", "sentence": "boundary_f"}
@@ -76,8 +76,9 @@ def _scores(level: Level, gold, predicted, sequences, starts, bootstrap: int, se
 
 
 def evaluate_one(name: str, segmenter: Segmenter, corpus, *, level: Level = "word", bootstrap: int = 1000,
-                 seed: int = 0, fit: bool | Any = True) -> dict:
-    """One report row (a dict) for ``segmenter`` on an already loaded ``corpus``."""
+                 seed: int = 0, fit: bool | Any = True, dictionary: Collection[str] | None = None) -> dict:
+    """One report row (a dict) for ``segmenter`` on an already loaded ``corpus``; with a training word list
+    ``dictionary`` (word level), also the SIGHAN bakeoff's oov_rate, oov_recall and iv_recall."""
     sequences, gold, starts = _task(corpus, level)
     row: dict = {"segmenter": name, "corpus": corpus.name, "split": corpus.split, "level": level,
                  "units": len(corpus.units), "symbols": sum(len(s) for s in sequences),
@@ -95,6 +96,8 @@ def evaluate_one(name: str, segmenter: Segmenter, corpus, *, level: Level = "wor
     except ImportError as err:
         return {**row, "note": f"skipped: {err}"}
     row.update(_scores(level, gold, predicted, sequences, starts, bootstrap, seed))
+    if dictionary is not None and level == "word":
+        row.update(oov_scores(reference=gold, hypothesis=predicted, sequences=sequences, dictionary=dictionary))
     silver = level == "sentence" and corpus.sentence_labels == "silver"
     row.update({"headline_f": row[HEADLINE[level]], "fit_s": fitted - start, "predict_s": done - fitted,
                 "wall_s": done - start, "symbols_per_s": row["symbols"] / max(done - fitted, 1e-9),
@@ -130,11 +133,13 @@ def _build(candidate: Segmenter | str | Callable[[], Segmenter]) -> Segmenter:
 
 def compare(segmenters: Mapping[str, Segmenter | str | Callable[[], Segmenter]] | Sequence[Segmenter | str],
             corpus: Any, split: str | None = None, *, level: Level = "word", bootstrap: int = 1000,
-            seed: int = 0, fit: bool | Any = True, data_dir=None, progress: bool = True) -> pd.DataFrame:
+            seed: int = 0, fit: bool | Any = True, data_dir=None, progress: bool = True,
+            dictionary: Collection[str] | None = None) -> pd.DataFrame:
     """One row per segmenter: every metric, the headline F with its bootstrap 95% CI over units (seeded),
     fit / predict / wall seconds, symbols per second of prediction, the uses_gold / uses_lexicon labels
     and a note (why a row was skipped). Segmenters may be objects, registry names or zero-argument
-    factories (an ImportError while building one also gives a skipped row).
+    factories (an ImportError while building one also gives a skipped row). ``dictionary``: a training word
+    list for the bakeoff's OOV figures (see :func:`evaluate_one`).
     """
     corpus = resolve_corpus(corpus, split, data_dir)
     items = segmenters.items() if isinstance(segmenters, Mapping) else ((_name(s), s) for s in segmenters)
@@ -148,7 +153,8 @@ def compare(segmenters: Mapping[str, Segmenter | str | Callable[[], Segmenter]] 
             rows.append({"segmenter": name, "corpus": corpus.name, "split": corpus.split, "level": level,
                          "note": f"skipped: {err}"})
             continue
-        rows.append(evaluate_one(name, segmenter, corpus, level=level, bootstrap=bootstrap, seed=seed, fit=fit))
+        rows.append(evaluate_one(name, segmenter, corpus, level=level, bootstrap=bootstrap, seed=seed, fit=fit,
+                                 dictionary=dictionary))
     return _ordered(pd.DataFrame(rows))
 
 

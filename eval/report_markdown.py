@@ -18,7 +18,8 @@ from segment.eval.results_types import Results, RunRecord, WordComparison
 from segment.files import write_atomic
 
 WORD_COLUMNS = ["segmenter", "run", "boundary_noedge_p", "boundary_noedge_r", "boundary_noedge_f", "f_ci_low",
-                "f_ci_high", "token_f", "type_f", "boundary_all_f", "symbols_per_s"]
+                "f_ci_high", "token_p", "token_r", "token_f", "type_f", "boundary_all_f", "oov_recall", "iv_recall",
+                "symbols_per_s"]
 SENTENCE_COLUMNS = ["segmenter", "run", "boundary_p", "boundary_r", "boundary_f", "f_ci_low", "f_ci_high", "pk",
                     "windowdiff", "symbols_per_s", "note"]
 #: Columns printed as integers even where some rows have none.

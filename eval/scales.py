@@ -28,6 +28,7 @@ class EvalCorpus:
     case: bool = True
     runs_of: str | None = None  # score the runs of this other EvalCorpus key here (default: the runs of this key)
     split_punctuation: bool = False  # every segmenter's cuts plus cuts around each punctuation mark
+    oov_words: str | None = None  # bakeoff set (corpora.sighan.BAKEOFF_SETS) whose training words give OOV recall
 
 
 @dataclass(frozen=True)
@@ -270,8 +271,10 @@ def chinese_corpora() -> dict[str, EvalCorpus]:
     for key, ref in (("sighan-pku", "sighan-pku:test"), ("sighan-msr", "sighan-msr:test"),
                      ("ud-zh-gsd", "ud-zh-gsd:test")):
         runs_of = None if key == "sighan-pku" else "sighan-pku"
-        corpora[key] = EvalCorpus(ref, "ud-zh-gsd:dev", 200, runs_of=runs_of)
-        corpora[f"{key}+punct"] = EvalCorpus(ref, "ud-zh-gsd:dev", 200, runs_of="sighan-pku", split_punctuation=True)
+        words = key if key.startswith("sighan") else None
+        corpora[key] = EvalCorpus(ref, "ud-zh-gsd:dev", 200, runs_of=runs_of, oov_words=words)
+        corpora[f"{key}+punct"] = EvalCorpus(ref, "ud-zh-gsd:dev", 200, runs_of="sighan-pku", split_punctuation=True,
+                                             oov_words=words)
     return corpora
 
 

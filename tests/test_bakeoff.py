@@ -73,3 +73,23 @@ def test_words_option_errors_are_one_line(tmp_path):
     gold.write_text("ab  c\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["score", str(gold), str(gold), "--words", str(tmp_path / "missing.txt")])
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_compare_adds_the_bakeoffs_oov_figures_with_a_training_word_list(corpora_dir):
+    import dataclasses
+
+    from segment.baselines import TransitionalProbability
+    from segment.eval.harness import compare
+    from segment.eval.word_metrics import oov_scores
+
+    full = load_corpus("sighan-pku", "test", data_dir=corpora_dir)
+    corpus = dataclasses.replace(full, documents=[full.units[:60]])
+    words = training_words("sighan-pku", corpora_dir)
+    segmenter = TransitionalProbability("forward", "absolute")
+    row = compare({"tp": segmenter}, corpus, bootstrap=0, progress=False, dictionary=words).iloc[0]
+    sequences = corpus.sequences()
+    expected = oov_scores(reference=corpus.word_boundaries(), hypothesis=segmenter.predict_many(sequences),
+                          sequences=sequences, dictionary=words)
+    assert 0 < expected["oov_rate"] < 0.2 and expected["oov_recall"] is not None
+    assert {k: row[k] for k in expected} == pytest.approx(expected)
+    assert "oov_recall" not in compare({"tp": segmenter}, corpus, bootstrap=0, progress=False).columns
