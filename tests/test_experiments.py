@@ -112,6 +112,18 @@ def test_bits_compare_the_runs_with_a_kneser_ney_model_on_the_same_symbols(smoke
     assert "| kn-5gram | ngram |" in section and "| en-act | act |" in section and "vs n-gram" in section
 
 
+def test_the_main_report_summarises_the_scales_reported_in_their_own_folders(smoke, tmp_path):
+    from segment.eval.report_markdown import write_report
+
+    (tmp_path / "cpu-zh" / "results").mkdir(parents=True)
+    shutil.copy(smoke.results_dir / "results" / "smoke.json", tmp_path / "cpu-zh" / "results" / "cpu-zh.json")
+    report = write_report(smoke.results_dir / "results" / "smoke.json", tmp_path).read_text()
+    summary = report.split("## Chinese (scale `cpu-zh`)")[1]
+    assert "(cpu-zh/RESULTS.md)" in summary and "### en (`sample-en:test`)" in summary
+    assert "| act-ponder | en-act |" in summary and "### Bits per symbol" in summary
+    assert "English at a real scale" not in report  # no cpu-long results there
+
+
 def test_training_again_skips_trained_runs(smoke):
     result = experiments("--scale", "smoke", "--runs-dir", str(smoke.runs), "--results-dir", str(smoke.results_dir),
                          "--phase", "train")
