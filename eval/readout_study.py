@@ -6,7 +6,8 @@ For each task (a model and its corpus) a ``ReadoutSegmenter`` is trained per fea
 language model's entropy and surprisal only; the four ponder/halting signals only; the symbol classes are
 always in) and scored on units it never saw: on Brent the first 10% of the units train it (its threshold on
 the last tenth of those) and the other 90% are scored, as in the field's semi-supervised setting; on UD
-English it trains on the train split and is scored on test. Boundary P/R/F (unit-internal cuts) with a
+English and gutenberg-en it trains on the first 3,000 units of the train split and is scored on test (the
+shipped English model reads both). Boundary P/R/F (unit-internal cuts) with a
 bootstrap 95% interval over units, and token F. Results go to ``results/readout.json`` and ``READOUT.md``.
 """
 
@@ -49,6 +50,7 @@ TASKS = (
     ReadoutTask("brent-text", "bt-bounded+norm+freeze-tau0.03", "brent-text:all", "brent-text:all",
                 train_fraction=0.1),
     ReadoutTask("ud-en-ewt", "shipped", "ud-en-ewt:train", "ud-en-ewt:test", train_units=3000),
+    ReadoutTask("gutenberg-en", "shipped", "gutenberg-en:train", "gutenberg-en:test", train_units=3000),
 )
 
 
@@ -102,9 +104,9 @@ def write_report(results: dict, results_dir: Path, command: str) -> Path:
              "A logistic-regression readout (`segment.readout`) over groups of a model's signals, symbol classes "
              "always included: `all` (ponder, steps, remainder, first halting output, entropy, surprisal), "
              "`entropy+surprisal` (the language model alone), `halting` (the four ponder/halting signals). Brent: "
-             "trained on the first 10% of the units, scored on the other 90%; UD English: trained on the first "
-             "3,000 train sentences, scored on test. Boundary P/R/F over unit-internal cuts with a bootstrap 95% "
-             "interval over units. No right-to-left model was trained for these runs, so the rtl rows are "
+             "trained on the first 10% of the units, scored on the other 90%; UD English and gutenberg-en (the "
+             "shipped English model): trained on the first 3,000 train units, scored on test. Boundary P/R/F over "
+             "unit-internal cuts with a bootstrap 95% interval over units. No right-to-left model was trained for these runs, so the rtl rows are "
              "missing.", ""]
     if results["missing"]:
         lines += [f"Left out (model not trained): {', '.join(results['missing'])}.", ""]
