@@ -106,8 +106,8 @@ def write_report(results: dict, results_dir: Path, command: str) -> Path:
              "`entropy+surprisal` (the language model alone), `halting` (the four ponder/halting signals). Brent: "
              "trained on the first 10% of the units, scored on the other 90%; UD English and gutenberg-en (the "
              "shipped English model): trained on the first 3,000 train units, scored on test. Boundary P/R/F over "
-             "unit-internal cuts with a bootstrap 95% interval over units. No right-to-left model was trained for these runs, so the rtl rows are "
-             "missing.", ""]
+             "unit-internal cuts with a bootstrap 95% interval over units. No right-to-left model was trained for "
+             "these runs, so the rtl rows are missing.", ""]
     if results["missing"]:
         lines += [f"Left out (model not trained): {', '.join(results['missing'])}.", ""]
     columns = ["corpus", "model", "features", "train_units", "test_units", "boundary_p", "boundary_r", "boundary_f",
