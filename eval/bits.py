@@ -30,7 +30,9 @@ def ngram_bits(model, units: Sequence[Symbols]) -> float:
 
 def bits_task(scale, runs_dir: Path, device: str, data_dir) -> list[BitsRow]:
     """The scale's bits comparison (:class:`segment.eval.scales.BitsTask`): on each of its splits, the KN n-gram
-    model, then every left-to-right run reading unspaced text that is scored on its ``runs_of`` corpus."""
+    model, then every left-to-right run reading unspaced text that is scored on its ``runs_of`` corpus and
+    reads the corpora as its main run does (punctuation, case). The n-gram model is fitted on the main run's
+    training data (the main ACT run, else the first run)."""
     from segment.eval.run_signals import run_signals, signal_stats
     from segment.eval.run_specs import load_ref
     from segment.eval.training_phase import run_dir_of
@@ -40,11 +42,16 @@ def bits_task(scale, runs_dir: Path, device: str, data_dir) -> list[BitsRow]:
     if not runs:
         return []
     main = next((r for r in runs if "main" in r.tags and r.kind == "act"), runs[0])
-    ngram = fit_ngram([s for ref in main.train_data for s in main.read(load_ref(ref, data_dir))[0] if len(s)],
-                      task.order)
+    runs = [r for r in runs if (r.punctuation, r.case) == (main.punctuation, main.case)]
+
+    def units_of(ref: str) -> list[Symbols]:
+        corpus = load_ref(ref, data_dir, punctuation=main.punctuation, case=main.case, max_units=scale.max_units)
+        return [s for s in corpus.sequences() if len(s)]
+
+    ngram = fit_ngram([s for ref in main.train_data for s in units_of(ref)], task.order)
     rows = []
     for ref in task.refs:
-        units = [s for s in load_ref(ref, data_dir, max_units=scale.max_units).sequences() if len(s)]
+        units = units_of(ref)
         symbols = sum(len(s) for s in units)
         rows.append(BitsRow(ref, f"kn-{task.order}gram", "ngram", symbols, ngram_bits(ngram, units)))
         for spec in runs:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 from segment.corpora import corpus_info
@@ -23,23 +24,33 @@ MODEL_FILES = ("config.json", "vocab.json", "model.safetensors")
 
 def ship_default_model(results: Results, runs_dir: Path, target: Path | None = None, *, shipped_as: str = "en",
                        readouts: tuple[ShippedReadout, ...] = (), data_dir=None) -> Path:
-    """Copy the selected default candidate's model files to ``target`` (default: the shipped model ``shipped_as``),
-    fit and score ``readouts`` for it (readouts of the model shipped before are removed), and write its
-    settings and card."""
-    target = SHIPPED_MODELS[shipped_as] if target is None else target
+    """Copy the selected default candidate's model files to ``target`` (default: the shipped model
+    ``shipped_as``), fit and score ``readouts`` for it, and write its settings and card. Everything is built
+    in a staging folder beside ``target`` first: if a step fails, ``target`` is left as it was; else its
+    files are replaced and the readouts of the model shipped before are removed."""
     name = results.default.selected
     if name is None:
         raise ValueError("the results select no default model (no default candidates at this scale)")
+    shown = shipped_as if target is None else str(target)  # how the card's commands name the model
+    target = SHIPPED_MODELS[shipped_as] if target is None else target
     source = runs_dir / name / "model"
-    target.mkdir(parents=True, exist_ok=True)
-    for level in LEVELS:
-        (target / readout_file(level)).unlink(missing_ok=True)
-    for file in MODEL_FILES:
-        write_atomic(target / file, (source / file).read_bytes())
-    write_atomic(target / SETTINGS_FILE, json.dumps(tuned_settings(results, name), indent=2) + "\n")
-    scores = [fit_readout(target, readout, data_dir) for readout in readouts]
-    write_atomic(target / "MODEL_CARD.md",
-                 model_card(results, name, target, shipped_as) + readout_section(scores, target))
+    staging = target.parent / f".{target.name}.shipping"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        for file in MODEL_FILES:
+            shutil.copyfile(source / file, staging / file)
+        write_atomic(staging / SETTINGS_FILE, json.dumps(tuned_settings(results, name), indent=2) + "\n")
+        scores = [fit_readout(staging, readout, data_dir) for readout in readouts]
+        write_atomic(staging / "MODEL_CARD.md",
+                     model_card(results, name, staging, shipped_as) + readout_section(scores, shown))
+        target.mkdir(parents=True, exist_ok=True)
+        for level in LEVELS:
+            (target / readout_file(level)).unlink(missing_ok=True)
+        for file in staging.iterdir():
+            os.replace(file, target / file.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 
@@ -49,20 +60,16 @@ def fit_readout(model_dir: Path, readout: ShippedReadout, data_dir=None) -> dict
     from segment.eval.run_specs import load_ref
     from segment.readout import ReadoutSegmenter, labelled_sequences
 
-    def labelled(ref: str, units: int | None) -> tuple[list, list]:
-        corpus = load_ref(ref, data_dir)
-        pairs = zip(*labelled_sequences(corpus, readout.level, units or len(corpus.units), readout.chunk_units))
-        kept = [(s, b) for s, b in pairs if len(s)]
-        return [s for s, _ in kept], [b for _, b in kept]
-
-    segmenter = ReadoutSegmenter(str(model_dir), level=readout.level).fit(*labelled(readout.train, readout.units))
+    train = labelled_sequences(load_ref(readout.train, data_dir), readout.level, readout.units, readout.chunk_units)
+    segmenter = ReadoutSegmenter(str(model_dir), level=readout.level).fit(*train)
     segmenter.save(model_dir)
-    sequences, gold = labelled(readout.test, None)
+    test = load_ref(readout.test, data_dir)
+    sequences, gold = labelled_sequences(test, readout.level, len(test.units), readout.chunk_units)
     scores = word_scores(reference=gold, hypothesis=segmenter.predict_many(sequences), sequences=sequences)
     return {"readout": readout, "sequences": len(sequences), "holdout_f": segmenter.holdout_f_, **scores}
 
 
-def readout_section(scores: list[dict], target: Path) -> str:
+def readout_section(scores: list[dict], model: str) -> str:
     """The card's section on the readouts shipped with the model ("" without any)."""
     if not scores:
         return ""
@@ -74,7 +81,7 @@ def readout_section(scores: list[dict], target: Path) -> str:
     for score in scores:
         readout = score["readout"]
         unit = "runs of {} units".format(readout.chunk_units) if readout.level == "sentence" else "units"
-        command = readout.command(os.path.relpath(target))
+        command = readout.command(model)
         lines.append(f"- `{readout_file(readout.level)}`: `{command}`. On `{readout.test}` "
                      f"({score['sequences']:,} {unit}): boundary P {score['boundary_noedge_p']:.4f}, R "
                      f"{score['boundary_noedge_r']:.4f}, F **{score['boundary_noedge_f']:.4f}**"

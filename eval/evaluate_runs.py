@@ -127,12 +127,17 @@ def _model_segmenters(scale: Scale, key: str, corpus, labelled, runs_dir: Path, 
     return segmenters, stats, values_by_name
 
 
+def _maybe_split(segmenter, split_punctuation: bool):
+    """``segmenter`` with cuts forced around punctuation when asked, unless it uses gold information (the
+    random oracle keeps drawing at the gold rate)."""
+    return PunctuationSplit(segmenter) if split_punctuation and not segmenter.uses_gold else segmenter
+
+
 def _baseline(name: str, split_punctuation: bool):
-    """The registry's baseline ``name``, with cuts forced around punctuation when asked."""
+    """The registry's baseline ``name`` (see :func:`_maybe_split`)."""
     from segment.registry import make_segmenter
 
-    segmenter = make_segmenter(name)
-    return PunctuationSplit(segmenter) if split_punctuation else segmenter
+    return _maybe_split(make_segmenter(name), split_punctuation)
 
 
 def word_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir) -> WordComparison:
@@ -148,7 +153,7 @@ def word_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir) -> 
     frames = [baselines]
     segmenters, stats, values = _model_segmenters(scale, key, corpus, labelled, runs_dir, device)
     for name, run, variants in segmenters:
-        wrapped = {f"{name} ({mode})": PunctuationSplit(seg) if split else seg for mode, seg in variants.items()}
+        wrapped = {f"{name} ({mode})": _maybe_split(seg, split) for mode, seg in variants.items()}
         frame = compare(wrapped, corpus, bootstrap=scale.bootstrap, progress=False, dictionary=dictionary)
         frame["segmenter"] = name
         frame["family"], frame["run"] = "model", run

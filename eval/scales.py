@@ -87,6 +87,7 @@ class Scale:
     bits: BitsTask | None = None  # bits per symbol of the runs against a KN n-gram model
     readouts: tuple[ShippedReadout, ...] = ()  # fitted for the shipped default model (--ship-default)
     ships_as: str = "en"  # the shipped model (segment.shipped.SHIPPED_MODELS) that --ship-default replaces
+    title: str = ""  # set for a scale reported in a folder of its own (eval/<name>/), summarised in eval/RESULTS.md
 
     def runs_scored_on(self, key: str) -> tuple[RunSpec, ...]:
         """The runs whose signals are scored on evaluation corpus ``key`` (those trained for it, or for the
@@ -127,7 +128,8 @@ SMOKE = Scale(
     ),
     corpora={"bp": EvalCorpus("sample-brent-phono:all", "sample-brent-phono:all", 50),
              "en": EvalCorpus("sample-en:test", "sample-en:train", 10),
-             "en-train": EvalCorpus("sample-en:train", "sample-en:test", 10, runs_of="en")},
+             "en-train": EvalCorpus("sample-en:train", "sample-en:test", 10, runs_of="en"),
+             "en+punct": EvalCorpus("sample-en:test", "sample-en:train", 10, runs_of="en", split_punctuation=True)},
     sentences={"en-punct": SentenceTask("sample-en:test", "en", True, ("punct-rule", "pysbd")),
                "bp-utterances": SentenceTask("sample-brent-phono:all", "bp")},
     baselines=("tp-forward-relative", "tp-mi-relative", "ngram-bentropy-sum", "random", "random-oracle",
@@ -155,9 +157,14 @@ SENTENCE_TASKS = {
     "ud-en-ewt-nopunct": SentenceTask("ud-en-ewt:test", "ud-en-ewt", False, ("punct-rule", "pysbd")),
     "brent-utterances": SentenceTask("brent-phono:all", "brent-phono"),
 }
+#: The readouts shipped with an English default model: word cuts of 3,000 UD English train sentences, sentence
+#: ends in 400 runs of 10 train sentences; both scored on UD English test.
+ENGLISH_READOUTS = (ShippedReadout("word", "ud-en-ewt:train", 3000, "ud-en-ewt:test"),
+                    ShippedReadout("sentence", "ud-en-ewt:train", 400, "ud-en-ewt:test"))
 FULL_EVALUATION = {"corpora": WORD_CORPORA, "sentences": SENTENCE_TASKS, "baselines": ALL_WORD_BASELINES,
                    "graves": "ud-en-ewt:test", "dev": "ud-en-ewt:dev",
-                   "trace": ("brent-phono", "brent-text", "ud-en-ewt"), "pr": "brent-phono", "sweep": "brent-phono"}
+                   "trace": ("brent-phono", "brent-text", "ud-en-ewt"), "pr": "brent-phono", "sweep": "brent-phono",
+                   "readouts": ENGLISH_READOUTS}
 
 def brent_sweep_and_controls(preset: Preset) -> tuple[RunSpec, ...]:
     """The tau sweep on Brent phonemic (tau 0.03 is the main run) and its act=False and fixed-repeat controls."""
@@ -248,10 +255,9 @@ CPU_LONG = Scale(
              "gutenberg-en": EvalCorpus("gutenberg-en:test", "gutenberg-en:dev", 200, runs_of="ud-en-ewt")},
     sentences={"ud-en-ewt-punct": SENTENCE_TASKS["ud-en-ewt-punct"]},
     baselines=ALL_WORD_BASELINES, graves="ud-en-ewt:test", dev="ud-en-ewt:dev", trace=("ud-en-ewt", "gutenberg-en"),
-    pr="ud-en-ewt", sweep="ud-en-ewt",
+    pr="ud-en-ewt", sweep="ud-en-ewt", title="English at a real scale",
     bits=BitsTask(("gutenberg-en:dev", "gutenberg-en:test", "ud-en-ewt:dev", "ud-en-ewt:test"), "ud-en-ewt"),
-    readouts=(ShippedReadout("word", "ud-en-ewt:train", 3000, "ud-en-ewt:test"),
-              ShippedReadout("sentence", "ud-en-ewt:train", 400, "ud-en-ewt:test")),
+    readouts=ENGLISH_READOUTS,
 )
 
 # -- cpu-zh: Chinese on this 2-core machine (issue 16) ---------------------------------------------------------
@@ -286,7 +292,7 @@ CPU_ZH_SCALE = Scale(
                      tags=("main", "default-candidate")),),
     corpora=chinese_corpora(), sentences={}, baselines=ZH_BASELINES, graves="sighan-pku:test", dev="ud-zh-gsd:dev",
     trace=("sighan-pku",), pr="sighan-pku", sweep="sighan-pku", bits=BitsTask(("ud-zh-gsd:test",), "sighan-pku", 3),
-    readouts=(ShippedReadout("word", "ud-zh-gsd:train", 2000, "ud-zh-gsd:test"),), ships_as="zh",
+    readouts=(ShippedReadout("word", "ud-zh-gsd:train", 2000, "ud-zh-gsd:test"),), ships_as="zh", title="Chinese",
 )
 
 # -- gpu: one H200 and 16 cores, every run at once as its own process --------------------------------------

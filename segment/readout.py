@@ -323,11 +323,12 @@ def best_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float
 
 
 def labelled_sequences(corpus, level: str, units: int, chunk_units: int = 10) -> tuple[list, list[np.ndarray]]:
-    """Training sequences and gold cuts from a corpus: its first ``units`` units with their word cuts (word
-    level), or its first ``units`` runs of ``chunk_units`` consecutive units with the sentence starts inside
-    (sentence level: unit edges are sentence edges)."""
+    """Training sequences and gold cuts from a corpus: its first ``units`` non-empty units with their word cuts
+    (word level), or its first ``units`` runs of ``chunk_units`` consecutive units with the sentence starts
+    inside (sentence level: unit edges are sentence edges)."""
     if level == "word":
-        return corpus.sequences()[:units], corpus.word_boundaries()[:units]
+        pairs = [(s, b) for s, b in zip(corpus.sequences(), corpus.word_boundaries()) if len(s)][:units]
+        return [s for s, _ in pairs], [b for _, b in pairs]
     if level != "sentence":
         raise ParameterError(f"level must be one of {LEVELS}, got {level!r}")
     sequences, cuts = [], []

@@ -27,6 +27,8 @@ def test_lexicon_segmenters_split_plain_english(module):
     assert to_spaced("Itisasmallworld,isn'tit?", segmenter.predict("Itisasmallworld,isn'tit?")).split()[:4] == [
         "It", "is", "a", "small"]
     np.testing.assert_array_equal(segmenter.predict(tuple("thisisatest")), [4, 6, 7])
+    # "İ" lowercases to two characters: it is skipped, and the cuts after it still point into the unit
+    np.testing.assert_array_equal(segmenter.predict("İthisisatest"), [5, 7, 8])
     assert len(segmenter.predict("a")) == 0 and len(segmenter.predict("!?")) == 0
     with pytest.raises(ActSegError, match="one character"):
         segmenter.predict(("th", "is"))

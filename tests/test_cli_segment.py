@@ -177,10 +177,10 @@ def test_missing_and_corrupt_models_name_the_path(model_dir, tmp_path):
 
 
 def test_default_model_is_used_when_shipped_and_missing_otherwise(model_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(common, "DEFAULT_MODEL", tmp_path / "absent")
+    monkeypatch.setitem(common.SHIPPED_MODELS, "en", tmp_path / "absent")
     result = run("segment", "abc")
     assert result.exit_code == 1 and "--model" in result.stderr
-    monkeypatch.setattr(common, "DEFAULT_MODEL", model_dir)
+    monkeypatch.setitem(common.SHIPPED_MODELS, "en", model_dir)
     assert run("segment", "thisisatest").stdout == run("segment", "--model", model_dir, "thisisatest").stdout
 
 

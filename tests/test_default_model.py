@@ -5,7 +5,7 @@ import json
 from click.testing import CliRunner
 
 from segment.cli import main
-from segment.cli.common import DEFAULT_MODEL
+from segment.shipped import DEFAULT_MODEL
 from segment.ponder import SETTINGS_FILE, PonderSegmenter
 
 SENTENCE = "thisisasentencewithoutspaces"

@@ -10,14 +10,17 @@ from click.testing import CliRunner
 
 from segment.cli import main as actseg
 from segment.corpora import load_corpus
+from segment.errors import ActSegError
 from segment.eval.default_model import MODEL_FILES, ship_default_model
 from segment.eval.results_types import Results
+from segment.eval.run_specs import RunSpec
+from segment.eval.scales import SCALES, ShippedReadout
+from segment.eval.word_metrics import word_scores
 from segment.models.inference import compute_signals
 from segment.peaks import shift_right
-from segment.readout import ReadoutSegmenter
-from segment.eval.run_specs import RunSpec
-from segment.eval.scales import SCALES
 from segment.ponder import PonderSegmenter, load_model, read_signal
+from segment.readout import ReadoutSegmenter, labelled_sequences
+from segment.shipped import SHIPPED_MODELS
 
 
 def experiments(*args: str):
@@ -97,6 +100,24 @@ def test_a_corpus_can_score_the_runs_of_another(smoke):
     assert "### en-train (`sample-en:train`)" in smoke.report
 
 
+def test_a_corpus_split_at_punctuation_forces_those_cuts_in_every_row_but_the_oracle(smoke):
+    from segment.baselines import TransitionalProbability
+    from segment.punctuation_split import PunctuationSplit
+
+    part = smoke.results.word["en+punct"]
+    assert part.split_punctuation and not smoke.results.word["en"].split_punctuation
+    test = load_corpus("sample-en", "test")
+    sequences = test.sequences()
+    split = PunctuationSplit(TransitionalProbability("forward", "relative", pad_ends=False)).fit(sequences)
+    expected = word_scores(reference=test.word_boundaries(), hypothesis=split.predict_many(sequences),
+                           sequences=sequences)
+    rows = {r["segmenter"]: r for r in part.rows if not r["calibrated"]}
+    assert rows["tp-forward-relative"]["boundary_noedge_f"] == pytest.approx(expected["boundary_noedge_f"])
+    plain = {r["segmenter"]: r for r in smoke.results.word["en"].rows if not r["calibrated"]}
+    assert rows["random-oracle"]["boundary_noedge_f"] == plain["random-oracle"]["boundary_noedge_f"]
+    assert "cuts around every punctuation mark forced" in smoke.report
+
+
 def test_bits_compare_the_runs_with_a_kneser_ney_model_on_the_same_symbols(smoke):
     bits = {row.model: row for row in smoke.results.bits}
     assert set(bits) == {"kn-5gram", "en-act", "en-lstm"}  # the runs scored on "en", spaced runs left out
@@ -152,13 +173,29 @@ def test_ship_default_fits_the_scales_readouts_and_drops_stale_ones(smoke):
     assert sorted(p.name for p in target.glob("readout-*.json")) == ["readout-sentence.json", "readout-word.json"]
     card = (target / "MODEL_CARD.md").read_text()
     assert "## Readouts shipped with the model" in card
-    assert "actseg readout fit --model" in card and "--corpus sample-en --split train --units 30" in card
-    assert "boundary P" in card and "token F" in card
-    units = ["thisisatest", "anotherone"]
-    cuts = ReadoutSegmenter.from_pretrained(target, "word").predict_many(units)
-    assert len(cuts) == 2 and all(((c > 0) & (c < len(u))).all() for c, u in zip(cuts, units))
+    assert f"actseg readout fit --model {target} --corpus sample-en --split train --units 30" in card
+    test = load_corpus("sample-en", "test")
+    readout = ReadoutSegmenter.from_pretrained(target, "word")
+    sequences, gold = labelled_sequences(test, "word", len(test.units))
+    f = word_scores(reference=gold, hypothesis=readout.predict_many(sequences), sequences=sequences)
+    assert f"F **{f['boundary_noedge_f']:.4f}**, token F {f['token_f']:.4f}" in card  # the card's figure, recomputed
     ship_default_model(smoke.results, smoke.runs, target)  # shipping without readouts removes the old ones
     assert not list(target.glob("readout-*.json"))
+
+
+def test_a_failed_shipping_leaves_the_shipped_model_as_it_was(smoke, monkeypatch):
+    target = smoke.root / "zh-shipped"
+    monkeypatch.setitem(SHIPPED_MODELS, "zh", target)
+    ship_default_model(smoke.results, smoke.runs, shipped_as="zh", readouts=SCALES["smoke"].readouts[:1])
+    card = (target / "MODEL_CARD.md").read_text()
+    assert card.startswith("# act-segment Chinese model (`--model zh`)")
+    assert "actseg readout fit --model zh --corpus sample-en" in card
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    broken = (ShippedReadout("word", "no-such-corpus:train", 5, "sample-en:test"),)
+    with pytest.raises(ActSegError):
+        ship_default_model(smoke.results, smoke.runs, shipped_as="zh", readouts=broken)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert not list(smoke.root.glob(".zh-shipped*"))  # no staging folder left behind
 
 
 def test_a_run_without_a_model_is_left_out_and_named(smoke, tmp_path):

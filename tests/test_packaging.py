@@ -45,6 +45,10 @@ def test_console_script_declared(wheel_names):
 
 
 def test_shipped_data_is_in_the_wheel(wheel_names):
-    shipped = {"segment/models_data/default/model.safetensors", "segment/models_data/default/segmenter.json",
-               "segment/models_data/default/MODEL_CARD.md", "segment/corpora/samples/ATTRIBUTION.md"}
+    from segment.shipped import MODELS_DATA, SHIPPED_MODELS
+
+    shipped = {"segment/corpora/samples/ATTRIBUTION.md"} | {
+        f"segment/models_data/{path.relative_to(MODELS_DATA).as_posix()}"
+        for model in SHIPPED_MODELS.values() if model.is_dir() for path in model.iterdir()}
+    assert {"segment/models_data/default/model.safetensors", "segment/models_data/default/readout-word.json"} <= shipped
     assert shipped <= wheel_names, shipped - wheel_names

@@ -154,13 +154,14 @@ def test_plot_cli_reads_a_file_and_titles_the_figure(tmp_path, monkeypatch):
 
 
 def test_plot_cli_writes_a_png_and_names_a_model_directory(tmp_path):
-    from segment.cli.common import DEFAULT_MODEL
     from segment.cli.plot import model_name
+    from segment.shipped import DEFAULT_MODEL
     path = tmp_path / "trace.png"
     result = plot_cli("thecatsat", "--gold", "the cat sat", "--signal", "ponder", "-o", str(path))
     assert result.exit_code == 0, result.output
     assert_png(path)
-    assert model_name(DEFAULT_MODEL) == "model default" and model_name(None) == "the shipped English model"
+    assert model_name(str(DEFAULT_MODEL)) == "model default" and model_name(None) == "the shipped English model"
+    assert model_name("zh") == "the shipped Chinese model" and model_name("./zh") == "model zh"
 
 
 @pytest.mark.parametrize("args, input", [(["-o", "{tmp}/t.png"], ""), (["-", "-o", "{tmp}/t.png"], "\n\n"),
@@ -187,8 +188,25 @@ def test_plot_cli_errors_are_one_line(tmp_path, args, input, message):
 def test_model_option_help_names_the_tuned_settings():
     import json
 
-    from segment.cli.common import DEFAULT_MODEL
+    from segment.shipped import DEFAULT_MODEL
     tuned = json.loads((DEFAULT_MODEL / "segmenter.json").read_text())
     help_text = " ".join(plot_cli("--help").output.split())
     assert "Its segmenter.json (the settings tuned for the model) supplies the defaults" in help_text
     assert f"from the model's segmenter.json, else ponder (shipped model: {tuned['signal_name']})" in help_text
+
+
+def test_wide_symbols_get_a_font_that_has_them(monkeypatch):
+    from types import SimpleNamespace
+
+    from matplotlib import font_manager
+
+    from segment.eval.plots import symbol_font
+
+    fonts = [SimpleNamespace(name="DejaVu Sans"), SimpleNamespace(name="WenQuanYi Micro Hei")]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", fonts)
+    assert symbol_font(["t", "h", "e"]) == "monospace"
+    assert symbol_font(["北", "京"]) == "WenQuanYi Micro Hei"
+    fonts.insert(0, SimpleNamespace(name="Noto Sans CJK SC"))  # earlier in the preference order
+    assert symbol_font(["北"]) == "Noto Sans CJK SC"
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", fonts[1:2])
+    assert symbol_font(["北"]) == "monospace"  # none installed: matplotlib warns of the missing glyphs

@@ -89,15 +89,14 @@ class LexiconSegmenter(Segmenter):
         raise NotImplementedError
 
     def _predict(self, seq: Symbols) -> np.ndarray:
-        text = as_text(seq, type(self).__name__)
-        if self.alphabet is None:
-            kept = np.arange(len(text), dtype=np.int64)
-        else:
-            text = text.lower()
-            kept = np.fromiter((i for i, ch in enumerate(text) if ch in self.alphabet), dtype=np.int64)
+        symbols = list(as_text(seq, type(self).__name__))
+        if self.alphabet is not None:  # one symbol at a time: a lowercase form of two characters is never kept
+            symbols = [ch.lower() for ch in symbols]
+        kept = np.fromiter((i for i, ch in enumerate(symbols) if self.alphabet is None or ch in self.alphabet),
+                           dtype=np.int64)
         if len(kept) < 2:
             return np.zeros(0, dtype=np.int64)
-        text = "".join(text[i] for i in kept)
+        text = "".join(symbols[i] for i in kept)
         words = self.split_words(text)
         if "".join(words) != text:
             raise ActSegError(f"{type(self).__name__}: the library's words do not spell its input {text[:40]!r}")

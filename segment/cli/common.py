@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from segment.shipped import DEFAULT_MODEL, LANGUAGES, SHIPPED_MODELS
+from segment.shipped import LANGUAGES, SHIPPED_MODELS, shipped_name
 from segment.errors import ActSegError
 from segment.files import atomic_writer
 from segment.peaks import THRESHOLD_MODES
@@ -59,7 +59,7 @@ def model_options(command):
 def shipped_settings() -> dict:
     """The shipped model's tuned segmenter settings (its segmenter.json), {} when absent or unreadable."""
     try:
-        return tuned_settings(DEFAULT_MODEL)
+        return tuned_settings(SHIPPED_MODELS["en"])
     except ActSegError:
         return {}
 
@@ -194,15 +194,15 @@ def warnings_to_stderr() -> Iterator[None]:
 
 
 def model_location(model: str | None) -> Path:
-    """The directory --model names: the default shipped model (None), a shipped model's name, else a path;
-    a one-line error when a shipped model is not installed."""
-    if model is None or model in SHIPPED_MODELS:
-        path = DEFAULT_MODEL if model is None else SHIPPED_MODELS[model]
-        if not path.exists():
-            raise click.ClickException(f"the shipped model {model or 'en'!r} is not installed in this package: pass "
-                                       "--model PATH (a model directory or an `actseg train` run directory)")
-        return path
-    return Path(model)
+    """The directory --model names: a shipped model (its name, or none given: en), else a path; a one-line
+    error when a shipped model is not installed."""
+    name = shipped_name(model)
+    if name is None:
+        return Path(model)
+    if not SHIPPED_MODELS[name].exists():
+        raise click.ClickException(f"the shipped model {name!r} is not installed in this package: pass --model PATH "
+                                   "(a model directory or an `actseg train` run directory)")
+    return SHIPPED_MODELS[name]
 
 
 def load_segmenter(model: str | None, **params) -> ModelSignalSegmenter:

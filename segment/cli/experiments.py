@@ -34,11 +34,12 @@ def regenerate_command(ctx: click.Context) -> str:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--scale", "scale_name", required=True, help="smoke, cpu or gpu.")
+@click.option("--scale", "scale_name", required=True, help="smoke, cpu, cpu-long, cpu-zh or gpu.")
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where the runs are trained [default: runs/<scale>].")
-@click.option("--results-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("eval"),
-              show_default=True, help="Where results/<scale>.json, RESULTS.md and figures/ go.")
+@click.option("--results-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where results/<scale>.json, RESULTS.md and figures/ go [default: eval, or eval/<scale> for the "
+                   "scales reported in a folder of their own: cpu-long, cpu-zh].")
 @click.option("--phase", type=click.Choice(PHASES), default="all", show_default=True)
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Runs trained (and evaluation tasks run) at a time.")
@@ -53,7 +54,7 @@ def regenerate_command(ctx: click.Context) -> str:
 @click.option("--cap-units", type=click.IntRange(min=1), default=None,
               help="Dry runs: cap the units of every evaluated corpus.")
 @click.pass_context
-def experiments(ctx: click.Context, scale_name: str, runs_dir: Path | None, results_dir: Path, phase: str,
+def experiments(ctx: click.Context, scale_name: str, runs_dir: Path | None, results_dir: Path | None, phase: str,
                 jobs: int, device: str, data_dir: Path | None, ship_default: bool, cap_seconds: float | None,
                 cap_hidden: int | None, cap_units: int | None) -> None:
     """Train, evaluate and report the experiments of one scale."""
@@ -67,6 +68,7 @@ def experiments(ctx: click.Context, scale_name: str, runs_dir: Path | None, resu
     except ValueError as err:
         raise ActSegError(str(err)) from None
     runs_dir = runs_dir or Path("runs") / scale.name
+    results_dir = results_dir or (Path("eval") / scale.name if scale.title else Path("eval"))
     results_path = results_dir / "results" / f"{scale.name}.json"
     failed: list[str] = []
     if phase in ("train", "all"):

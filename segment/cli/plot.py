@@ -9,7 +9,7 @@ import click
 from segment.boundaries import from_spaced
 from segment.cli.common import (argument_text, errors_option, files_option, load_segmenter, model_options,
                                 peak_options, read_units, warnings_to_stderr)
-from segment.shipped import LANGUAGES, SHIPPED_MODELS
+from segment.shipped import LANGUAGES, shipped_name
 
 
 #: The most symbols and rows one figure shows (2000 symbols are 20 rows at the width cap); a longer unit
@@ -19,9 +19,8 @@ MAX_SYMBOLS, MAX_ROWS = 2000, 40
 
 def model_name(model: str | None) -> str:
     """How a title names the model: a shipped model, or its directory's name."""
-    if model is None or model in SHIPPED_MODELS:
-        return f"the shipped {LANGUAGES[model or 'en']} model"
-    return f"model {Path(model).resolve().name}"
+    name = shipped_name(model)
+    return f"the shipped {LANGUAGES[name]} model" if name else f"model {Path(model).resolve().name}"
 
 
 def pick_unit(units: list[str], unit: int) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from segment.cli.common import data_dir_option
+from segment.cli.common import data_dir_option, model_location
 
 
 @click.group()
@@ -16,8 +16,9 @@ def readout():
 
 
 @readout.command("fit")
-@click.option("--model", "model_path", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
-              help="Model directory (or training run directory) the readout reads and is stored in.")
+@click.option("--model", "model", required=True,
+              help="Model directory (or training run directory), or a shipped model's name (en, zh), that the "
+                   "readout reads and is stored in.")
 @click.option("--corpus", required=True, help="Labelled corpus (see `actseg corpus list`), or plain:PATH of spaced "
                                               "text: its whitespace gives the word cuts.")
 @click.option("--split", default="train", show_default=True, help="Split of the corpus to train on.")
@@ -35,11 +36,14 @@ def readout():
 @click.option("--holdout", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.1, show_default=True,
               help="Fraction of the labelled units (the last ones) on which the threshold is chosen.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
-def fit(model_path, corpus, split, data_dir, level, units, chunk_units, rtl_model, signals, holdout, device):
+def fit(model, corpus, split, data_dir, level, units, chunk_units, rtl_model, signals, holdout, device):
     """Train a logistic-regression readout of boundaries over the model's signals and store it in --model."""
     from segment.corpora import load_corpus
     from segment.readout import ReadoutSegmenter, labelled_sequences
 
+    model_path = model_location(model)
+    if not model_path.is_dir():
+        raise click.BadParameter(f"{model_path}: no such model directory", param_hint="--model")
     labelled = load_corpus(corpus, split, data_dir)
     sequences, boundaries = labelled_sequences(labelled, level, units, chunk_units)
     segmenter = ReadoutSegmenter(str(model_path), None if rtl_model is None else str(rtl_model),
