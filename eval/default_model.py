@@ -66,7 +66,7 @@ def fit_readout(model_dir: Path, readout: ShippedReadout, data_dir=None) -> dict
     test = load_ref(readout.test, data_dir)
     sequences, gold = labelled_sequences(test, readout.level, len(test.units), readout.chunk_units)
     scores = word_scores(reference=gold, hypothesis=segmenter.predict_many(sequences), sequences=sequences)
-    return {"readout": readout, "sequences": len(sequences), "holdout_f": segmenter.holdout_f_, **scores}
+    return {"readout": readout, "sequences": len(sequences), **scores}
 
 
 def readout_section(scores: list[dict], model: str) -> str:
@@ -87,7 +87,6 @@ def readout_section(scores: list[dict], model: str) -> str:
                      f"{score['boundary_noedge_r']:.4f}, F **{score['boundary_noedge_f']:.4f}**"
                      + (f", token F {score['token_f']:.4f}" if readout.level == "word" else "") + ".")
     return "\n".join(lines) + "\n"
-
 
 
 def tuned_settings(results: Results, name: str) -> dict:
