@@ -28,7 +28,8 @@ from segment.baselines.transitional import THRESHOLDS as TP_THRESHOLDS
 from segment.baselines.transitional import TransitionalProbability
 
 __all__ = ["BASELINES", "SENTENCE_LEVEL", "UNSUPERVISED", "WORD_LEVEL", "InstantSegmentSegmenter",
-           "JiebaSegmenter", "LexiconSegmenter", "NgramPeakSegmenter", "OracleRateRandomSegmenter", "PunctuationRuleSegmenter",
+           "JiebaSegmenter", "LexiconSegmenter", "NgramPeakSegmenter", "OracleRateRandomSegmenter",
+           "PunctuationRuleSegmenter",
            "PysbdSegmenter", "RandomSegmenter", "TransitionalProbability", "WordninjaSegmenter",
            "WordsegmentSegmenter"]
 
