@@ -2,16 +2,16 @@
 
 Tasks, each a function returning one typed part of the results (run in parallel processes with ``jobs`` > 1):
 
-- ``word``: per evaluation corpus, every baseline of the scale and the model segmenters of the runs scored
-  there (with cuts forced around punctuation on a corpus marked ``split_punctuation``, and the bakeoff's OOV
-  recall where the corpus names its training word list), through :func:`segment.eval.harness.compare`:
-  unsupervised peak defaults (``segment.ponder.MODEL_PEAK_DEFAULTS``), and the same signals calibrated
-  (``PeakSegmenter.calibrate``) on the first units of a labelled set (``labelled_units`` in each row). Signal names: ``<kind>-<signal>`` with
-  kind act / lstm (act=False) / fixed (fixed-repeat control). ``halt-first`` is 1 minus the first update's
-  halting probability: a high halting probability means *less* pondering, so its complement peaks where the
-  model would ponder. The right-to-left run's signal is read back in text order and shifted by one symbol
-  (its peak on the last symbol of a word marks the cut after it), and ``ltr+rtl`` sums the two runs'
-  signals, each robustly z-normalised over the corpus.
+- ``word``: per evaluation corpus, every baseline of the scale and the model segmenters of the runs scored there
+  (with cuts forced around punctuation on a corpus marked ``split_punctuation``, and the bakeoff's OOV recall
+  where the corpus names its training word list), through :func:`segment.eval.harness.compare`: unsupervised peak
+  defaults (``segment.ponder.MODEL_PEAK_DEFAULTS``), and the same signals calibrated (``PeakSegmenter.calibrate``)
+  on the first units of a labelled set (``labelled_units`` in each row). Signal names: ``<kind>-<signal>`` with
+  kind act / lstm (act=False) / fixed (fixed-repeat control). ``halt-first`` is 1 minus the first update's halting
+  probability: a high halting probability means *less* pondering, so its complement peaks where the model would
+  ponder. The right-to-left run's signal is read back in text order and shifted by one symbol (its peak on the
+  last symbol of a word marks the cut after it), and ``ltr+rtl`` sums the two runs' signals, each robustly
+  z-normalised over the corpus.
 - ``sentence``: the units of a corpus run together; ponder (and act=False entropy) peaks at the sentence
   level (the more prominent peaks) against the sentence baselines.
 - ``graves``: models reading spaced text; precision/recall of ponder peaks against the positions of

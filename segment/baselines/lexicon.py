@@ -11,7 +11,8 @@ instant-segment a-z). A unit is lowercased; the symbols in the library's alphabe
 text it segments; every other symbol (punctuation, digits instant-segment cannot read, letters outside
 ASCII) stays attached to the word before it. jieba reads every symbol of the unit as it is. A cut before
 the library's k-th word becomes a cut before that word's first symbol in the unit. The packages are
-imported on first use; a missing one raises ImportError naming the ``act-segment[peers]`` extra. The word lists load once per process.
+imported on first use; a missing one raises ImportError naming the ``act-segment[peers]`` extra. The word
+lists load once per process.
 """
 
 from __future__ import annotations
