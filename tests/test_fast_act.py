@@ -224,3 +224,19 @@ def test_both_paths_end_in_the_shared_output_head(monkeypatch, extra):
     fast_forward(model, ids, targets, state)
     model.reference_forward(ids, targets, state)
     assert calls == [(ids.shape[0], ids.shape[1], 8)] * 2
+
+
+@pytest.mark.parametrize("offset,scale", [(0.0, 1.0), (0.3, 0.05), (-2.0, 6.0)])
+def test_normalised_halting_logit_matches_layer_norm(offset, scale):
+    """The halting logit computed from the state's moments equals the unit applied to F.layer_norm of the
+    state, also for states far from zero mean and unit scale (c grows large in long texts)."""
+    from segment.models.fast_act import _halting_input, _halting_logit
+
+    gen = torch.Generator().manual_seed(3)
+    states = torch.randn(64, 96, generator=gen) * scale + offset
+    weight, bias = torch.randn(96, generator=gen), torch.randn(1, generator=gen)
+    normed = torch.nn.functional.layer_norm(states, (96,))
+    expected = normed @ weight + bias
+    torch.testing.assert_close(_halting_logit(states, weight, bias, True), expected, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(_halting_input(states, True)[0], normed, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(_halting_logit(states, weight, bias, False), states @ weight + bias)
