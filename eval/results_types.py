@@ -164,7 +164,8 @@ class Trace:
 
 @dataclass
 class TrainingSummary:
-    """What training one run took (``train_summary.json`` in its run directory)."""
+    """What training one run took (``train_summary.json`` in its run directory). ``wall_s`` sums the training
+    time of every invocation of a resumed run, up to the checkpoint each resumed from."""
 
     iterations: int
     wall_s: float

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -37,11 +36,11 @@ def train_run(spec: RunSpec, run_dir: Path, *, device: str = "auto", data_dir=No
         spec.train_config(), out=str(run_dir), device=device, progress=False, max_seconds=spec.max_seconds,
         resume=(run_dir / "checkpoints" / "latest.json").is_file())
     finished: dict = {}
-    started = time.perf_counter()
     model = train(spec.model_config(), train_config, sequences, dev_sequences,
                   dev_metrics=ponder_peak_metrics(dev_boundaries) if dev_boundaries is not None else None,
-                  callbacks=[("on_train_end", lambda trainer: finished.update(iterations=trainer.iteration))])
-    wall = time.perf_counter() - started
+                  callbacks=[("on_train_end", lambda trainer: finished.update(
+                      iterations=trainer.iteration, wall=trainer.train_seconds()))])
+    wall = finished.get("wall", 0.0)
     iterations = finished.get("iterations", 0)
     symbols = iterations * train_config.batch_size * train_config.seq_len
     summary = TrainingSummary(

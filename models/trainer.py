@@ -101,6 +101,8 @@ class Trainer:
         self.output = None
         self.symbols_per_s = 0.0
         self.out_of_time = False
+        self.seconds_before = 0.0  # training seconds of earlier invocations (from the checkpoint resumed)
+        self.run_started: float | None = None
         self.callbacks: dict[str, list[Callback]] = defaultdict(list)
 
     def add_callback(self, event: str, fn: Callback) -> None:
@@ -133,9 +135,15 @@ class Trainer:
             dist.broadcast(flag, src=0)
         return bool(flag.item())
 
+    def train_seconds(self) -> float:
+        """Wall seconds spent training this run so far, over every invocation up to the checkpoint it resumed
+        from (work redone after a kill counts once)."""
+        now = time.perf_counter() - self.run_started if self.run_started is not None else 0.0
+        return self.seconds_before + now
+
     def run(self) -> None:
         self.model.train()
-        run_started = time.perf_counter()
+        run_started = self.run_started = time.perf_counter()
         while not self.finishing:
             if self.batches.starts_epoch(self.position):
                 self.carried = None
@@ -172,7 +180,8 @@ class Trainer:
                     opt_scalars[f"{index}.{name}"] = value
         if self.carried is not None:
             tensors.update({f"carried.{i}": s for i, s in enumerate(self.carried)})
-        scalars = {"iteration": self.iteration, "position": self.position, "rng": rng_scalars,
+        scalars = {"iteration": self.iteration, "position": self.position, "train_seconds": self.train_seconds(),
+                   "rng": rng_scalars,
                    "optimizer": {"param_groups": opt["param_groups"], "scalars": opt_scalars},
                    "scheduler": self.scheduler.state_dict()}
         return tensors, scalars
@@ -189,6 +198,7 @@ class Trainer:
         self.optimizer.load_state_dict({"state": dict(state), "param_groups": scalars["optimizer"]["param_groups"]})
         self.scheduler.load_state_dict(scalars["scheduler"])
         self.iteration, self.position = scalars["iteration"], scalars["position"]
+        self.seconds_before = float(scalars.get("train_seconds", 0.0))  # absent from older checkpoints
         carried = [tensors[k].to(self.device) for k in ("carried.0", "carried.1") if k in tensors]
         self.carried = tuple(carried) if carried else None
         if dist.is_initialized() and dist.get_rank() != 0:  # the checkpoint holds rank 0's state and RNG

@@ -1,6 +1,7 @@
 """Training: stream batching, overfitting a tiny corpus, exact resume, the log, dev metrics, the CLI."""
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -72,6 +73,31 @@ def test_interrupted_run_resumes_with_identical_losses(tmp_path, ponder_target, 
     train(model, TrainConfig(**config, out=str(tmp_path / "b"), resume=True), SEQS, callbacks=[recorder(resumed)])
     assert [s for s, _ in resumed] == [7, 8, 9, 10]
     assert first[:6] + resumed == whole  # exact float equality
+
+
+def test_training_seconds_add_up_across_resumed_invocations(tmp_path):
+    """A resumed run's training time counts the earlier invocation up to its checkpoint (the summary's wall_s)."""
+    config = dict(iterations=6, seq_len=8, batch_size=3, warmup=2, eval_every=100, checkpoint_every=3,
+                  progress=False)
+
+    class Killed(Exception):
+        pass
+
+    def slow_then_kill(tr):
+        time.sleep(0.1)
+        if tr.iteration == 4:  # after the iteration-3 checkpoint
+            raise Killed
+
+    with pytest.raises(Killed):
+        train(tiny(), TrainConfig(**config, out=str(tmp_path)), SEQS, callbacks=[("on_batch_end", slow_then_kill)])
+    saved = json.loads((tmp_path / "checkpoints" / "iteration-0000003" / "trainer.json").read_text())
+    assert saved["train_seconds"] >= 0.2  # the sleeps of iterations 1 and 2 come before that checkpoint
+    total = {}
+    started = time.perf_counter()
+    train(tiny(), TrainConfig(**config, out=str(tmp_path), resume=True), SEQS,
+          callbacks=[("on_train_end", lambda tr: total.update(seconds=tr.train_seconds()))])
+    resumed_alone = time.perf_counter() - started
+    assert saved["train_seconds"] <= total["seconds"] <= saved["train_seconds"] + resumed_alone
 
 
 @pytest.mark.parametrize("target, direction", [(4.5, -1), (2.2, 1)])
