@@ -90,7 +90,8 @@ class ACTConfig:
     act: bool = setting(True, "False: one update per symbol (control: a plain LSTM language model).")
     fixed_steps: int | None = setting(None, "Control: K updates per symbol, no halting.")
     max_steps: int = setting(4, "Cap M on the updates per symbol.")
-    tau: float = setting(0.03, "Ponder cost weight.")
+    tau: float = setting(0.03, "Ponder cost weight (below zero, only as ponder_constraint sets it: a reward for "
+                               "pondering).")
     eps: float = setting(0.01, "Halting threshold: a symbol halts once its halting outputs sum to 1 - eps.")
     halt_bias: float = setting(1.0, "Initial bias of the halting unit (+1: every symbol starts at two updates).")
     halt_init: str = setting("zero", "Initial halting weights: zero (every symbol starts alike) or nn.Linear's "
@@ -111,7 +112,7 @@ class ACTConfig:
         check(self, {
             "vocab_size": (self.vocab_size >= 2, ">= 2"), "hidden": (self.hidden >= 1, ">= 1"),
             "layers": (self.layers >= 1, ">= 1"), "max_steps": (self.max_steps >= 1, ">= 1"),
-            "tau": (self.tau >= 0, ">= 0"), "eps": (0 <= self.eps < 1, "in [0, 1)"),
+            "tau": (self.tau >= 0 or self.halt_distribution == "act", ">= 0 with pondernet"), "eps": (0 <= self.eps < 1, "in [0, 1)"),
             "dropout": (0 <= self.dropout < 1, "in [0, 1)"),
             "embed": (self.embed is None or self.embed >= 1, ">= 1 or None"),
             "fixed_steps": (self.fixed_steps is None or self.fixed_steps >= 1, ">= 1 or None"),
@@ -186,6 +187,12 @@ class TrainConfig:
     tau_rate: float = setting(0.05, "With ponder_target: tau *= exp(tau_rate * (mean ponder - ponder_target)).")
     tau_ramp: tuple[float, float] | None = setting(None, "Move tau linearly from START to END over the "
                                                          "iterations (instead of tau).")
+    ponder_constraint: float | None = setting(None, "Hold the mean ponder time at this value with a signed "
+                                                    "multiplier: tau += constraint_rate x (mean ponder - value) after "
+                                                    "every iteration, so tau goes below zero (rewarding pondering) "
+                                                    "while the mean is under the value (ACT halting only).")
+    constraint_rate: float = setting(1e-3, "With ponder_constraint: the step of tau per unit of mean ponder "
+                                           "deviation, per iteration.")
     # AdamW moves every parameter by about lr per iteration whatever its gradient's size, so this sets how fast
     # halting can change
     halt_lr_scale: float = setting(0.1, "Learning rate of the halting unit relative to lr (at 1 halting collapsed "
@@ -204,6 +211,10 @@ class TrainConfig:
             "resume": (not self.resume or self.out is not None, "false when out is None"),
             "max_seconds": (self.max_seconds is None or self.max_seconds >= 0, ">= 0 or None"),
             "ponder_target": (self.ponder_target is None or self.ponder_target > 2, "> 2 or None"),
+            "ponder_constraint": (self.ponder_constraint is None or (
+                self.ponder_constraint > 2 and self.ponder_target is None and self.tau_ramp is None),
+                "> 2 or None (and then ponder_target and tau_ramp None)"),
+            "constraint_rate": (self.constraint_rate > 0, "> 0"),
             "tau_rate": (self.tau_rate > 0, "> 0"), "halt_lr_scale": (self.halt_lr_scale > 0, "> 0"),
             "halt_freeze": (self.halt_freeze >= 0, ">= 0"),
             "tau_ramp": (self.tau_ramp is None or (min(self.tau_ramp) >= 0 and self.ponder_target is None),

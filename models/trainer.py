@@ -209,6 +209,15 @@ class Trainer:
 
 
 # ---- tau schedules -----------------------------------------------------------------------------------------
+def mean_ponder(trainer: Trainer) -> float:
+    """The mean ponder time rho of the last iteration's batch (mean over all processes)."""
+    mean = trainer.output.ponder.detach().float().mean()
+    if dist.is_initialized():
+        dist.all_reduce(mean)
+        mean = mean / dist.get_world_size()
+    return float(mean)
+
+
 def ponder_controller(target: float, rate: float) -> Callback:
     """An on_batch_end callback steering the ponder cost: tau *= exp(rate * (mean rho - target)) after every
     iteration (mean over all processes), so tau settles where the mean ponder time is ``target``. A fixed tau
@@ -216,12 +225,20 @@ def ponder_controller(target: float, rate: float) -> Callback:
     gets no gradient any more; holding the mean between the two keeps the number of updates free to vary.
     The current tau lives in the model's config, so checkpoints (and resuming) carry it."""
     def adapt(trainer: Trainer) -> None:
-        mean = trainer.output.ponder.detach().float().mean()
-        if dist.is_initialized():
-            dist.all_reduce(mean)
-            mean = mean / dist.get_world_size()
         config = trainer.module.config
-        config.tau = min(max(config.tau * math.exp(rate * (float(mean) - target)), 1e-6), 10.0)
+        config.tau = min(max(config.tau * math.exp(rate * (mean_ponder(trainer) - target)), 1e-6), 10.0)
+    return adapt
+
+
+def ponder_constraint(target: float, rate: float) -> Callback:
+    """An on_batch_end callback holding the mean ponder time at ``target`` with a signed multiplier (dual
+    ascent on the constraint mean rho = target): tau += rate * (mean rho - target), clipped to [-1, 10]. Unlike
+    ``ponder_controller`` tau can go below zero, where the loss rewards pondering, so a model whose halting has
+    settled at the floor is pushed back up; where the extra updates go is left to the language-model loss.
+    Lives in the model's config like the controller's tau."""
+    def adapt(trainer: Trainer) -> None:
+        config = trainer.module.config
+        config.tau = min(max(config.tau + rate * (mean_ponder(trainer) - target), -1.0), 10.0)
     return adapt
 
 
@@ -335,6 +352,11 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
         trainer.add_callback("on_batch_end", schedule)
     if cfg.ponder_target is not None and module.config.halting:
         trainer.add_callback("on_batch_end", ponder_controller(cfg.ponder_target, cfg.tau_rate))
+    if cfg.ponder_constraint is not None and module.config.halting:
+        if module.config.halt_distribution != "act":
+            raise ValueError("ponder_constraint needs ACT halting (halt_distribution act): PonderNet's tau is "
+                             "its KL weight, which must stay >= 0")
+        trainer.add_callback("on_batch_end", ponder_constraint(cfg.ponder_constraint, cfg.constraint_rate))
     bar = tqdm(total=cfg.iterations, initial=trainer.iteration, file=sys.stderr, dynamic_ncols=True,
                disable=not cfg.progress or rank != 0, desc="train")
     trainer.add_callback("on_batch_end", progress_bar(bar))

@@ -46,10 +46,11 @@ def test_tiny_corpus_is_overfitted():
 
 
 # with the tau controller, tau must resume too; with a halting learning-rate scale, its optimizer groups
-@pytest.mark.parametrize("ponder_target, halt_lr_scale", [(None, 1.0), (3.0, 1.0), (None, 0.1)])
-def test_interrupted_run_resumes_with_identical_losses(tmp_path, ponder_target, halt_lr_scale):
+@pytest.mark.parametrize("tau_setting, halt_lr_scale", [
+    ({}, 1.0), ({"ponder_target": 3.0}, 1.0), ({}, 0.1), ({"ponder_constraint": 4.0, "constraint_rate": 0.1}, 1.0)])
+def test_interrupted_run_resumes_with_identical_losses(tmp_path, tau_setting, halt_lr_scale):
     config = dict(iterations=10, seq_len=8, batch_size=3, lr=1e-2, warmup=2, eval_every=100, checkpoint_every=3,
-                  progress=False, seed=4, ponder_target=ponder_target, tau_rate=0.5, halt_lr_scale=halt_lr_scale)
+                  progress=False, seed=4, tau_rate=0.5, halt_lr_scale=halt_lr_scale, **tau_setting)
     model = tiny(dropout=0.2)  # dropout draws from the RNG, whose state must be restored too
 
     def recorder(into):
@@ -112,6 +113,44 @@ def test_ponder_controller_moves_tau_toward_the_target(target, direction):
     assert model.config.tau == taus[-1]
     fixed = train(tiny(tau=0.01), TrainConfig(iterations=3, seq_len=8, batch_size=3, progress=False), SEQS)
     assert fixed.config.tau == 0.01
+
+
+def test_ponder_constraint_drives_tau_below_zero_and_lifts_the_mean_ponder():
+    """Under the target the signed multiplier falls through zero (a reward for pondering), each step by
+    rate x (mean - target) exactly, until the mean ponder time passes the target; a model stopped with a
+    negative tau keeps it (a valid ACT config)."""
+    taus, means = [], []
+    config = TrainConfig(iterations=40, seq_len=8, batch_size=3, lr=1e-2, warmup=2, progress=False, seed=1,
+                         ponder_constraint=3.5, constraint_rate=0.01, halt_lr_scale=1.0)
+
+    def record(tr):
+        taus.append(tr.module.config.tau)
+        means.append(tr.output.ponder.float().mean().item())
+
+    train(tiny(tau=0.01, max_steps=6, halt_bounded=True), config, SEQS, callbacks=[("on_batch_end", record)])
+    np.testing.assert_allclose(np.diff([0.01, *taus]), 0.01 * (np.array(means) - 3.5), rtol=1e-5, atol=1e-8)
+    assert means[0] < 3.5 and min(taus) < 0 and max(means) > 3.5
+    stopped = train(tiny(tau=0.01, max_steps=6, halt_bounded=True),
+                    TrainConfig(**{**vars(config), "iterations": 5}), SEQS)
+    assert stopped.config.tau < 0 and ACTConfig(**vars(stopped.config)).tau == stopped.config.tau
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"ponder_constraint": 2.0}, "ponder_constraint must be > 2"),
+    ({"ponder_constraint": 3.0, "ponder_target": 3.0}, "ponder_target and tau_ramp None"),
+    ({"ponder_constraint": 3.0, "constraint_rate": 0.0}, "constraint_rate must be > 0"),
+])
+def test_ponder_constraint_settings_are_checked(settings, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**settings)
+
+
+def test_ponder_constraint_refuses_pondernet_and_pondernet_refuses_a_negative_tau():
+    with pytest.raises(ValueError, match="needs ACT halting"):
+        train(tiny(halt_distribution="pondernet"), TrainConfig(iterations=1, seq_len=8, batch_size=3, progress=False,
+                                                               ponder_constraint=3.0), SEQS)
+    with pytest.raises(ValueError, match=">= 0 with pondernet"):
+        tiny(halt_distribution="pondernet", tau=-0.01)
 
 
 def test_param_groups_scale_the_named_parameters_only():
@@ -325,7 +364,7 @@ def test_cli_option_defaults_are_the_config_defaults():
 
     fields_of = {f.name: f for config in (ModelConfig, TrainConfig) for f in fields(config)}
     options = [p for p in command.params if p.name in fields_of and p.name not in ("out", "resume")]
-    assert len(options) == 21
+    assert len(options) == 23
     for option in options:
         assert option.default == fields_of[option.name].default, option.name
         assert option.help == fields_of[option.name].metadata["help"], option.name

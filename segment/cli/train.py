@@ -48,6 +48,8 @@ def fields_of(config: type, settings: dict) -> dict:
 @setting_option(ACTConfig, "dropout", type=click.FloatRange(0, 1, max_open=True))
 @setting_option(TrainConfig, "ponder_target", type=click.FloatRange(min=2, min_open=True))
 @setting_option(TrainConfig, "tau_ramp", type=(float, float), metavar="START END")
+@setting_option(TrainConfig, "ponder_constraint", type=click.FloatRange(min=2, min_open=True))
+@setting_option(TrainConfig, "constraint_rate", type=click.FloatRange(min=0, min_open=True))
 @setting_option(ACTConfig, "halt_init", type=click.Choice(HALT_INITS))
 @setting_option(ACTConfig, "halt_bounded")
 @setting_option(ACTConfig, "halt_input", type=click.Choice(HALT_INPUTS))
