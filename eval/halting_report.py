@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from segment.eval.halting_study import TARGET_LEVERS
 from segment.eval.plots import plot_f_against_tau
 from segment.eval.report_markdown import table_frame
 from segment.files import write_atomic
 
 RUN_COLUMNS = ["lever", "tau", "seed", "dev_bps", "dev_ponder_mean", "dev_ponder_std", "dev_steps_mean",
                "dev_off_extremes",
-               "ponder_f", "ponder_f_carried", "ponder_f_fresh_same_units", "fresh_carried_corr"]
+               "ponder_f", "entropy_f", "ponder_f_carried", "ponder_f_fresh_same_units", "fresh_carried_corr"]
 LEVER_COLUMNS = ["lever", "selected_tau", "selected_f", "best_tau", "best_f", "width_decades", "width_low",
                  "width_high", "seed_fs", "seed_spread"]
 
@@ -20,8 +21,10 @@ def _markdown(rows: list[dict], columns: list[str]) -> str:
 
 
 def _figures(results: dict, corpus: str, figures: Path) -> list[str]:
-    """F and ponder std against tau for every lever on one corpus; the markdown lines that show them."""
-    rows = [r for r in results["runs"] if r["corpus"] == corpus and r["seed"] == 0 and r["tau"] is not None]
+    """F and ponder std against tau for every lever swept over tau on one corpus; the markdown lines that show
+    them."""
+    rows = [r for r in results["runs"] if r["corpus"] == corpus and r["seed"] == 0 and r["tau"] is not None
+            and r["lever"] not in TARGET_LEVERS]
     taus = sorted({r["tau"] for r in rows})
     levers = list(dict.fromkeys(r["lever"] for r in rows))
 
@@ -51,7 +54,10 @@ def write_report(results: dict, results_dir: Path, *, command: str) -> Path:
         "reference row. Levers: `bounded` (halting outputs (1 - 2 eps) sigmoid(z): at least two updates per "
         "symbol), `norm` (the halting unit reads a LayerNorm of the state), `freeze` (the halting unit held for "
         "the first 200 iterations; alone or with the other two), `pondernet` (PonderNet's halting distribution, Banino et al. 2021; its tau is "
-        "the KL weight beta, prior lambda_p 0.5, ponder = expected updates).",
+        "the KL weight beta, prior lambda_p 0.5, ponder = expected updates), `constraint` (bounded+norm+freeze "
+        "with the signed ponder constraint: tau starts at 0.003 and follows tau += 0.001 (mean rho - target) after "
+        "every iteration, going below zero, a reward for pondering, while the mean is under the target; its "
+        "`tau` column holds the target mean ponder time, so it has no tau width and no figure).",
         "",
         "Columns: `dev_*` are label-free, from the inference signals on dev (each unit read from a fresh state "
         "after `<sep>`): bits per symbol, ponder mean and std, mean updates N, and the fraction of symbols "
@@ -60,7 +66,8 @@ def write_report(results: dict, results_dir: Path, *, command: str) -> Path:
         "F (peaks, cut before each peak) on the test units from the inference signals; `ponder_f_carried`: the "
         "same on the first 20,000 test symbols read the training-time way (state carried across units), "
         "`ponder_f_fresh_same_units` those units read the inference way, `fresh_carried_corr` the "
-        "correlation of the two ponder signals there.",
+        "correlation of the two ponder signals there. `entropy_f`: the same model's entropy signal scored like "
+        "`ponder_f` (the issue's bar for brent-text and English: ponder F above it).",
         "",
         f"Selection rule (label-free): among the taus whose dev ponder std is >= {rule['min_std']} and whose dev "
         f"bits per symbol are at most {1 + rule['max_bps_excess']:.2f} x the act=False control's, the one with "

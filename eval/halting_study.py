@@ -46,10 +46,15 @@ LEVERS: dict[str, tuple[dict, dict]] = {
     "freeze": ({}, {"halt_freeze": 200}),
     "bounded+norm+freeze": ({"halt_bounded": True, "halt_input": "norm"}, {"halt_freeze": 200}),
     "pondernet": ({"halt_distribution": "pondernet"}, {}),  # tau is PonderNet's beta
+    # the signed ponder constraint on the candidate setting: swept over the target mean ponder time, from tau 0.003
+    "constraint": ({"halt_bounded": True, "halt_input": "norm", "tau": 0.003}, {"halt_freeze": 200}),
 }
 TAUS = (0.003, 0.01, 0.03, 0.1, 0.3)
-#: levers swept over fewer taus: PonderNet runs every update through the readable loop (several times slower)
-LEVER_TAUS = {"pondernet": (0.01, 0.03, 0.1)}
+#: levers swept over other values than TAUS: PonderNet runs every update through the readable loop (several
+#: times slower), so fewer; the constraint's values are target mean ponder times, not taus
+LEVER_TAUS = {"pondernet": (0.01, 0.03, 0.1), "constraint": (2.5, 3.0)}
+#: levers whose sweep value sets a TrainConfig field instead of tau (the tau column holds that value)
+TARGET_LEVERS = {"constraint": "ponder_constraint"}
 SEED_TAU = 0.03
 #: test symbols read with the state carried across units (as the training-time dev pass reads them)
 CARRIED_SYMBOLS = 20_000
@@ -75,10 +80,10 @@ BRENT, ENGLISH = dataclasses.replace(CPU_BRENT, seconds=1200), dataclasses.repla
 CORPORA = (
     StudyCorpus("brent-phono", BP, "brent-phono:all", "brent-phono:all", BRENT, tuple(LEVERS),
                 seeds_of="bounded+norm+freeze"),
-    StudyCorpus("brent-text", BT, "brent-text:all", "brent-text:all", BRENT, ("graves", "bounded+norm+freeze"),
-                seeds_of="bounded+norm+freeze"),
-    StudyCorpus("ud-en-ewt", EN, "ud-en-ewt:test", "ud-en-ewt:dev", ENGLISH, ("graves", "bounded+norm+freeze"),
-                taus=(0.01, 0.03, 0.1)),
+    StudyCorpus("brent-text", BT, "brent-text:all", "brent-text:all", BRENT,
+                ("graves", "bounded+norm+freeze", "constraint"), seeds_of="bounded+norm+freeze"),
+    StudyCorpus("ud-en-ewt", EN, "ud-en-ewt:test", "ud-en-ewt:dev", ENGLISH,
+                ("graves", "bounded+norm+freeze", "constraint"), taus=(0.01, 0.03, 0.1)),
 )
 SHORT = {"brent-phono": "bp", "brent-text": "bt", "ud-en-ewt": "en"}
 
@@ -86,7 +91,16 @@ SHORT = {"brent-phono": "bp", "brent-text": "bt", "ud-en-ewt": "en"}
 def run_name(corpus: StudyCorpus, lever: str, tau: float | None, seed: int = 0) -> str:
     if lever == "lstm":
         return f"{SHORT.get(corpus.key, corpus.key)}-lstm"
-    return f"{SHORT.get(corpus.key, corpus.key)}-{lever}-tau{tau}" + (f"-seed{seed}" if seed else "")
+    axis = "target" if lever in TARGET_LEVERS else "tau"
+    return f"{SHORT.get(corpus.key, corpus.key)}-{lever}-{axis}{tau}" + (f"-seed{seed}" if seed else "")
+
+
+def lever_settings(lever: str, value: float) -> tuple[dict, dict]:
+    """(ACTConfig, TrainConfig) overrides of one lever at one sweep value (tau, or a TARGET_LEVERS field)."""
+    model, train = LEVERS[lever]
+    if lever in TARGET_LEVERS:
+        return model, {**train, TARGET_LEVERS[lever]: value}
+    return {**model, "tau": value}, train
 
 
 def study_runs(corpora: tuple[StudyCorpus, ...] = CORPORA) -> list[tuple[StudyCorpus, str, float | None, int, RunSpec]]:
@@ -97,19 +111,19 @@ def study_runs(corpora: tuple[StudyCorpus, ...] = CORPORA) -> list[tuple[StudyCo
         runs.append((corpus, "lstm", None, 0, corpus.preset.run(run_name(corpus, "lstm", None), corpus.train_data,
                                                                 corpus.key, model=LSTM, dev=corpus.dev)))
     for corpus in corpora:
-        for tau in corpus.taus:
-            for lever in (lever for lever in corpus.levers if tau in LEVER_TAUS.get(lever, corpus.taus)):
-                model, train = LEVERS[lever]
-                runs.append((corpus, lever, tau, 0, corpus.preset.run(
-                    run_name(corpus, lever, tau), corpus.train_data, corpus.key, model={**model, "tau": tau},
-                    train=train, dev=corpus.dev)))
+        for lever in corpus.levers:
+            for value in LEVER_TAUS.get(lever, corpus.taus):
+                model, train = lever_settings(lever, value)
+                runs.append((corpus, lever, value, 0, corpus.preset.run(
+                    run_name(corpus, lever, value), corpus.train_data, corpus.key, model=model, train=train,
+                    dev=corpus.dev)))
     for corpus in corpora:
         if corpus.seeds_of:
-            model, train = LEVERS[corpus.seeds_of]
+            model, train = lever_settings(corpus.seeds_of, SEED_TAU)
             for seed in SEEDS:
                 runs.append((corpus, corpus.seeds_of, SEED_TAU, seed, corpus.preset.run(
                     run_name(corpus, corpus.seeds_of, SEED_TAU, seed), corpus.train_data, corpus.key,
-                    model={**model, "tau": SEED_TAU}, train={**train, "seed": seed}, dev=corpus.dev)))
+                    model=model, train={**train, "seed": seed}, dev=corpus.dev)))
     return runs
 
 
@@ -132,13 +146,15 @@ class RunRow:
     ponder_f_carried: float | None  # first CARRIED_SYMBOLS of test, state carried across units (training's reading)
     ponder_f_fresh_same_units: float | None  # the same units, inference signals
     fresh_carried_corr: float | None  # correlation of the two ponder signals on those units
+    entropy_f: float | None  # the same model's entropy signal, same peaks and units as ponder_f
 
 
-def _ponder_f(sequences, gold, ponder) -> float:
+def _signal_f(sequences, gold, values) -> float:
+    """Unsupervised boundary F of one signal's peaks (the cpu scale's act-<signal> rows)."""
     from segment.eval import word_scores
     from segment.eval.run_signals import peak_segmenter
 
-    hypothesis = peak_segmenter(sequences, ponder).predict_many(sequences)
+    hypothesis = peak_segmenter(sequences, values).predict_many(sequences)
     return float(word_scores(reference=gold, hypothesis=hypothesis, sequences=sequences)["boundary_noedge_f"])
 
 
@@ -157,19 +173,22 @@ def evaluate_run(corpus: StudyCorpus, lever: str, tau, seed: int, spec: RunSpec,
                dev_bps=float(np.concatenate(signals["surprisal"]).mean()), dev_ponder_mean=float(ponder.mean()),
                dev_ponder_std=float(ponder.std()), dev_steps_mean=float(np.concatenate(signals["steps"]).mean()),
                dev_off_extremes=off_extremes(ponder, *ponder_range(config)),
-               ponder_f=None, ponder_f_carried=None, ponder_f_fresh_same_units=None, fresh_carried_corr=None)
+               ponder_f=None, ponder_f_carried=None, ponder_f_fresh_same_units=None, fresh_carried_corr=None,
+               entropy_f=None)
     if config.halting:
         sequences, gold = labelled_units(corpus.test, data_dir)
-        fresh = run_signals(spec, run_dir, sequences, device=device)[0]["ponder"]
+        test_signals = run_signals(spec, run_dir, sequences, device=device)[0]
+        fresh = test_signals["ponder"]
         carried = evaluate_stream(load_model(run_dir), sequences, seq_len=spec.train_config().seq_len,
                                   max_symbols=CARRIED_SYMBOLS).ponder
         carried = [c.astype(np.float64) for c in carried]
         read = len(carried)
         with np.errstate(invalid="ignore", divide="ignore"):  # a constant signal has no correlation (None)
             both = np.corrcoef(np.concatenate(fresh[:read]), np.concatenate(carried))[0, 1]
-        row.update(ponder_f=_ponder_f(sequences, gold, fresh),
-                   ponder_f_carried=_ponder_f(sequences[:read], gold[:read], carried),
-                   ponder_f_fresh_same_units=_ponder_f(sequences[:read], gold[:read], fresh[:read]),
+        row.update(ponder_f=_signal_f(sequences, gold, fresh),
+                   entropy_f=_signal_f(sequences, gold, test_signals["entropy"]),
+                   ponder_f_carried=_signal_f(sequences[:read], gold[:read], carried),
+                   ponder_f_fresh_same_units=_signal_f(sequences[:read], gold[:read], fresh[:read]),
                    fresh_carried_corr=None if np.isnan(both) else float(both))
     return RunRow(**row)
 
@@ -184,7 +203,7 @@ class LeverSummary:
     selected_f: float | None
     best_tau: float
     best_f: float
-    width_decades: float
+    width_decades: float | None  # None for TARGET_LEVERS (their sweep is not over tau)
     width_low: float | None
     width_high: float | None
     seed_fs: list[float]  # ponder F at SEED_TAU over seeds 0, 1, 2 (when run)
@@ -205,8 +224,9 @@ def summarise(rows: list[RunRow], corpora: tuple[StudyCorpus, ...] = CORPORA,
             probes = [Probe(r.tau, r.dev_bps, r.dev_ponder_std, r.dev_off_extremes) for r in sweep]
             chosen = rule.select(probes, control.dev_bps) if control is not None else None
             best = max(sweep, key=lambda r: r.ponder_f)
-            width, low, high = informative_width([r.tau for r in sweep], [r.dev_ponder_std for r in sweep],
-                                                 [r.ponder_f for r in sweep], min_std=rule.min_std)
+            width, low, high = (None, None, None) if lever in TARGET_LEVERS else informative_width(
+                [r.tau for r in sweep], [r.dev_ponder_std for r in sweep], [r.ponder_f for r in sweep],
+                min_std=rule.min_std)
             seed_fs = [r.ponder_f for r in rows if r.corpus == corpus.key and r.lever == lever and r.tau == SEED_TAU
                        and r.ponder_f is not None]
             summaries.append(LeverSummary(
@@ -216,16 +236,36 @@ def summarise(rows: list[RunRow], corpora: tuple[StudyCorpus, ...] = CORPORA,
     return summaries
 
 
+def measured_rows(results_path: Path, runs_dir: Path) -> dict[str, RunRow]:
+    """The rows of ``results_path`` (by run name) that hold every RunRow field and whose run's model file is
+    older than the results: measuring them again would give the same figures."""
+    if not results_path.is_file():
+        return {}
+    written = results_path.stat().st_mtime
+    names = {f.name for f in dataclasses.fields(RunRow)}
+    kept = {}
+    for row in json.loads(results_path.read_text(encoding="utf-8"))["runs"]:
+        model = runs_dir / str(row.get("run")) / "model" / "model.safetensors"
+        if set(row) == names and model.is_file() and model.stat().st_mtime < written:
+            kept[row["run"]] = RunRow(**row)
+    return kept
+
+
 def evaluate_all(runs_dir: Path, results_path: Path, *, device: str, data_dir,
-                 corpora: tuple[StudyCorpus, ...] = CORPORA, jobs: int = 1) -> dict:
+                 corpora: tuple[StudyCorpus, ...] = CORPORA, jobs: int = 1, reuse: bool = True) -> dict:
     """Measure every trained run of the study (``jobs`` processes at a time) and summarise; writes
-    ``results_path`` and returns its content."""
+    ``results_path`` and returns its content. A run already measured in ``results_path``, with every field,
+    and whose model is older than that file keeps its row (``reuse``); the others are measured."""
     from segment.eval.training_phase import is_trained, run_dir_of
 
     entries = study_runs(corpora)
     trained = [entry for entry in entries if is_trained(run_dir_of(runs_dir, entry[4]))]
-    rows = map_in_processes(evaluate_run, [(*entry, run_dir_of(runs_dir, entry[4]), device, data_dir)
-                                           for entry in trained], jobs=jobs, desc="evaluate halting", unit="run")
+    kept = measured_rows(results_path, runs_dir) if reuse else {}
+    todo = [entry for entry in trained if entry[4].name not in kept]
+    fresh = dict(zip((entry[4].name for entry in todo), map_in_processes(
+        evaluate_run, [(*entry, run_dir_of(runs_dir, entry[4]), device, data_dir) for entry in todo], jobs=jobs,
+        desc="evaluate halting", unit="run")))
+    rows = [kept.get(entry[4].name) or fresh[entry[4].name] for entry in trained]
     rule = SelectionRule()
     results = {"rule": asdict(rule), "taus": list(TAUS), "seed_tau": SEED_TAU,
                "missing_runs": [e[4].name for e in entries if e not in trained],

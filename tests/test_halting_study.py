@@ -3,12 +3,14 @@ sample corpus (tiny models)."""
 
 import json
 import math
+import os
 
 import numpy as np
 import pytest
 
 from segment.eval.halting_selection import Probe, SelectionRule, informative_width, off_extremes, ponder_range
-from segment.eval.halting_study import CORPORA, LEVERS, StudyCorpus, evaluate_all, study_runs
+from segment.eval.halting_study import (CORPORA, LEVER_TAUS, LEVERS, SHORT, TARGET_LEVERS, StudyCorpus,
+                                         evaluate_all, study_runs)
 
 
 def test_floor_and_off_extremes():
@@ -59,7 +61,13 @@ def test_study_runs_change_only_the_lever_and_tau():
         if lever == "lstm":
             assert not model.act
             continue
-        assert model.tau == tau and train.seed == seed
+        assert train.seed == seed
+        if lever in TARGET_LEVERS:  # the signed constraint, on the candidate setting from tau 0.003
+            assert train.ponder_constraint == tau and model.tau == 0.003
+            assert model.halt_bounded and model.halt_input == "norm" and train.halt_freeze == 200
+            assert spec.name == f"{SHORT[corpus.key]}-{lever}-target{tau}"
+            continue
+        assert model.tau == tau and train.ponder_constraint is None
         assert model.halt_bounded == ("bounded" in lever)
         assert model.halt_input == ("norm" if "norm" in lever else "state")
         assert train.halt_freeze == (200 if "freeze" in lever else 0)
@@ -69,6 +77,13 @@ def test_study_runs_change_only_the_lever_and_tau():
     assert set(LEVERS) == {lever for _, lever, *_ in runs} - {"lstm"}
 
 
+def same_figures(row: dict, other: dict) -> bool:
+    """The same run measured twice: equal up to float rounding."""
+    return row.keys() == other.keys() and all(
+        a == b or (isinstance(a, float) and b == pytest.approx(a, rel=1e-4, abs=1e-6)) for a, b in
+        ((row[k], other[k]) for k in row))
+
+
 @pytest.mark.slow
 def test_study_end_to_end_on_the_sample_corpus(tmp_path):
     from segment.eval.halting_report import write_report
@@ -76,10 +91,10 @@ def test_study_end_to_end_on_the_sample_corpus(tmp_path):
     from segment.eval.training_phase import train_all
 
     corpus = StudyCorpus("sample-brent-phono", ("sample-brent-phono:all",), "sample-brent-phono:all",
-                         "sample-brent-phono:all", SMOKE_TINY, ("graves", "bounded+norm+freeze"), taus=(0.01, 0.03),
-                         seeds_of="graves")
+                         "sample-brent-phono:all", SMOKE_TINY, ("graves", "bounded+norm+freeze", "constraint"),
+                         taus=(0.01, 0.03), seeds_of="graves")
     entries = study_runs((corpus,))
-    assert len(entries) == 1 + 4 + 2
+    assert len(entries) == 1 + 2 + 2 + len(LEVER_TAUS["constraint"]) + 2
     assert train_all([spec for *_, spec in entries[:-1]], tmp_path / "runs", device="cpu") == []  # a seed left out
     results = evaluate_all(tmp_path / "runs", tmp_path / "results" / "halting.json", device="cpu", data_dir=None,
                            corpora=(corpus,), jobs=2)
@@ -91,14 +106,30 @@ def test_study_end_to_end_on_the_sample_corpus(tmp_path):
         assert 0 < row["dev_bps"] < 10 and 0 <= row["dev_off_extremes"] <= 1 and 1 <= row["dev_steps_mean"] <= 4
         if "lstm" not in name:
             assert 0 <= row["ponder_f"] <= 1 and 0 <= row["ponder_f_carried"] <= 1
-            assert 0 <= row["ponder_f_fresh_same_units"] <= 1
+            assert 0 <= row["ponder_f_fresh_same_units"] <= 1 and 0 <= row["entropy_f"] <= 1
             assert row["dev_ponder_mean"] >= (2.0 if "bounded" not in name else 2.02)
     levers = {s["lever"]: s for s in results["levers"]}
-    assert set(levers) == {"graves", "bounded+norm+freeze"}
+    assert set(levers) == {"graves", "bounded+norm+freeze", "constraint"}
     for summary in levers.values():
-        assert summary["best_f"] == max(rows[n]["ponder_f"] for n in rows if f"-{summary['lever']}-tau" in n
+        assert summary["best_f"] == max(rows[n]["ponder_f"] for n in rows if f"-{summary['lever']}-" in n
                                         and "seed" not in n)
+    assert levers["constraint"]["width_decades"] is None  # its sweep is over targets, not tau
     assert len(levers["graves"]["seed_fs"]) == 2 and levers["graves"]["seed_spread"] >= 0
+    # measured rows are kept, unless the run's model is newer than the results or the row lacks a field
+    path = tmp_path / "results" / "halting.json"
+    stored = json.loads(path.read_text())
+    graves, bounded = entries[1][4].name, entries[3][4].name
+    marked = [{**r, "dev_bps": 123.0} if r["run"] in (graves, bounded) else r for r in stored["runs"]]
+    stored["runs"] = [{k: v for k, v in r.items() if k != "entropy_f"} if r["run"] == bounded else r for r in marked]
+    path.write_text(json.dumps(stored))
+    again = {r["run"]: r for r in evaluate_all(tmp_path / "runs", path, device="cpu", data_dir=None,
+                                                corpora=(corpus,), jobs=2)["runs"]}
+    assert again[graves]["dev_bps"] == 123.0 and same_figures(again[bounded], rows[bounded])
+    later = path.stat().st_mtime + 10
+    os.utime(tmp_path / "runs" / graves / "model" / "model.safetensors", (later, later))
+    again = {r["run"]: r for r in evaluate_all(tmp_path / "runs", path, device="cpu", data_dir=None,
+                                                corpora=(corpus,), jobs=2)["runs"]}
+    assert same_figures(again[graves], rows[graves])
     report = write_report(results, tmp_path, command="python -m segment.eval.halting_study")
     text = report.read_text()
     assert "## sample-brent-phono" in text and "bounded+norm+freeze" in text
