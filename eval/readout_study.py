@@ -8,7 +8,9 @@ always in) and scored on units it never saw: on Brent the first 10% of the units
 the last tenth of those) and the other 90% are scored, as in the field's semi-supervised setting; on UD
 English and gutenberg-en it trains on the first 3,000 units of the train split and is scored on test (the
 shipped English model reads both). Boundary P/R/F (unit-internal cuts) with a
-bootstrap 95% interval over units, and token F. Results go to ``results/readout.json`` and ``READOUT.md``.
+bootstrap 95% interval over units, and token F. Where a task names a right-to-left model (the same run's
+settings trained on reversed units, trained here first when missing), every feature set is also scored with
+that model's mirrored signals added (``<set>+rtl``). Results go to ``results/readout.json`` and ``READOUT.md``.
 """
 
 from __future__ import annotations
@@ -40,18 +42,31 @@ class ReadoutTask:
     test: str  # "corpus:split" scored
     train_fraction: float | None = None  # train == test: the first fraction of the units trains, the rest is scored
     train_units: int | None = None  # otherwise: the first train units read
+    rtl: bool = False  # also with a right-to-left model: the run ``<model>-rtl`` (``rtl_runs``)
 
 
 TASKS = (
-    ReadoutTask("brent-phono", "bp-graves-tau0.03", "brent-phono:all", "brent-phono:all", train_fraction=0.1),
+    ReadoutTask("brent-phono", "bp-graves-tau0.03", "brent-phono:all", "brent-phono:all", train_fraction=0.1,
+                rtl=True),
     ReadoutTask("brent-phono", "bp-bounded+norm+freeze-tau0.03", "brent-phono:all", "brent-phono:all",
                 train_fraction=0.1),
-    ReadoutTask("brent-text", "bt-graves-tau0.03", "brent-text:all", "brent-text:all", train_fraction=0.1),
+    ReadoutTask("brent-text", "bt-graves-tau0.03", "brent-text:all", "brent-text:all", train_fraction=0.1, rtl=True),
     ReadoutTask("brent-text", "bt-bounded+norm+freeze-tau0.03", "brent-text:all", "brent-text:all",
                 train_fraction=0.1),
     ReadoutTask("ud-en-ewt", "shipped", "ud-en-ewt:train", "ud-en-ewt:test", train_units=3000),
     ReadoutTask("gutenberg-en", "shipped", "gutenberg-en:train", "gutenberg-en:test", train_units=3000),
 )
+
+
+def rtl_runs(tasks: tuple[ReadoutTask, ...] = TASKS) -> list:
+    """The right-to-left runs the tasks read: each the halting study's run of the task's model, on reversed
+    units, named ``<model>-rtl``."""
+    import dataclasses
+
+    from segment.eval.halting_study import study_runs
+
+    specs = {spec.name: spec for *_, spec in study_runs()}
+    return [dataclasses.replace(specs[t.model], name=f"{t.model}-rtl", direction="rtl") for t in tasks if t.rtl]
 
 
 def _model_dir(task: ReadoutTask, runs_dir: Path) -> Path:
@@ -60,6 +75,12 @@ def _model_dir(task: ReadoutTask, runs_dir: Path) -> Path:
 
         return DEFAULT_MODEL
     return runs_dir / task.model / "model"
+
+
+def _rtl_dir(task: ReadoutTask, runs_dir: Path) -> Path | None:
+    """The task's right-to-left model directory, when it has one and it is trained."""
+    directory = runs_dir / f"{task.model}-rtl" / "model"
+    return directory if task.rtl and directory.is_dir() else None
 
 
 def run_task(task: ReadoutTask, runs_dir: Path, data_dir, device: str = "cpu") -> list[dict]:
@@ -80,19 +101,22 @@ def run_task(task: ReadoutTask, runs_dir: Path, data_dir, device: str = "cpu") -
     from segment.ponder import load_model
 
     model = load_model(_model_dir(task, runs_dir))
+    rtl = _rtl_dir(task, runs_dir)
     train_signals, test_signals = (compute_signals(model, x, progress=False) for x in (train_x, test_x))
     rows = []
-    for name, signals in FEATURE_SETS.items():
-        readout = ReadoutSegmenter(model, signals=signals, device=device).fit(train_x, train_y, train_signals)
-        predicted = [readout.cuts(p) for p in readout.boundary_scores_many(test_x, test_signals)]
-        scores = word_scores(reference=test_y, hypothesis=predicted, sequences=test_x)
-        counts = np.array([[len(np.intersect1d(r, h)), len(h), len(r)] for r, h in zip(test_y, predicted)])
-        low, high = bootstrap_f(counts, resamples=BOOTSTRAP)
-        rows.append({"corpus": task.corpus, "model": task.model, "features": name, "train_units": len(train_x),
-                     "test_units": len(test_x), "threshold": readout.threshold_,
-                     "boundary_p": scores["boundary_noedge_p"], "boundary_r": scores["boundary_noedge_r"],
-                     "boundary_f": scores["boundary_noedge_f"], "f_ci_low": low, "f_ci_high": high,
-                     "token_f": scores["token_f"]})
+    for rtl_model in (None, load_model(rtl)) if rtl is not None else (None,):
+        for name, signals in FEATURE_SETS.items():
+            readout = ReadoutSegmenter(model, rtl_model, signals=signals, device=device).fit(train_x, train_y,
+                                                                                             train_signals)
+            predicted = [readout.cuts(p) for p in readout.boundary_scores_many(test_x, test_signals)]
+            scores = word_scores(reference=test_y, hypothesis=predicted, sequences=test_x)
+            counts = np.array([[len(np.intersect1d(r, h)), len(h), len(r)] for r, h in zip(test_y, predicted)])
+            low, high = bootstrap_f(counts, resamples=BOOTSTRAP)
+            rows.append({"corpus": task.corpus, "model": task.model, "features": name + ("+rtl" if rtl_model is not None else ""),
+                         "train_units": len(train_x), "test_units": len(test_x), "threshold": readout.threshold_,
+                         "boundary_p": scores["boundary_noedge_p"], "boundary_r": scores["boundary_noedge_r"],
+                         "boundary_f": scores["boundary_noedge_f"], "f_ci_low": low, "f_ci_high": high,
+                         "token_f": scores["token_f"]})
     return rows
 
 
@@ -106,8 +130,9 @@ def write_report(results: dict, results_dir: Path, command: str) -> Path:
              "`entropy+surprisal` (the language model alone), `halting` (the four ponder/halting signals). Brent: "
              "trained on the first 10% of the units, scored on the other 90%; UD English and gutenberg-en (the "
              "shipped English model): trained on the first 3,000 train units, scored on test. Boundary P/R/F over "
-             "unit-internal cuts with a bootstrap 95% interval over units. No right-to-left model was trained for "
-             "these runs, so the rtl rows are missing.", ""]
+             "unit-internal cuts with a bootstrap 95% interval over units. `<set>+rtl`: the same with a right-to-left "
+             "model's signals added (the same run's settings trained on reversed units, its signals mirrored back), "
+             "on the Brent tasks of Graves's ACT.", ""]
     if results["missing"]:
         lines += [f"Left out (model not trained): {', '.join(results['missing'])}.", ""]
     columns = ["corpus", "model", "features", "train_units", "test_units", "boundary_p", "boundary_r", "boundary_f",
@@ -127,9 +152,15 @@ def write_report(results: dict, results_dir: Path, command: str) -> Path:
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory holding the corpora (default: $ACTSEG_DATA, then the download cache).")
 def main(runs_dir: Path, results_dir: Path, jobs: int, data_dir: Path | None) -> None:
-    """Train and score the readouts of the readout study."""
+    """Train the right-to-left runs that are missing, then train and score the readouts of the readout study."""
+    from segment.eval.training_phase import train_all
+
+    failed = train_all(rtl_runs(), runs_dir, name="rtl", jobs=jobs, device="cpu", data_dir=data_dir)
+    if failed:
+        click.echo(f"Error: run(s) failed: {', '.join(failed)} (see {runs_dir}/<run>/train.log)", err=True)
     tasks = [t for t in TASKS if _model_dir(t, runs_dir).is_dir()]
-    missing = [t.model for t in TASKS if t not in tasks]
+    missing = [t.model for t in TASKS if t not in tasks] + [f"{t.model}-rtl" for t in tasks
+                                                           if t.rtl and _rtl_dir(t, runs_dir) is None]
     rows = [row for part in map_in_processes(run_task, [(task, runs_dir, data_dir) for task in tasks], jobs=jobs,
                                              desc="readout study") for row in part]
     results = {"tasks": [asdict(t) for t in TASKS], "missing": missing, "rows": rows}

@@ -139,6 +139,26 @@ def test_readout_study_rows_for_every_feature_set(model_dir, tmp_path):
     assert "absent-run" in report.read_text() and "entropy+surprisal" in report.read_text()
 
 
+def test_readout_study_adds_rtl_rows_when_the_task_has_a_right_to_left_run(model_dir, tmp_path):
+    import shutil
+
+    from segment.eval.halting_study import study_runs
+    from segment.eval.readout_study import FEATURE_SETS, TASKS, ReadoutTask, rtl_runs, run_task
+
+    for name in ("tiny", "tiny-rtl"):
+        shutil.copytree(model_dir, tmp_path / "runs" / name / "model")
+    task = ReadoutTask("sample", "tiny", "sample-en:train", "sample-en:train", train_fraction=0.3, rtl=True)
+    rows = run_task(task, tmp_path / "runs", data_dir=None)
+    assert [r["features"] for r in rows] == list(FEATURE_SETS) + [f"{name}+rtl" for name in FEATURE_SETS]
+    specs = {spec.name: spec for *_, spec in study_runs()}
+    runs = rtl_runs()
+    assert [r.name for r in runs] == [f"{t.model}-rtl" for t in TASKS if t.rtl] and runs
+    for run in runs:  # the left-to-right run's settings, on reversed units
+        ltr = specs[run.name.removesuffix("-rtl")]
+        assert run.direction == "rtl" and (run.model, run.train, run.train_data) == (ltr.model, ltr.train,
+                                                                                     ltr.train_data)
+
+
 def test_right_to_left_model_adds_its_features_and_is_needed_again(model_dir, tmp_path):
     import shutil
 
