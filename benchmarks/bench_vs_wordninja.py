@@ -67,12 +67,14 @@ def startup_seconds(code: str, model: Path, repeats: int) -> float:
     return statistics.median(times)
 
 
-def model_cuts(model: Path, units: list[str], batch_size: int) -> tuple[list, float, str]:
+def model_cuts(model: Path, units: list[str], batch_size: int, chunk_len: int, context: int
+               ) -> tuple[list, float, str]:
     """The model's word cuts along `actseg segment`'s path, the seconds they took and how they were cut."""
     from segment.ponder import ModelSignalSegmenter
     from segment.readout import stored_readouts
 
-    segmenter = ModelSignalSegmenter.from_pretrained(model, batch_size=batch_size)
+    segmenter = ModelSignalSegmenter.from_pretrained(model, batch_size=batch_size, chunk_len=chunk_len,
+                                                     context=context)
     readout = stored_readouts(segmenter.model, ("word",), batch_size=batch_size).get("word")
     start = time.perf_counter()
     computed = segmenter.model_signals(units)
@@ -89,6 +91,8 @@ def main() -> None:
     parser.add_argument("--megabytes", type=float, default=1.0)
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--batch-size", type=int, default=512, help="chunks per forward pass (actseg's default)")
+    parser.add_argument("--chunk-len", type=int, default=256, help="symbols kept per chunk (actseg's default)")
+    parser.add_argument("--context", type=int, default=64, help="left context per chunk (actseg's default)")
     parser.add_argument("--startup-repeats", type=int, default=3)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--results", type=Path, default=Path(__file__).with_name("README.md"))
@@ -99,7 +103,7 @@ def main() -> None:
     units, gold = prose(args.megabytes, args.data_dir)
     symbols = sum(len(u) for u in units)
     load_before = os.getloadavg()[0]
-    cuts, model_s, how = model_cuts(args.model, units, args.batch_size)
+    cuts, model_s, how = model_cuts(args.model, units, args.batch_size, args.chunk_len, args.context)
     start = time.perf_counter()
     for unit in units:
         wordninja.split(unit)
@@ -122,7 +126,8 @@ def main() -> None:
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     with open(args.results, "a", encoding="utf-8") as fh:
         fh.write(f"\n### bench_vs_wordninja {stamp}\n\n`{command}` (model {args.model}, {len(units):,} units, "
-                 f"{symbols:,} symbols, torch threads {os.environ.get('OMP_NUM_THREADS', 'default')})  \n"
+                 f"{symbols:,} symbols, batch {args.batch_size}, chunk {args.chunk_len}, context {args.context}, torch "
+                 f"threads {os.environ.get('OMP_NUM_THREADS', 'default')})  \n"
                  f"machine: {machine()}, load average {load_before:.1f} before, {load_after:.1f} after\n\n"
                  f"{table}\n\nRatio of symbols/s, model / wordninja: **{ratio:.2f}**.\n")
 
