@@ -112,7 +112,8 @@ class ACTConfig:
         check(self, {
             "vocab_size": (self.vocab_size >= 2, ">= 2"), "hidden": (self.hidden >= 1, ">= 1"),
             "layers": (self.layers >= 1, ">= 1"), "max_steps": (self.max_steps >= 1, ">= 1"),
-            "tau": (self.tau >= 0 or self.halt_distribution == "act", ">= 0 with pondernet"), "eps": (0 <= self.eps < 1, "in [0, 1)"),
+            "tau": (self.tau >= 0 or self.halt_distribution == "act", ">= 0 with pondernet"),
+            "eps": (0 <= self.eps < 1, "in [0, 1)"),
             "dropout": (0 <= self.dropout < 1, "in [0, 1)"),
             "embed": (self.embed is None or self.embed >= 1, ">= 1 or None"),
             "fixed_steps": (self.fixed_steps is None or self.fixed_steps >= 1, ">= 1 or None"),

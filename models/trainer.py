@@ -318,6 +318,9 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
     every interval; ``dev_metrics(units, ponder signals) -> fields`` adds to those records. ``callbacks``:
     (event, fn(trainer)) pairs added after the built-in ones. Returns the trained model (on CPU)."""
     cfg = train_config
+    if cfg.ponder_constraint is not None and model_config.halt_distribution != "act":
+        raise ValueError("ponder_constraint needs ACT halting (halt_distribution act): PonderNet's tau is its KL "
+                         "weight, which must stay >= 0")
     device = resolve_device(cfg.device)
     rank, world = init_distributed(device)
     seed_everything(cfg.seed + rank)
@@ -353,9 +356,6 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
     if cfg.ponder_target is not None and module.config.halting:
         trainer.add_callback("on_batch_end", ponder_controller(cfg.ponder_target, cfg.tau_rate))
     if cfg.ponder_constraint is not None and module.config.halting:
-        if module.config.halt_distribution != "act":
-            raise ValueError("ponder_constraint needs ACT halting (halt_distribution act): PonderNet's tau is "
-                             "its KL weight, which must stay >= 0")
         trainer.add_callback("on_batch_end", ponder_constraint(cfg.ponder_constraint, cfg.constraint_rate))
     bar = tqdm(total=cfg.iterations, initial=trainer.iteration, file=sys.stderr, dynamic_ncols=True,
                disable=not cfg.progress or rank != 0, desc="train")
