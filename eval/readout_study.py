@@ -103,16 +103,21 @@ def run_task(task: ReadoutTask, runs_dir: Path, data_dir, device: str = "cpu") -
     model = load_model(_model_dir(task, runs_dir))
     rtl = _rtl_dir(task, runs_dir)
     train_signals, test_signals = (compute_signals(model, x, progress=False) for x in (train_x, test_x))
+    directions = [(None, None, None, "")]
+    if rtl is not None:  # the right-to-left model's signals of the reversed units, computed once
+        rtl_model = load_model(rtl)
+        directions.append((rtl_model, *(compute_signals(rtl_model, [s[::-1] for s in x], progress=False)
+                                        for x in (train_x, test_x)), "+rtl"))
     rows = []
-    for rtl_model in (None, load_model(rtl)) if rtl is not None else (None,):
+    for rtl_model, rtl_train, rtl_test, suffix in directions:
         for name, signals in FEATURE_SETS.items():
-            readout = ReadoutSegmenter(model, rtl_model, signals=signals, device=device).fit(train_x, train_y,
-                                                                                             train_signals)
-            predicted = [readout.cuts(p) for p in readout.boundary_scores_many(test_x, test_signals)]
+            readout = ReadoutSegmenter(model, rtl_model, signals=signals, device=device).fit(
+                train_x, train_y, train_signals, rtl_train)
+            predicted = [readout.cuts(p) for p in readout.boundary_scores_many(test_x, test_signals, rtl_test)]
             scores = word_scores(reference=test_y, hypothesis=predicted, sequences=test_x)
             counts = np.array([[len(np.intersect1d(r, h)), len(h), len(r)] for r, h in zip(test_y, predicted)])
             low, high = bootstrap_f(counts, resamples=BOOTSTRAP)
-            rows.append({"corpus": task.corpus, "model": task.model, "features": name + ("+rtl" if rtl_model is not None else ""),
+            rows.append({"corpus": task.corpus, "model": task.model, "features": name + suffix,
                          "train_units": len(train_x), "test_units": len(test_x), "threshold": readout.threshold_,
                          "boundary_p": scores["boundary_noedge_p"], "boundary_r": scores["boundary_noedge_r"],
                          "boundary_f": scores["boundary_noedge_f"], "f_ci_low": low, "f_ci_high": high,

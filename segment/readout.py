@@ -142,9 +142,11 @@ class ReadoutSegmenter(Segmenter):
             self._loaded = [load_model(m) for m in (self.model, self.rtl_model) if m is not None]
         return self._loaded
 
-    def features(self, sequences: Sequence[Symbols], model_signals: Sequence | None = None) -> list[np.ndarray]:
+    def features(self, sequences: Sequence[Symbols], model_signals: Sequence | None = None,
+                 rtl_signals: Sequence | None = None) -> list[np.ndarray]:
         """One (n - 1, F) feature matrix per sequence. ``model_signals``: the (left-to-right) model's signals of
-        these sequences when already computed (``compute_signals``' output), so they are not computed again."""
+        these sequences when already computed (``compute_signals``' output), so they are not computed again;
+        ``rtl_signals``: likewise the right-to-left model's signals of the reversed sequences."""
         from segment.models.device import resolve_device
         from segment.models.inference import compute_signals
 
@@ -158,8 +160,8 @@ class ReadoutSegmenter(Segmenter):
         per_model = [list(model_signals) if model_signals is not None
                      else compute_signals(models[0], sequences, batch_size=self.batch_size, device=device)]
         if len(models) > 1:
-            reversed_signals = compute_signals(models[1], [s[::-1] for s in sequences], batch_size=self.batch_size,
-                                               device=device)
+            reversed_signals = list(rtl_signals) if rtl_signals is not None else compute_signals(
+                models[1], [s[::-1] for s in sequences], batch_size=self.batch_size, device=device)
             per_model.append([type(s)(**{name: shift_right(getattr(s, name)[::-1]) for name in READOUT_SIGNALS})
                               for s in reversed_signals])
         return [sequence_features(seq, [getattr(signals[i], name).astype(np.float64) for signals in per_model
@@ -168,10 +170,10 @@ class ReadoutSegmenter(Segmenter):
 
     # -- fitting -------------------------------------------------------------------------------
     def fit(self, sequences: Sequence[Symbols], boundaries: Sequence[np.ndarray] | None = None,
-            model_signals: Sequence | None = None) -> ReadoutSegmenter:
+            model_signals: Sequence | None = None, rtl_signals: Sequence | None = None) -> ReadoutSegmenter:
         """Train on labelled ``sequences`` (``boundaries``: gold cut offsets of each): the logistic regression on
-        the first units, the threshold on the last ``holdout`` fraction. ``model_signals``: the model's signals
-        of these sequences when already computed."""
+        the first units, the threshold on the last ``holdout`` fraction. ``model_signals`` / ``rtl_signals``:
+        the models' signals of these sequences when already computed (see ``features``)."""
         from sklearn.linear_model import LogisticRegression
         from sklearn.preprocessing import StandardScaler
 
@@ -182,7 +184,8 @@ class ReadoutSegmenter(Segmenter):
         if len(keep) < 2:
             raise ParameterError("ReadoutSegmenter.fit needs at least two labelled sequences of two or more symbols")
         sequences, boundaries = [sequences[i] for i in keep], [np.asarray(boundaries[i]) for i in keep]
-        rows = self.features(sequences, None if model_signals is None else [model_signals[i] for i in keep])
+        rows = self.features(sequences, *(None if given is None else [given[i] for i in keep]
+                                          for given in (model_signals, rtl_signals)))
         labels = [np.isin(np.arange(1, len(s)), b).astype(np.int64) for s, b in zip(sequences, boundaries)]
         split = min(len(sequences) - 1, max(1, round(len(sequences) * (1 - self.holdout))))
         train_x, train_y = np.concatenate(rows[:split]), np.concatenate(labels[:split])
@@ -202,12 +205,12 @@ class ReadoutSegmenter(Segmenter):
         return 1.0 / (1.0 + np.exp(-z))
 
     # -- prediction ----------------------------------------------------------------------------
-    def boundary_scores_many(self, sequences: Sequence[Symbols], model_signals: Sequence | None = None
-                             ) -> list[np.ndarray]:
+    def boundary_scores_many(self, sequences: Sequence[Symbols], model_signals: Sequence | None = None,
+                             rtl_signals: Sequence | None = None) -> list[np.ndarray]:
         """The cut probability of every offset 1..n-1 of each sequence (one model pass for all of them, none
-        when ``model_signals`` holds the model's signals already)."""
+        when ``model_signals`` / ``rtl_signals`` hold the models' signals already)."""
         self.check_is_fitted()
-        return [self._probabilities(rows) for rows in self.features(list(sequences), model_signals)]
+        return [self._probabilities(rows) for rows in self.features(list(sequences), model_signals, rtl_signals)]
 
     def boundary_scores(self, seq: Symbols) -> np.ndarray:
         return self.boundary_scores_many([seq])[0]

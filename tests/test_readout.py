@@ -173,5 +173,16 @@ def test_right_to_left_model_adds_its_features_and_is_needed_again(model_dir, tm
         ReadoutSegmenter.from_pretrained(directory)
     loaded = ReadoutSegmenter.from_pretrained(directory, rtl_model=str(directory))
     np.testing.assert_allclose(loaded.boundary_scores("TheCatSat"), both.boundary_scores("TheCatSat"))
+    # signals computed beforehand (the readout study's path) give the same fit and scores
+    from segment.models.inference import compute_signals
+    from segment.ponder import load_model
+
+    model = load_model(directory)
+    ltr, rtl = compute_signals(model, units), compute_signals(model, [u[::-1] for u in units])
+    given = ReadoutSegmenter(str(directory), rtl_model=str(directory), signals=("ponder",), window=1).fit(
+        units, cuts, ltr, rtl)
+    np.testing.assert_allclose(given.coef_, both.coef_)
+    for a, b in zip(given.boundary_scores_many(units[:3], ltr[:3], rtl[:3]), both.boundary_scores_many(units[:3])):
+        np.testing.assert_allclose(a, b)
     with pytest.raises(ParameterError, match="device"):
         ReadoutSegmenter(str(directory), device="tpu").fit(units, cuts)
