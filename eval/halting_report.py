@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from segment.eval.halting_study import TARGET_LEVERS
+from segment.eval.halting_study import LEVERS, TARGET_LEVERS
+from segment.models.config import TrainConfig
 from segment.eval.plots import plot_f_against_tau
 from segment.eval.report_markdown import table_frame
 from segment.files import write_atomic
@@ -55,8 +56,8 @@ def write_report(results: dict, results_dir: Path, *, command: str) -> Path:
         "symbol), `norm` (the halting unit reads a LayerNorm of the state), `freeze` (the halting unit held for "
         "the first 200 iterations; alone or with the other two), `pondernet` (PonderNet's halting distribution, Banino et al. 2021; its tau is "
         "the KL weight beta, prior lambda_p 0.5, ponder = expected updates), `constraint` (bounded+norm+freeze "
-        "with the signed ponder constraint: tau starts at 0.003 and follows tau += 0.001 (mean rho - target) after "
-        "every iteration, going below zero, a reward for pondering, while the mean is under the target; its "
+        f"with the signed ponder constraint: tau starts at {LEVERS['constraint'][0]['tau']} and follows tau += "
+        f"{TrainConfig().constraint_rate} (mean rho - target) after every iteration, going below zero, a reward for pondering, while the mean is under the target; its "
         "`tau` column holds the target mean ponder time, so it has no tau width and no figure).",
         "",
         "Columns: `dev_*` are label-free, from the inference signals on dev (each unit read from a fresh state "
