@@ -57,7 +57,7 @@ def write_report(results: dict, results_dir: Path, *, command: str) -> Path:
         "the first 200 iterations; alone or with the other two), `pondernet` (PonderNet's halting distribution, Banino et al. 2021; its tau is "
         "the KL weight beta, prior lambda_p 0.5, ponder = expected updates), `constraint` (bounded+norm+freeze "
         f"with the signed ponder constraint: tau starts at {LEVERS['constraint'][0]['tau']} and follows tau += "
-        f"{TrainConfig().constraint_rate} (mean rho - target) after every iteration, going below zero, a reward for pondering, while the mean is under the target; its "
+        f"{TrainConfig().constraint_rate} (mean rho - target) after every iteration, going below zero, a reward for pondering, while the mean is under the target, and held while the halting unit is frozen (anti-windup); its "
         "`tau` column holds the target mean ponder time, so it has no tau width and no figure).",
         "",
         "Columns: `dev_*` are label-free, from the inference signals on dev (each unit read from a fresh state "
@@ -75,8 +75,9 @@ def write_report(results: dict, results_dir: Path, *, command: str) -> Path:
         "the most symbols off the extremes (`selected_tau`, and its F). `best_f` is the sweep's best test F, "
         "shown for reference only. `width_decades`: the longest run of consecutive grid taus with dev ponder std "
         f">= {rule['min_std']} and F within 0.03 of the best (0 when one grid point or none qualifies: the grid "
-        "steps by half a decade). `seed_fs`: F at tau "
-        f"{results['seed_tau']} for seeds 0, 1, 2.",
+        "steps by half a decade; for `constraint`, `width_low`/`width_high` are the targets of that run). `seed_fs`: "
+        "F for seeds 0, 1, 2 at " + ", ".join(f"{lever} {'target' if lever in TARGET_LEVERS else 'tau'} {value}"
+                                              for lever, value in results["seed_values"].items()) + ".",
         "",
     ]
     if results["missing_runs"]:

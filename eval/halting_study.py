@@ -16,7 +16,8 @@ halting lever and tau. Per run the evaluation measures, on the corpus the cpu sc
   carried, inference from a fresh state; both are reported.
 
 Per corpus and lever: the tau the label-free rule selects and its F, the best F of the sweep (reference only)
-and the width of the informative regime in decades; the seed spread of F at tau 0.03 (fixed in advance).
+and the width of the informative regime in decades; the seed spread of F at tau 0.03 (the constraint: target
+2.5; fixed in advance).
 Results go to ``results/halting.json``, the report to ``HALTING.md`` and ``figures/halting-<corpus>.png``.
 """
 
@@ -52,10 +53,12 @@ LEVERS: dict[str, tuple[dict, dict]] = {
 TAUS = (0.003, 0.01, 0.03, 0.1, 0.3)
 #: levers swept over other values than TAUS: PonderNet runs every update through the readable loop (several
 #: times slower), so fewer; the constraint's values are target mean ponder times, not taus
-LEVER_TAUS = {"pondernet": (0.01, 0.03, 0.1), "constraint": (2.5, 3.0)}
+LEVER_TAUS = {"pondernet": (0.01, 0.03, 0.1), "constraint": (2.25, 2.5, 2.75, 3.0)}
 #: levers whose sweep value sets a TrainConfig field instead of tau (the tau column holds that value)
 TARGET_LEVERS = {"constraint": "ponder_constraint"}
 SEED_TAU = 0.03
+#: the sweep value whose run is repeated with SEEDS, where it is not SEED_TAU (fixed in advance, not by F)
+SEED_VALUES = {"constraint": 2.5}
 #: test symbols read with the state carried across units (as the training-time dev pass reads them)
 CARRIED_SYMBOLS = 20_000
 SEEDS = (1, 2)
@@ -72,18 +75,18 @@ class StudyCorpus:
     preset: object
     levers: tuple[str, ...]
     taus: tuple[float, ...] = TAUS
-    seeds_of: str | None = None  # lever whose tau-0.03 run is repeated with SEEDS
+    seeds_of: tuple[str, ...] = ()  # levers whose run at seed_value(lever) is repeated with SEEDS
 
 
 # the cpu presets with a wall-clock budget that is only a safety net: every run completes its iterations
 BRENT, ENGLISH = dataclasses.replace(CPU_BRENT, seconds=1200), dataclasses.replace(CPU_ENGLISH, seconds=1800)
 CORPORA = (
     StudyCorpus("brent-phono", BP, "brent-phono:all", "brent-phono:all", BRENT, tuple(LEVERS),
-                seeds_of="bounded+norm+freeze"),
+                seeds_of=("bounded+norm+freeze", "constraint")),
     StudyCorpus("brent-text", BT, "brent-text:all", "brent-text:all", BRENT,
-                ("graves", "bounded+norm+freeze", "constraint"), seeds_of="bounded+norm+freeze"),
+                ("graves", "bounded+norm+freeze", "constraint"), seeds_of=("bounded+norm+freeze", "constraint")),
     StudyCorpus("ud-en-ewt", EN, "ud-en-ewt:test", "ud-en-ewt:dev", ENGLISH,
-                ("graves", "bounded+norm+freeze", "constraint"), taus=(0.01, 0.03, 0.1)),
+                ("graves", "bounded+norm+freeze", "constraint"), taus=(0.01, 0.03, 0.1), seeds_of=("constraint",)),
 )
 SHORT = {"brent-phono": "bp", "brent-text": "bt", "ud-en-ewt": "en"}
 
@@ -93,6 +96,11 @@ def run_name(corpus: StudyCorpus, lever: str, tau: float | None, seed: int = 0) 
         return f"{SHORT.get(corpus.key, corpus.key)}-lstm"
     axis = "target" if lever in TARGET_LEVERS else "tau"
     return f"{SHORT.get(corpus.key, corpus.key)}-{lever}-{axis}{tau}" + (f"-seed{seed}" if seed else "")
+
+
+def seed_value(lever: str) -> float:
+    """The sweep value (tau or target) of ``lever`` whose run is repeated with SEEDS."""
+    return SEED_VALUES.get(lever, SEED_TAU)
 
 
 def lever_settings(lever: str, value: float) -> tuple[dict, dict]:
@@ -118,11 +126,12 @@ def study_runs(corpora: tuple[StudyCorpus, ...] = CORPORA) -> list[tuple[StudyCo
                     run_name(corpus, lever, value), corpus.train_data, corpus.key, model=model, train=train,
                     dev=corpus.dev)))
     for corpus in corpora:
-        if corpus.seeds_of:
-            model, train = lever_settings(corpus.seeds_of, SEED_TAU)
+        for lever in corpus.seeds_of:
+            value = seed_value(lever)
+            model, train = lever_settings(lever, value)
             for seed in SEEDS:
-                runs.append((corpus, corpus.seeds_of, SEED_TAU, seed, corpus.preset.run(
-                    run_name(corpus, corpus.seeds_of, SEED_TAU, seed), corpus.train_data, corpus.key,
+                runs.append((corpus, lever, value, seed, corpus.preset.run(
+                    run_name(corpus, lever, value, seed), corpus.train_data, corpus.key,
                     model=model, train={**train, "seed": seed}, dev=corpus.dev)))
     return runs
 
@@ -204,9 +213,9 @@ class LeverSummary:
     best_tau: float
     best_f: float
     width_decades: float | None  # None for TARGET_LEVERS (their sweep is not over tau)
-    width_low: float | None
+    width_low: float | None  # the informative regime's lowest and highest tau (TARGET_LEVERS: target)
     width_high: float | None
-    seed_fs: list[float]  # ponder F at SEED_TAU over seeds 0, 1, 2 (when run)
+    seed_fs: list[float]  # ponder F at seed_value(lever) over seeds 0, 1, 2 (when run)
     seed_spread: float | None  # max - min of seed_fs
 
 
@@ -224,11 +233,12 @@ def summarise(rows: list[RunRow], corpora: tuple[StudyCorpus, ...] = CORPORA,
             probes = [Probe(r.tau, r.dev_bps, r.dev_ponder_std, r.dev_off_extremes) for r in sweep]
             chosen = rule.select(probes, control.dev_bps) if control is not None else None
             best = max(sweep, key=lambda r: r.ponder_f)
-            width, low, high = (None, None, None) if lever in TARGET_LEVERS else informative_width(
-                [r.tau for r in sweep], [r.dev_ponder_std for r in sweep], [r.ponder_f for r in sweep],
-                min_std=rule.min_std)
-            seed_fs = [r.ponder_f for r in rows if r.corpus == corpus.key and r.lever == lever and r.tau == SEED_TAU
-                       and r.ponder_f is not None]
+            width, low, high = informative_width([r.tau for r in sweep], [r.dev_ponder_std for r in sweep],
+                                                 [r.ponder_f for r in sweep], min_std=rule.min_std)
+            if lever in TARGET_LEVERS:  # a range of targets, not of tau: no width in decades
+                width = None
+            seed_fs = [r.ponder_f for r in rows if r.corpus == corpus.key and r.lever == lever
+                       and r.tau == seed_value(lever) and r.ponder_f is not None]
             summaries.append(LeverSummary(
                 corpus.key, lever, chosen.tau if chosen else None,
                 next(r.ponder_f for r in sweep if r.tau == chosen.tau) if chosen else None, best.tau, best.ponder_f,
@@ -267,7 +277,8 @@ def evaluate_all(runs_dir: Path, results_path: Path, *, device: str, data_dir,
         desc="evaluate halting", unit="run")))
     rows = [kept.get(entry[4].name) or fresh[entry[4].name] for entry in trained]
     rule = SelectionRule()
-    results = {"rule": asdict(rule), "taus": list(TAUS), "seed_tau": SEED_TAU,
+    results = {"rule": asdict(rule), "taus": list(TAUS),
+               "seed_values": {lever: seed_value(lever) for corpus in corpora for lever in corpus.seeds_of},
                "missing_runs": [e[4].name for e in entries if e not in trained],
                "runs": [asdict(r) for r in rows], "levers": [asdict(s) for s in summarise(rows, corpora, rule)]}
     results_path.parent.mkdir(parents=True, exist_ok=True)

@@ -191,7 +191,8 @@ class TrainConfig:
     ponder_constraint: float | None = setting(None, "Hold the mean ponder time at this value with a signed "
                                                     "multiplier: tau += constraint_rate x (mean ponder - value) after "
                                                     "every iteration, so tau goes below zero (rewarding pondering) "
-                                                    "while the mean is under the value (ACT halting only).")
+                                                    "while the mean is under the value (ACT halting only; tau is held while "
+                                                    "halt_freeze holds the halting unit).")
     constraint_rate: float = setting(1e-3, "With ponder_constraint: the step of tau per unit of mean ponder "
                                            "deviation, per iteration.")
     # AdamW moves every parameter by about lr per iteration whatever its gradient's size, so this sets how fast

@@ -230,13 +230,17 @@ def ponder_controller(target: float, rate: float) -> Callback:
     return adapt
 
 
-def ponder_constraint(target: float, rate: float) -> Callback:
+def ponder_constraint(target: float, rate: float, hold: int = 0) -> Callback:
     """An on_batch_end callback holding the mean ponder time at ``target`` with a signed multiplier (dual
     ascent on the constraint mean rho = target): tau += rate * (mean rho - target), clipped to [-1, 10]. Unlike
     ``ponder_controller`` tau can go below zero, where the loss rewards pondering, so a model whose halting has
     settled at the floor is pushed back up; where the extra updates go is left to the language-model loss.
+    Anti-windup: tau is held for the first ``hold`` iterations (the halting unit's freeze), when the mean
+    cannot respond and integrating its gap would only make the released unit overshoot the target.
     Lives in the model's config like the controller's tau."""
     def adapt(trainer: Trainer) -> None:
+        if trainer.iteration <= hold:  # this iteration's halting update had learning rate 0
+            return
         config = trainer.module.config
         config.tau = min(max(config.tau + rate * (mean_ponder(trainer) - target), -1.0), 10.0)
     return adapt
@@ -356,7 +360,8 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
     if cfg.ponder_target is not None and module.config.halting:
         trainer.add_callback("on_batch_end", ponder_controller(cfg.ponder_target, cfg.tau_rate))
     if cfg.ponder_constraint is not None and module.config.halting:
-        trainer.add_callback("on_batch_end", ponder_constraint(cfg.ponder_constraint, cfg.constraint_rate))
+        trainer.add_callback("on_batch_end", ponder_constraint(cfg.ponder_constraint, cfg.constraint_rate,
+                                                                     hold=cfg.halt_freeze))
     bar = tqdm(total=cfg.iterations, initial=trainer.iteration, file=sys.stderr, dynamic_ncols=True,
                disable=not cfg.progress or rank != 0, desc="train")
     trainer.add_callback("on_batch_end", progress_bar(bar))

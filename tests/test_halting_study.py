@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from segment.eval.halting_selection import Probe, SelectionRule, informative_width, off_extremes, ponder_range
-from segment.eval.halting_study import (CORPORA, LEVER_TAUS, LEVERS, SHORT, TARGET_LEVERS, StudyCorpus,
-                                         evaluate_all, study_runs)
+from segment.eval.halting_study import (CORPORA, LEVER_TAUS, LEVERS, SEEDS, SHORT, TARGET_LEVERS, StudyCorpus,
+                                         evaluate_all, seed_value, study_runs)
 
 
 def test_floor_and_off_extremes():
@@ -65,7 +65,7 @@ def test_study_runs_change_only_the_lever_and_tau():
         if lever in TARGET_LEVERS:  # the signed constraint, on the candidate setting from tau 0.003
             assert train.ponder_constraint == tau and model.tau == 0.003
             assert model.halt_bounded and model.halt_input == "norm" and train.halt_freeze == 200
-            assert spec.name == f"{SHORT[corpus.key]}-{lever}-target{tau}"
+            assert spec.name == f"{SHORT[corpus.key]}-{lever}-target{tau}" + (f"-seed{seed}" if seed else "")
             continue
         assert model.tau == tau and train.ponder_constraint is None
         assert model.halt_bounded == ("bounded" in lever)
@@ -75,6 +75,10 @@ def test_study_runs_change_only_the_lever_and_tau():
         assert "graves" in corpus.levers
         assert any(lever == "graves" and c.key == corpus.key for c, lever, *_ in runs)
     assert set(LEVERS) == {lever for _, lever, *_ in runs} - {"lstm"}
+    for corpus in CORPORA:  # the seeds repeat each named lever at its fixed value, on every corpus that names it
+        for lever in corpus.seeds_of:
+            seeded = [(tau, seed) for c, name, tau, seed, _ in runs if c.key == corpus.key and name == lever and seed]
+            assert seeded == [(seed_value(lever), seed) for seed in SEEDS]
 
 
 def same_figures(row: dict, other: dict) -> bool:
@@ -92,7 +96,7 @@ def test_study_end_to_end_on_the_sample_corpus(tmp_path):
 
     corpus = StudyCorpus("sample-brent-phono", ("sample-brent-phono:all",), "sample-brent-phono:all",
                          "sample-brent-phono:all", SMOKE_TINY, ("graves", "bounded+norm+freeze", "constraint"),
-                         taus=(0.01, 0.03), seeds_of="graves")
+                         taus=(0.01, 0.03), seeds_of=("graves",))
     entries = study_runs((corpus,))
     assert len(entries) == 1 + 2 + 2 + len(LEVER_TAUS["constraint"]) + 2
     assert train_all([spec for *_, spec in entries[:-1]], tmp_path / "runs", device="cpu") == []  # a seed left out

@@ -135,6 +135,23 @@ def test_ponder_constraint_drives_tau_below_zero_and_lifts_the_mean_ponder():
     assert stopped.config.tau < 0 and ACTConfig(**vars(stopped.config)).tau == stopped.config.tau
 
 
+def test_ponder_constraint_holds_tau_while_the_halting_unit_is_frozen():
+    """Anti-windup: during halt_freeze the mean ponder time cannot respond, so tau stays put; from the first
+    iteration with a released halting unit it follows the multiplier's step."""
+    taus, means = [], []
+    config = TrainConfig(iterations=8, seq_len=8, batch_size=3, lr=1e-2, warmup=2, progress=False, seed=1,
+                         ponder_constraint=3.5, constraint_rate=0.01, halt_freeze=5)
+
+    def record(tr):
+        taus.append(tr.module.config.tau)
+        means.append(tr.output.ponder.float().mean().item())
+
+    train(tiny(tau=0.01, max_steps=6, halt_bounded=True), config, SEQS, callbacks=[("on_batch_end", record)])
+    assert taus[:5] == [0.01] * 5
+    np.testing.assert_allclose(np.diff(taus[4:]), 0.01 * (np.array(means[5:]) - 3.5), rtol=1e-5, atol=1e-8)
+    assert taus[-1] < 0.01  # under the target after the hold, so tau falls
+
+
 @pytest.mark.parametrize("settings, message", [
     ({"ponder_constraint": 2.0}, "ponder_constraint must be > 2"),
     ({"ponder_constraint": 3.0, "ponder_target": 3.0}, "ponder_target and tau_ramp None"),
