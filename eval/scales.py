@@ -250,6 +250,9 @@ CPU_LONG = Scale(
                              tags=("main", "default-candidate")),
         CPU_LONG_ENGLISH.run("en-lstm", EN_LONG, "ud-en-ewt", model=LSTM, train={"iterations": 6300}),
         CPU_LONG_ENGLISH.run("en-fixed2", EN_LONG, "ud-en-ewt", model={"fixed_steps": 2}),
+        # the halting study's constraint lever (eval/HALTING.md): the same halting held at a mean ponder of 2.5
+        CPU_LONG_ENGLISH.run("en-constraint", EN_LONG, "ud-en-ewt", model=STUDY_HALTING,
+                             train={"halt_freeze": 500, "ponder_constraint": 2.5}, tags=("alt", "default-candidate")),
     ),
     corpora={"ud-en-ewt": EvalCorpus("ud-en-ewt:test", "ud-en-ewt:dev", 200),
              "gutenberg-en": EvalCorpus("gutenberg-en:test", "gutenberg-en:dev", 200, runs_of="ud-en-ewt")},

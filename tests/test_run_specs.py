@@ -79,14 +79,16 @@ def test_scales_are_consistent():
 def test_cpu_long_compares_act_with_its_controls_at_one_size_and_budget():
     from segment.eval.halting_study import LEVERS
 
-    runs = {r.kind: r for r in SCALES["cpu-long"].runs}
-    assert set(runs) == {"act", "lstm", "fixed"}
+    runs = {r.name: r for r in SCALES["cpu-long"].runs}
+    assert {r.kind for r in runs.values()} == {"act", "lstm", "fixed"}
     assert {r.model_config().hidden for r in runs.values()} == {384}
     assert {r.max_seconds for r in runs.values()} == {6000}  # at least an hour each
     assert {r.train_data for r in runs.values()} == {("gutenberg-en:train", "ud-en-ewt:train")}
-    model, train = LEVERS["bounded+norm+freeze"]  # the halting study's candidate setting
-    act = runs["act"]
-    assert {k: act.model[k] for k in model} == model and act.train["halt_freeze"] > 0
+    model, _ = LEVERS["bounded+norm+freeze"]  # the halting study's candidate setting
+    act, constraint = runs["en-act"], runs["en-constraint"]
+    assert "main" in act.tags and {k: act.model[k] for k in model} == model and act.train["halt_freeze"] > 0
+    # the constraint lever: the same model and freeze, the mean ponder held at the study's target 2.5
+    assert constraint.model == act.model and constraint.train == {**act.train, "ponder_constraint": 2.5}
 
 
 def test_capped_scale_shrinks_budget_width_and_units():
