@@ -30,6 +30,7 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from functools import partial
@@ -140,17 +141,44 @@ def _baseline(name: str, split_punctuation: bool):
     return _maybe_split(make_segmenter(name), split_punctuation)
 
 
-def word_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir) -> WordComparison:
-    """Comparison rows (baselines and model segmenters, unsupervised and calibrated) on one corpus."""
+def reusable_baseline_rows(previous: Results, scale: Scale) -> dict[str, list[dict]]:
+    """Per word corpus of ``scale``: the baseline rows of an earlier evaluation ``previous`` that measured the
+    same thing (same scale, reference, punctuation handling, unit cap and bootstrap); ``word_task`` further
+    checks each row's unit and symbol counts against the corpus it loads. Only valid while the baselines' code
+    and the corpora are unchanged since ``previous`` was computed: the caller vouches for that."""
+    if previous.meta.scale != scale.name or (previous.meta.max_units, previous.meta.bootstrap) != (
+            scale.max_units, scale.bootstrap):
+        return {}
+    rows = {}
+    for key, spec in scale.corpora.items():
+        part = previous.word.get(key)
+        if part is not None and part.corpus == spec.ref and part.split_punctuation == spec.split_punctuation:
+            rows[key] = [r for r in part.rows if r["family"] == "baseline" and r["segmenter"] in scale.baselines]
+    return rows
+
+
+def word_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir,
+              reuse: list[dict] = ()) -> WordComparison:
+    """Comparison rows (baselines and model segmenters, unsupervised and calibrated) on one corpus. Baseline
+    rows in ``reuse`` (see :func:`reusable_baseline_rows`) whose unit and symbol counts match the corpus are
+    taken as they are instead of being measured again."""
     from segment.eval.harness import compare
 
     corpus, labelled = _load_eval(scale, key, data_dir)
     split, words = scale.corpora[key].split_punctuation, scale.corpora[key].oov_words
     dictionary = None if words is None else training_words(words, data_dir)
-    baselines = compare({name: partial(_baseline, name, split) for name in scale.baselines}, corpus,
-                        bootstrap=scale.bootstrap, progress=False, dictionary=dictionary)
-    baselines["family"], baselines["run"], baselines["calibrated"] = "baseline", "", False
-    frames = [baselines]
+    size = (len(corpus.units), sum(len(s) for s in corpus.sequences()))
+    kept = {r["segmenter"]: r for r in reuse if (r["units"], r["symbols"]) == size}
+    if len(kept) < len(reuse):
+        print(f"note: {key}: {len(reuse) - len(kept)} earlier baseline row(s) not reused: the corpus's units or "
+              "symbols changed", file=sys.stderr)
+    measured = compare({name: partial(_baseline, name, split) for name in scale.baselines if name not in kept},
+                       corpus, bootstrap=scale.bootstrap, progress=False, dictionary=dictionary)
+    measured["family"], measured["run"], measured["calibrated"] = "baseline", "", False
+    order = {name: i for i, name in enumerate(scale.baselines)}
+    baselines = pd.concat([measured, pd.DataFrame(list(kept.values()))], ignore_index=True) if kept else measured
+    baselines = baselines.sort_values("segmenter", key=lambda names: names.map(order), kind="stable")
+    frames = [baselines.reset_index(drop=True)]
     segmenters, stats, values = _model_segmenters(scale, key, corpus, labelled, runs_dir, device)
     for name, run, variants in segmenters:
         wrapped = {f"{name} ({mode})": _maybe_split(seg, split) for mode, seg in variants.items()}
@@ -167,7 +195,7 @@ def word_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir) -> 
     table = pd.concat(frames, ignore_index=True)
     spec = scale.corpora[key]
     return WordComparison(key, spec.ref, spec.labelled, len(labelled.units), _records(table), stats,
-                          _pr_curves(table, corpus, values) if key == scale.pr else {}, split)
+                          _pr_curves(table, corpus, values) if key == scale.pr else {}, split, list(kept))
 
 
 def _downsample(precision: np.ndarray, recall: np.ndarray) -> PRCurve:
@@ -325,11 +353,13 @@ def _task_list(scale: Scale) -> list[tuple]:
             + [("graves",), ("default",), ("trace",)] + ([("bits",)] if scale.bits is not None else []))
 
 
-def run_task(task: tuple, scale: Scale, runs_dir: Path, device: str, data_dir):
-    """One evaluation task (see the module docstring)."""
+def run_task(task: tuple, scale: Scale, runs_dir: Path, device: str, data_dir, reuse: dict[str, list[dict]]):
+    """One evaluation task (see the module docstring); ``reuse``: baseline rows by word corpus."""
     kind, *key = task
-    functions = {"word": word_task, "sentence": sentence_task, "graves": graves_task, "default": default_task,
-                 "trace": trace_task, "bits": bits_task}
+    if kind == "word":
+        return word_task(scale, key[0], runs_dir, device, data_dir, reuse.get(key[0], ()))
+    functions = {"sentence": sentence_task, "graves": graves_task, "default": default_task, "trace": trace_task,
+                 "bits": bits_task}
     return functions[kind](scale, *key, runs_dir, device, data_dir)
 
 
@@ -371,12 +401,17 @@ def run_records(scale: Scale, runs_dir: Path) -> dict[str, RunRecord]:
 
 
 def evaluate_scale(scale: Scale, runs_dir: Path, results_path: Path, *, device: str = "auto", data_dir=None,
-                   jobs: int = 1, command: str = "", missing_runs: list[str] = ()) -> Results:
+                   jobs: int = 1, command: str = "", missing_runs: list[str] = (),
+                   reuse_baselines: bool = False) -> Results:
     """Run every evaluation task of ``scale`` and write the results JSON (atomically) to ``results_path``;
-    ``missing_runs`` names runs of the scale left out because they have no trained model."""
+    ``missing_runs`` names runs of the scale left out because they have no trained model. With
+    ``reuse_baselines`` the word-level baseline rows of the results already at ``results_path`` (if any) are
+    kept where they measured the same corpus (:func:`reusable_baseline_rows`), instead of being measured again."""
     tasks = _task_list(scale)
+    previous = Results.read(results_path) if reuse_baselines and results_path.is_file() else None
+    reuse = reusable_baseline_rows(previous, scale) if previous is not None else {}
     started = time.perf_counter()
-    parts = map_in_processes(run_task, [(t, scale, runs_dir, device, data_dir) for t in tasks], jobs=jobs,
+    parts = map_in_processes(run_task, [(t, scale, runs_dir, device, data_dir, reuse) for t in tasks], jobs=jobs,
                              desc="evaluate")
     by_task = dict(zip(tasks, parts))
     meta = Meta(scale=scale.name, device=describe_device(device),
@@ -384,7 +419,9 @@ def evaluate_scale(scale: Scale, runs_dir: Path, results_path: Path, *, device: 
                 commit=_git("rev-parse", "HEAD"), dirty=bool(_git("status", "--porcelain")), command=command,
                 python=platform.python_version(), torch=_torch_version(),
                 evaluate_s=time.perf_counter() - started, max_units=scale.max_units, bootstrap=scale.bootstrap,
-                missing_runs=list(missing_runs))
+                missing_runs=list(missing_runs),
+                baselines_from=(previous.meta.baselines_from or previous.meta.commit)
+                if any(by_task[t].reused_baselines for t in tasks if t[0] == "word") else None)
     results = Results(
         meta=meta, runs=run_records(scale, runs_dir),
         word={t[1]: by_task[t] for t in tasks if t[0] == "word"},

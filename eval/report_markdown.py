@@ -71,6 +71,9 @@ def _header(results: Results, results_path: Path, results_dir: Path) -> list[str
     capped = f" Evaluated corpora capped at {meta.max_units} units (dry run)." if meta.max_units else ""
     if meta.missing_runs:
         capped += f" **Runs missing (training failed, left out): {', '.join(meta.missing_runs)}.**"
+    if meta.baselines_from:
+        capped += (f" The word-level baseline rows are reused from the evaluation at commit "
+                   f"{meta.baselines_from[:12]} (same corpora, units and bootstrap; `--reuse-baselines`).")
     return ["# Results: ponder-time boundaries against baselines", "",
             f"Scale **{meta.scale}**, device {meta.device}, {meta.date}, commit {commit}, "
             f"Python {meta.python}, torch {meta.torch}.{capped}", "",

@@ -49,6 +49,7 @@ class WordComparison:
     runs: dict[str, SignalStats]  # per run scored here: its signals on the evaluated units
     pr: dict[str, PRCurve] = field(default_factory=dict)  # on the scale's precision-recall corpus only
     split_punctuation: bool = False  # every segmenter's cuts plus cuts around each punctuation mark
+    reused_baselines: list[str] = field(default_factory=list)  # baseline rows taken from an earlier evaluation
 
     @classmethod
     def from_dict(cls, data: dict) -> WordComparison:
@@ -239,6 +240,7 @@ class Meta:
     max_units: int | None  # cap on the evaluated units (dry runs)
     bootstrap: int  # resamples of the confidence intervals
     missing_runs: list[str]  # runs left out for want of a trained model
+    baselines_from: str | None = None  # commit of an earlier evaluation whose baseline rows were reused
 
 
 @dataclass

@@ -145,6 +145,44 @@ def test_the_main_report_summarises_the_scales_reported_in_their_own_folders(smo
     assert "English at a real scale" not in report  # no cpu-long results there
 
 
+def test_reused_baseline_rows_are_kept_as_measured_unless_the_corpus_changed(smoke):
+    """--reuse-baselines: an earlier evaluation's baseline rows of the same corpus are taken as they are (a marked
+    row survives), in the scale's order; a row whose symbol count no longer matches is measured again; an
+    evaluation of another bootstrap or scale offers nothing."""
+    import dataclasses
+
+    from segment.eval.evaluate_runs import reusable_baseline_rows, word_task
+
+    scale = SCALES["smoke"]
+    offered = reusable_baseline_rows(smoke.results, scale)
+    assert set(offered) == set(scale.corpora) and {r["segmenter"] for r in offered["en"]} == set(scale.baselines)
+    marked = [{**r, "boundary_noedge_f": 0.123} for r in offered["en"]]
+    marked[0] = {**marked[0], "symbols": marked[0]["symbols"] + 1}  # as if the corpus had changed
+    part = word_task(scale, "en", smoke.runs, "cpu", None, reuse=marked)
+    baselines = [r for r in part.rows if r["family"] == "baseline"]
+    assert [r["segmenter"] for r in baselines] == list(scale.baselines)
+    assert part.reused_baselines == [r["segmenter"] for r in marked[1:]]
+    assert baselines[0]["boundary_noedge_f"] != 0.123 and baselines[0]["symbols"] == marked[0]["symbols"] - 1
+    assert all(r["boundary_noedge_f"] == 0.123 for r in baselines[1:])
+    assert reusable_baseline_rows(smoke.results, dataclasses.replace(scale, bootstrap=scale.bootstrap + 1)) == {}
+    assert reusable_baseline_rows(smoke.results, dataclasses.replace(scale, name="cpu")) == {}
+
+
+def test_the_evaluate_phase_reuses_baselines_when_asked_and_says_so(smoke, tmp_path):
+    shutil.copytree(smoke.results_dir / "results", tmp_path / "results")
+    result = experiments("--scale", "smoke", "--runs-dir", str(smoke.runs), "--results-dir", str(tmp_path),
+                         "--reuse-baselines")
+    assert result.exit_code == 0, result.output
+    again = Results.read(tmp_path / "results" / "smoke.json")
+    assert again.meta.baselines_from == smoke.results.meta.commit and "--reuse-baselines" in again.meta.command
+    for key, part in again.word.items():
+        assert part.reused_baselines == list(SCALES["smoke"].baselines)
+        assert [r for r in part.rows if r["family"] == "baseline"] == [
+            r for r in smoke.results.word[key].rows if r["family"] == "baseline"]
+    assert "baseline rows are reused from the evaluation at commit" in (tmp_path / "RESULTS.md").read_text()
+    assert smoke.results.meta.baselines_from is None and "baseline rows are reused" not in smoke.report
+
+
 def test_training_again_skips_trained_runs(smoke):
     result = experiments("--scale", "smoke", "--runs-dir", str(smoke.runs), "--results-dir", str(smoke.results_dir),
                          "--phase", "train")

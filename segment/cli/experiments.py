@@ -45,6 +45,10 @@ def regenerate_command(ctx: click.Context) -> str:
               help="Runs trained (and evaluation tasks run) at a time.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @data_dir_option
+@click.option("--reuse-baselines", is_flag=True,
+              help="Evaluate phase: keep the word-level baseline rows of the existing results where they scored the "
+                   "same corpus (units, symbols, bootstrap) instead of measuring them again (the lexicon toplines "
+                   "take most of an evaluation); only while the baselines' code and the corpora are unchanged.")
 @click.option("--ship-default", is_flag=True,
               help="Report phase: copy the selected default model into the package as the scale's shipped model "
                    "(en, or zh for the Chinese scale), with its readouts and card.")
@@ -55,7 +59,8 @@ def regenerate_command(ctx: click.Context) -> str:
               help="Dry runs: cap the units of every evaluated corpus.")
 @click.pass_context
 def experiments(ctx: click.Context, scale_name: str, runs_dir: Path | None, results_dir: Path | None, phase: str,
-                jobs: int, device: str, data_dir: Path | None, ship_default: bool, cap_seconds: float | None,
+                jobs: int, device: str, data_dir: Path | None, reuse_baselines: bool, ship_default: bool,
+                cap_seconds: float | None,
                 cap_hidden: int | None, cap_units: int | None) -> None:
     """Train, evaluate and report the experiments of one scale."""
     from segment.eval.scales import get_scale
@@ -82,7 +87,8 @@ def experiments(ctx: click.Context, scale_name: str, runs_dir: Path | None, resu
         trained = tuple(r for r in scale.runs if is_trained(run_dir_of(runs_dir, r)))
         missing = [r.name for r in scale.runs if r not in trained]
         evaluate_scale(dataclasses.replace(scale, runs=trained), runs_dir, results_path, device=device,
-                       data_dir=data_dir, jobs=jobs, command=regenerate_command(ctx), missing_runs=missing)
+                       data_dir=data_dir, jobs=jobs, command=regenerate_command(ctx), missing_runs=missing,
+                       reuse_baselines=reuse_baselines)
     if phase in ("report", "all"):
         from segment.eval.default_model import ship_default_model
         from segment.eval.report_markdown import write_report
