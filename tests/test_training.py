@@ -115,19 +115,26 @@ def test_ponder_controller_moves_tau_toward_the_target(target, direction):
     assert fixed.config.tau == 0.01
 
 
-def test_ponder_constraint_drives_tau_below_zero_and_lifts_the_mean_ponder():
-    """Under the target the signed multiplier falls through zero (a reward for pondering), each step by
-    rate x (mean - target) exactly, until the mean ponder time passes the target; a model stopped with a
-    negative tau keeps it (a valid ACT config)."""
+def constraint_trace(config: TrainConfig) -> tuple[list[float], list[float]]:
+    """Train a tiny bounded model from tau 0.01 under ``config``; tau after each iteration and that iteration's
+    mean ponder time."""
     taus, means = [], []
-    config = TrainConfig(iterations=40, seq_len=8, batch_size=3, lr=1e-2, warmup=2, progress=False, seed=1,
-                         ponder_constraint=3.5, constraint_rate=0.01, halt_lr_scale=1.0)
 
     def record(tr):
         taus.append(tr.module.config.tau)
         means.append(tr.output.ponder.float().mean().item())
 
     train(tiny(tau=0.01, max_steps=6, halt_bounded=True), config, SEQS, callbacks=[("on_batch_end", record)])
+    return taus, means
+
+
+def test_ponder_constraint_drives_tau_below_zero_and_lifts_the_mean_ponder():
+    """Under the target the signed multiplier falls through zero (a reward for pondering), each step by
+    rate x (mean - target) exactly, until the mean ponder time passes the target; a model stopped with a
+    negative tau keeps it (a valid ACT config)."""
+    config = TrainConfig(iterations=40, seq_len=8, batch_size=3, lr=1e-2, warmup=2, progress=False, seed=1,
+                         ponder_constraint=3.5, constraint_rate=0.01, halt_lr_scale=1.0)
+    taus, means = constraint_trace(config)
     np.testing.assert_allclose(np.diff([0.01, *taus]), 0.01 * (np.array(means) - 3.5), rtol=1e-5, atol=1e-8)
     assert means[0] < 3.5 and min(taus) < 0 and max(means) > 3.5
     stopped = train(tiny(tau=0.01, max_steps=6, halt_bounded=True),
@@ -138,15 +145,9 @@ def test_ponder_constraint_drives_tau_below_zero_and_lifts_the_mean_ponder():
 def test_ponder_constraint_holds_tau_while_the_halting_unit_is_frozen():
     """Anti-windup: during halt_freeze the mean ponder time cannot respond, so tau stays put; from the first
     iteration with a released halting unit it follows the multiplier's step."""
-    taus, means = [], []
-    config = TrainConfig(iterations=8, seq_len=8, batch_size=3, lr=1e-2, warmup=2, progress=False, seed=1,
-                         ponder_constraint=3.5, constraint_rate=0.01, halt_freeze=5)
-
-    def record(tr):
-        taus.append(tr.module.config.tau)
-        means.append(tr.output.ponder.float().mean().item())
-
-    train(tiny(tau=0.01, max_steps=6, halt_bounded=True), config, SEQS, callbacks=[("on_batch_end", record)])
+    taus, means = constraint_trace(TrainConfig(iterations=8, seq_len=8, batch_size=3, lr=1e-2, warmup=2,
+                                               progress=False, seed=1, ponder_constraint=3.5, constraint_rate=0.01,
+                                               halt_freeze=5))
     assert taus[:5] == [0.01] * 5
     np.testing.assert_allclose(np.diff(taus[4:]), 0.01 * (np.array(means[5:]) - 3.5), rtol=1e-5, atol=1e-8)
     assert taus[-1] < 0.01  # under the target after the hold, so tau falls
