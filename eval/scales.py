@@ -292,7 +292,10 @@ def chinese_corpora() -> dict[str, EvalCorpus]:
 CPU_ZH_SCALE = Scale(
     name="cpu-zh",
     runs=(CPU_ZH.run("zh-act", ZH_TRAIN, "sighan-pku", model=STUDY_HALTING, train={"halt_freeze": 250},
-                     tags=("main", "default-candidate")),),
+                     tags=("main", "default-candidate")),
+          # the halting study's constraint lever, as en-constraint at the cpu-long scale
+          CPU_ZH.run("zh-constraint", ZH_TRAIN, "sighan-pku", model=STUDY_HALTING,
+                     train={"halt_freeze": 250, "ponder_constraint": 2.5}, tags=("alt", "default-candidate"))),
     corpora=chinese_corpora(), sentences={}, baselines=ZH_BASELINES, graves="sighan-pku:test", dev="ud-zh-gsd:dev",
     trace=("sighan-pku",), pr="sighan-pku", sweep="sighan-pku", bits=BitsTask(("ud-zh-gsd:test",), "sighan-pku", 3),
     readouts=(ShippedReadout("word", "ud-zh-gsd:train", 2000, "ud-zh-gsd:test"),), ships_as="zh", title="Chinese",

@@ -85,10 +85,18 @@ def test_cpu_long_compares_act_with_its_controls_at_one_size_and_budget():
     assert {r.max_seconds for r in runs.values()} == {6000}  # at least an hour each
     assert {r.train_data for r in runs.values()} == {("gutenberg-en:train", "ud-en-ewt:train")}
     model, _ = LEVERS["bounded+norm+freeze"]  # the halting study's candidate setting
-    act, constraint = runs["en-act"], runs["en-constraint"]
+    act = runs["en-act"]
     assert "main" in act.tags and {k: act.model[k] for k in model} == model and act.train["halt_freeze"] > 0
-    # the constraint lever: the same model and freeze, the mean ponder held at the study's target 2.5
-    assert constraint.model == act.model and constraint.train == {**act.train, "ponder_constraint": 2.5}
+
+
+@pytest.mark.parametrize("scale, main, constraint", [("cpu-long", "en-act", "en-constraint"),
+                                                     ("cpu-zh", "zh-act", "zh-constraint")])
+def test_the_constraint_run_changes_only_the_main_runs_ponder_constraint(scale, main, constraint):
+    runs = {r.name: r for r in SCALES[scale].runs}
+    act, lever = runs[main], runs[constraint]
+    assert "main" in act.tags and "main" not in lever.tags
+    assert lever.model == act.model and lever.train == {**act.train, "ponder_constraint": 2.5}
+    assert (lever.train_data, lever.max_seconds) == (act.train_data, act.max_seconds)
 
 
 def test_capped_scale_shrinks_budget_width_and_units():
