@@ -41,6 +41,7 @@ import pandas as pd
 
 from segment.corpora.sighan import training_words
 from segment.corpora.view import is_punctuation
+from segment.errors import ActSegError
 from segment.eval.bits import bits_task
 from segment.eval.parallel import map_in_processes
 from segment.eval.plots import pr_curve
@@ -408,7 +409,12 @@ def evaluate_scale(scale: Scale, runs_dir: Path, results_path: Path, *, device: 
     ``reuse_baselines`` the word-level baseline rows of the results already at ``results_path`` (if any) are
     kept where they measured the same corpus (:func:`reusable_baseline_rows`), instead of being measured again."""
     tasks = _task_list(scale)
-    previous = Results.read(results_path) if reuse_baselines and results_path.is_file() else None
+    previous = None
+    if reuse_baselines and results_path.is_file():
+        try:
+            previous = Results.read(results_path)
+        except (ValueError, KeyError, TypeError) as err:  # JSONDecodeError is a ValueError
+            raise ActSegError(f"{results_path}: cannot reuse its baseline rows, not a results file ({err!r})") from None
     reuse = reusable_baseline_rows(previous, scale) if previous is not None else {}
     started = time.perf_counter()
     parts = map_in_processes(run_task, [(t, scale, runs_dir, device, data_dir, reuse) for t in tasks], jobs=jobs,

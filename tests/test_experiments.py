@@ -183,6 +183,16 @@ def test_the_evaluate_phase_reuses_baselines_when_asked_and_says_so(smoke, tmp_p
     assert smoke.results.meta.baselines_from is None and "baseline rows are reused" not in smoke.report
 
 
+def test_reusing_baselines_from_a_file_that_is_not_results_is_a_one_line_error(smoke, tmp_path):
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "smoke.json").write_text('{"meta": {}}')
+    result = CliRunner().invoke(actseg, ["experiments", "--scale", "smoke", "--runs-dir", str(smoke.runs),
+                                         "--results-dir", str(tmp_path), "--phase", "evaluate", "--reuse-baselines"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].startswith("Error: ") and "not a results file" in result.output
+    assert (tmp_path / "results" / "smoke.json").read_text() == '{"meta": {}}'  # nothing overwritten
+
+
 def test_training_again_skips_trained_runs(smoke):
     result = experiments("--scale", "smoke", "--runs-dir", str(smoke.runs), "--results-dir", str(smoke.results_dir),
                          "--phase", "train")
