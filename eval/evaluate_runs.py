@@ -426,7 +426,7 @@ def evaluate_scale(scale: Scale, runs_dir: Path, results_path: Path, *, device: 
                 python=platform.python_version(), torch=_torch_version(),
                 evaluate_s=time.perf_counter() - started, max_units=scale.max_units, bootstrap=scale.bootstrap,
                 missing_runs=list(missing_runs),
-                baselines_from=(previous.meta.baselines_from or previous.meta.commit)
+                baselines_from=previous.meta.commit
                 if any(by_task[t].reused_baselines for t in tasks if t[0] == "word") else None)
     results = Results(
         meta=meta, runs=run_records(scale, runs_dir),

@@ -35,7 +35,7 @@ import numpy as np
 from segment.eval.halting_selection import Probe, SelectionRule, informative_width, off_extremes, ponder_range
 from segment.eval.parallel import map_in_processes
 from segment.eval.run_specs import RunSpec, labelled_units
-from segment.eval.scales import BP, BT, CPU_BRENT, CPU_ENGLISH, EN, LSTM
+from segment.eval.scales import BP, BT, CPU_BRENT, CPU_ENGLISH, EN, LSTM, STUDY_PONDER_CONSTRAINT
 from segment.files import write_atomic
 
 #: name -> (ACTConfig overrides, TrainConfig overrides); "graves" is Graves's exact ACT (the reference row)
@@ -58,7 +58,7 @@ LEVER_TAUS = {"pondernet": (0.01, 0.03, 0.1), "constraint": (2.25, 2.5, 2.75, 3.
 TARGET_LEVERS = {"constraint": "ponder_constraint"}
 SEED_TAU = 0.03
 #: the sweep value whose run is repeated with SEEDS, where it is not SEED_TAU (fixed in advance, not by F)
-SEED_VALUES = {"constraint": 2.5}
+SEED_VALUES = {"constraint": STUDY_PONDER_CONSTRAINT}
 #: test symbols read with the state carried across units (as the training-time dev pass reads them)
 CARRIED_SYMBOLS = 20_000
 SEEDS = (1, 2)

@@ -240,7 +240,7 @@ class Meta:
     max_units: int | None  # cap on the evaluated units (dry runs)
     bootstrap: int  # resamples of the confidence intervals
     missing_runs: list[str]  # runs left out for want of a trained model
-    baselines_from: str | None = None  # commit of an earlier evaluation whose baseline rows were reused
+    baselines_from: str | None = None  # commit of the earlier results whose baseline rows were reused
 
 
 @dataclass

@@ -243,6 +243,8 @@ EN_LONG = ("gutenberg-en:train", "ud-en-ewt:train")
 CPU_LONG_TRAIN = {"iterations": 4500, "seq_len": 128, "batch_size": 64, "eval_every": 250}
 CPU_LONG_ENGLISH = Preset(seconds=6000, train=CPU_LONG_TRAIN, model={"hidden": 384}, dev="gutenberg-en:dev")
 STUDY_HALTING = {"halt_bounded": True, "halt_input": "norm", "tau": 0.003}
+#: the halting study's constraint lever at its fixed target (the value its seeds repeat)
+STUDY_PONDER_CONSTRAINT = 2.5
 CPU_LONG = Scale(
     name="cpu-long",
     runs=(
@@ -252,7 +254,7 @@ CPU_LONG = Scale(
         CPU_LONG_ENGLISH.run("en-fixed2", EN_LONG, "ud-en-ewt", model={"fixed_steps": 2}),
         # the halting study's constraint lever (eval/HALTING.md): the same halting held at a mean ponder of 2.5
         CPU_LONG_ENGLISH.run("en-constraint", EN_LONG, "ud-en-ewt", model=STUDY_HALTING,
-                             train={"halt_freeze": 500, "ponder_constraint": 2.5}, tags=("alt", "default-candidate")),
+                             train={"halt_freeze": 500, "ponder_constraint": STUDY_PONDER_CONSTRAINT}, tags=("alt", "default-candidate")),
     ),
     corpora={"ud-en-ewt": EvalCorpus("ud-en-ewt:test", "ud-en-ewt:dev", 200),
              "gutenberg-en": EvalCorpus("gutenberg-en:test", "gutenberg-en:dev", 200, runs_of="ud-en-ewt")},
@@ -295,7 +297,7 @@ CPU_ZH_SCALE = Scale(
                      tags=("main", "default-candidate")),
           # the halting study's constraint lever, as en-constraint at the cpu-long scale
           CPU_ZH.run("zh-constraint", ZH_TRAIN, "sighan-pku", model=STUDY_HALTING,
-                     train={"halt_freeze": 250, "ponder_constraint": 2.5}, tags=("alt", "default-candidate"))),
+                     train={"halt_freeze": 250, "ponder_constraint": STUDY_PONDER_CONSTRAINT}, tags=("alt", "default-candidate"))),
     corpora=chinese_corpora(), sentences={}, baselines=ZH_BASELINES, graves="sighan-pku:test", dev="ud-zh-gsd:dev",
     trace=("sighan-pku",), pr="sighan-pku", sweep="sighan-pku", bits=BitsTask(("ud-zh-gsd:test",), "sighan-pku", 3),
     readouts=(ShippedReadout("word", "ud-zh-gsd:train", 2000, "ud-zh-gsd:test"),), ships_as="zh", title="Chinese",
