@@ -11,9 +11,9 @@ other, on the same units:
 - `wordninja.split` on each unit (its own speed: no offset alignment counted).
 
 Start-up is timed apart, in fresh processes (median of --startup-repeats): importing wordninja (it loads its
-word list) against importing torch and loading the model and its readouts. Boundary F (unit-internal) is
-scored against the removed spaces for both; wordninja's words are aligned back to the text by the toolkit's
-`wordninja` baseline. The figures, the command and the machine are appended to --results.
+word list) against importing torch, loading the model and its readouts (and its right-to-left model) and reading
+one word. Boundary F (unit-internal) is scored against the removed spaces for both; wordninja's words are aligned
+back to the text by the toolkit's `wordninja` baseline. The figures, the command and the machine are appended to --results.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ STARTUP = {
     "wordninja": "import wordninja; wordninja.split('thisisatest')",
     "model": ("import sys; from segment.ponder import ModelSignalSegmenter; from segment.readout import "
               "stored_readouts; s = ModelSignalSegmenter.from_pretrained(sys.argv[1]); "
-              "stored_readouts(s.model, ('word',)); s.model_signals(['thisisatest'])"),
+              "r = stored_readouts(s.model, ('word',)); c = s.model_signals(['thisisatest']); "
+              "[x.boundary_scores_many(['thisisatest'], c) for x in r.values()]"),
 }
 
 
@@ -82,7 +83,8 @@ def model_cuts(model: Path, units: list[str], batch_size: int, chunk_len: int, c
         cuts = [readout.cuts(p) for p in readout.boundary_scores_many(units, computed)]
     else:
         cuts = [segmenter.predict_signal_levels(s, ("word",))["word"] for s in segmenter.pick_signal(computed)]
-    how = "word readout" if readout is not None else f"{segmenter.signal_name} peaks"
+    how = f"{segmenter.signal_name} peaks" if readout is None else \
+        "word readout" + (" with the right-to-left model" if readout.rtl_model is not None else "")
     return cuts, time.perf_counter() - start, how
 
 

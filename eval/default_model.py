@@ -16,10 +16,10 @@ from segment.eval.results_types import Results
 from segment.eval.scales import ShippedReadout
 from segment.files import write_atomic
 from segment.ponder import MODEL_PEAK_DEFAULTS, SETTINGS_FILE, SIGNAL_CHOICES
-from segment.readout import LEVELS, readout_file
+from segment.models.checkpoint import MODEL_FILES, WEIGHTS, copy_model
+from segment.readout import LEVELS, RTL_DIR, readout_file
 from segment.shipped import LANGUAGES, SHIPPED_MODELS
 
-MODEL_FILES = ("config.json", "vocab.json", "model.safetensors")
 
 
 def ship_default_model(results: Results, runs_dir: Path, target: Path | None = None, *, shipped_as: str = "en",
@@ -33,25 +33,34 @@ def ship_default_model(results: Results, runs_dir: Path, target: Path | None = N
         raise ValueError("the results select no default model (no default candidates at this scale)")
     shown = shipped_as if target is None else str(target)  # how the card's commands name the model
     target = SHIPPED_MODELS[shipped_as] if target is None else target
-    source = runs_dir / name / "model"
+    rtl = rtl_run(runs_dir, name)
     staging = target.parent / f".{target.name}.shipping"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        for file in MODEL_FILES:
-            shutil.copyfile(source / file, staging / file)
+        copy_model(runs_dir / name / "model", staging)
+        if rtl is not None:
+            copy_model(runs_dir / rtl / "model", staging / RTL_DIR)
         write_atomic(staging / SETTINGS_FILE, json.dumps(tuned_settings(results, name), indent=2) + "\n")
         scores = [fit_readout(staging, readout, data_dir) for readout in readouts]
         write_atomic(staging / "MODEL_CARD.md",
-                     model_card(results, name, staging, shipped_as) + readout_section(scores, shown))
+                     model_card(results, name, staging, shipped_as) + readout_section(scores, shown, rtl))
         target.mkdir(parents=True, exist_ok=True)
         for level in LEVELS:
             (target / readout_file(level)).unlink(missing_ok=True)
+        shutil.rmtree(target / RTL_DIR, ignore_errors=True)
         for file in staging.iterdir():
             os.replace(file, target / file.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def rtl_run(runs_dir: Path, name: str) -> str | None:
+    """The right-to-left run of run ``name`` (``<name>-rtl``), when it is trained; its model ships in the
+    shipped model's ``rtl/`` folder and the readouts read it."""
+    rtl = f"{name}-rtl"
+    return rtl if (runs_dir / rtl / "model" / WEIGHTS).is_file() else None
 
 
 def fit_readout(model_dir: Path, readout: ShippedReadout, data_dir=None) -> dict:
@@ -61,7 +70,8 @@ def fit_readout(model_dir: Path, readout: ShippedReadout, data_dir=None) -> dict
     from segment.readout import ReadoutSegmenter, labelled_sequences
 
     train = labelled_sequences(load_ref(readout.train, data_dir), readout.level, readout.units, readout.chunk_units)
-    segmenter = ReadoutSegmenter(str(model_dir), level=readout.level).fit(*train)
+    rtl = model_dir / RTL_DIR
+    segmenter = ReadoutSegmenter(str(model_dir), str(rtl) if rtl.is_dir() else None, level=readout.level).fit(*train)
     segmenter.save(model_dir)
     test = load_ref(readout.test, data_dir)
     sequences, gold = labelled_sequences(test, readout.level, len(test.units), readout.chunk_units)
@@ -69,12 +79,16 @@ def fit_readout(model_dir: Path, readout: ShippedReadout, data_dir=None) -> dict
     return {"readout": readout, "sequences": len(sequences), **scores}
 
 
-def readout_section(scores: list[dict], model: str) -> str:
-    """The card's section on the readouts shipped with the model ("" without any)."""
+def readout_section(scores: list[dict], model: str, rtl: str | None = None) -> str:
+    """The card's section on the readouts shipped with the model ("" without any); ``rtl``: the run of the
+    right-to-left model they read too."""
     if not scores:
         return ""
+    reads = ("the model's six signals" if rtl is None else
+             f"the six signals of the model and of its right-to-left twin in `{RTL_DIR}/` (run `{rtl}`: the same "
+             "settings trained on reversed text; its signals read back in text order)")
     lines = ["", "", "## Readouts shipped with the model", "",
-             "Logistic-regression readouts over the model's six signals and the symbol classes (`segment.readout`), "
+             f"Logistic-regression readouts over {reads} and the symbol classes (`segment.readout`), "
              "fitted while shipping; `actseg segment` cuts with them instead of the peaks above (`--no-readout` "
              "switches them off). Scored on test units the readout never saw (sentence level: runs of "
              "consecutive units, the sentence starts inside each run):", ""]
@@ -107,7 +121,8 @@ def model_card(results: Results, name: str, model_dir: Path, shipped_as: str = "
     record = results.runs[name]
     spec, summary, last = record.spec, record.summary, record.last_eval
     config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-    size_mb = sum((model_dir / f).stat().st_size for f in MODEL_FILES) / 1e6
+    size_mb = sum((folder / f).stat().st_size for folder in (model_dir, model_dir / RTL_DIR) if folder.is_dir()
+                  for f in MODEL_FILES) / 1e6
     part = results.word[spec.test]
     stats = part.runs[name]
     data = "\n".join(f"- `{ref}`: {corpus_info(ref.rpartition(':')[0]).description} "
@@ -123,12 +138,13 @@ def model_card(results: Results, name: str, model_dir: Path, shipped_as: str = "
         f"# act-segment {LANGUAGES[shipped_as]} model (`--model {shipped_as}`)", "",
         f"The ACT-LSTM character language model `actseg segment --model {shipped_as}` uses"
         f"{' (also when no `--model` is given)' if shipped_as == 'en' else ''} "
-        f"(run `{name}` of the {meta.scale} scale, selected among the default candidates by unsupervised "
-        f"ponder-peak boundary F on `{results.default.dev}`; generated by `{meta.command}` at commit "
+        f"(run `{name}` of the {meta.scale} scale, selected among the default candidates by "
+        f"{results.default.rule} on `{results.default.dev}`; generated by `{meta.command}` at commit "
         f"{meta.commit[:12]}, {meta.date}).", "",
         "## Data", "", data, "", f"View: {view}.", "",
         "## Size and hyperparameters", "",
-        f"- {summary.parameters} parameters; model files {size_mb:.1f} MB.",
+        f"- {summary.parameters} parameters; model files {size_mb:.1f} MB"
+        f"{' (with the right-to-left model in ' + RTL_DIR + '/)' if (model_dir / RTL_DIR).is_dir() else ''}.",
         f"- Model: `{json.dumps(config)}`",
         f"- Training: `{json.dumps(record.train)}`, wall-clock budget {spec.max_seconds} s.",
         f"- Trained {summary.iterations} iterations in {summary.wall_s:.0f} s on {summary.device} "

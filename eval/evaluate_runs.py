@@ -299,9 +299,16 @@ def graves_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> GravesCh
 
 # ---- default model selection and traces ------------------------------------------------------------------
 def default_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> DefaultSelection:
-    """Unsupervised ponder-peak boundary F of each default candidate on the dev split; the best is selected."""
+    """Each default candidate on the dev split: unsupervised ponder-peak boundary F and, where the scale ships a
+    word readout, the boundary F of that readout fitted for the candidate (left-to-right signals only, as
+    every candidate has them). The best by readout F is selected (what `actseg segment` would cut with), by
+    ponder-peak F where there is no readout."""
     from segment.eval import word_scores
+    from segment.readout import ReadoutSegmenter, labelled_sequences
 
+    readout = next((r for r in scale.readouts if r.level == "word"), None)
+    labelled = None if readout is None else labelled_sequences(load_ref(readout.train, data_dir), "word",
+                                                               readout.units)
     candidates = []
     for spec in [r for r in scale.runs if "default-candidate" in r.tags]:
         corpus = load_ref(scale.dev, data_dir, punctuation=spec.punctuation, case=spec.case, max_units=scale.max_units)
@@ -309,10 +316,17 @@ def default_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> Default
         signals, seconds = run_signals(spec, run_dir_of(runs_dir, spec), sequences, device=device)
         hypothesis = peak_segmenter(sequences, signals["ponder"]).predict_many(sequences)
         scores = word_scores(reference=gold, hypothesis=hypothesis, sequences=sequences)
+        readout_f = None
+        if labelled is not None:
+            fitted = ReadoutSegmenter(str(run_dir_of(runs_dir, spec) / "model"), device=device).fit(*labelled)
+            readout_f = word_scores(reference=gold, hypothesis=fitted.predict_many(sequences),
+                                    sequences=sequences)["boundary_noedge_f"]
         candidates.append(DefaultCandidate(spec.name, scores["boundary_noedge_f"], scores["token_f"],
-                                           signal_stats(signals, seconds)))
-    best = max(candidates, key=lambda c: c.dev_boundary_noedge_f, default=None)
-    return DefaultSelection(scale.dev, candidates, best.run if best else None)
+                                           signal_stats(signals, seconds), readout_f))
+    selection = DefaultSelection(scale.dev, candidates, None)
+    key = (lambda c: c.dev_readout_f) if selection.by_readout else (lambda c: c.dev_boundary_noedge_f)
+    best = max(candidates, key=key, default=None)
+    return dataclasses.replace(selection, selected=best.run if best else None)
 
 
 def _trace_unit(corpus) -> int:

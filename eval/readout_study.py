@@ -42,7 +42,8 @@ class ReadoutTask:
     test: str  # "corpus:split" scored
     train_fraction: float | None = None  # train == test: the first fraction of the units trains, the rest is scored
     train_units: int | None = None  # otherwise: the first train units read
-    rtl: bool = False  # also with a right-to-left model: the run ``<model>-rtl`` (``rtl_runs``)
+    rtl: bool = False  # also with a right-to-left model: the run ``<model>-rtl`` (``rtl_runs``), or the shipped
+    # model's ``rtl/`` folder
 
 
 TASKS = (
@@ -53,20 +54,21 @@ TASKS = (
     ReadoutTask("brent-text", "bt-graves-tau0.03", "brent-text:all", "brent-text:all", train_fraction=0.1, rtl=True),
     ReadoutTask("brent-text", "bt-bounded+norm+freeze-tau0.03", "brent-text:all", "brent-text:all",
                 train_fraction=0.1),
-    ReadoutTask("ud-en-ewt", "shipped", "ud-en-ewt:train", "ud-en-ewt:test", train_units=3000),
-    ReadoutTask("gutenberg-en", "shipped", "gutenberg-en:train", "gutenberg-en:test", train_units=3000),
+    ReadoutTask("ud-en-ewt", "shipped", "ud-en-ewt:train", "ud-en-ewt:test", train_units=3000, rtl=True),
+    ReadoutTask("gutenberg-en", "shipped", "gutenberg-en:train", "gutenberg-en:test", train_units=3000, rtl=True),
 )
 
 
 def rtl_runs(tasks: tuple[ReadoutTask, ...] = TASKS) -> list:
     """The right-to-left runs the tasks read: each the halting study's run of the task's model, on reversed
-    units, named ``<model>-rtl``."""
+    units, named ``<model>-rtl`` (the shipped model brings its own)."""
     import dataclasses
 
     from segment.eval.halting_study import study_runs
 
     specs = {spec.name: spec for *_, spec in study_runs()}
-    return [dataclasses.replace(specs[t.model], name=f"{t.model}-rtl", direction="rtl") for t in tasks if t.rtl]
+    return [dataclasses.replace(specs[t.model], name=f"{t.model}-rtl", direction="rtl") for t in tasks
+            if t.rtl and t.model != "shipped"]
 
 
 def _model_dir(task: ReadoutTask, runs_dir: Path) -> Path:
@@ -78,8 +80,12 @@ def _model_dir(task: ReadoutTask, runs_dir: Path) -> Path:
 
 
 def _rtl_dir(task: ReadoutTask, runs_dir: Path) -> Path | None:
-    """The task's right-to-left model directory, when it has one and it is trained."""
-    directory = runs_dir / f"{task.model}-rtl" / "model"
+    """The task's right-to-left model directory, when it has one and it is trained (the shipped model's is its
+    ``rtl/`` folder)."""
+    from segment.readout import RTL_DIR
+
+    directory = _model_dir(task, runs_dir) / RTL_DIR if task.model == "shipped" else \
+        runs_dir / f"{task.model}-rtl" / "model"
     return directory if task.rtl and directory.is_dir() else None
 
 
@@ -137,7 +143,8 @@ def write_report(results: dict, results_dir: Path, command: str) -> Path:
              "shipped English model): trained on the first 3,000 train units, scored on test. Boundary P/R/F over "
              "unit-internal cuts with a bootstrap 95% interval over units. `<set>+rtl`: the same with a right-to-left "
              "model's signals added (the same run's settings trained on reversed units, its signals mirrored back), "
-             "on the Brent tasks of Graves's ACT.", ""]
+             "on the Brent tasks of Graves's ACT and, where the shipped English model has one (its `rtl/` folder), on "
+             "the English tasks.", ""]
     if results["missing"]:
         lines += [f"Left out (model not trained): {', '.join(results['missing'])}.", ""]
     columns = ["corpus", "model", "features", "train_units", "test_units", "boundary_p", "boundary_r", "boundary_f",
@@ -156,23 +163,44 @@ def write_report(results: dict, results_dir: Path, command: str) -> Path:
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Tasks run at a time.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory holding the corpora (default: $ACTSEG_DATA, then the download cache).")
-def main(runs_dir: Path, results_dir: Path, jobs: int, data_dir: Path | None) -> None:
+@click.option("--only", "only", multiple=True, type=click.Choice(sorted({t.corpus for t in TASKS})),
+              help="Score only the tasks of this corpus (repeatable); the other rows are kept from the existing "
+                   "results/readout.json.")
+def main(runs_dir: Path, results_dir: Path, jobs: int, data_dir: Path | None, only: tuple[str, ...]) -> None:
     """Train the right-to-left runs that are missing, then train and score the readouts of the readout study."""
     from segment.eval.training_phase import train_all
 
-    failed = train_all(rtl_runs(), runs_dir, name="rtl", jobs=jobs, device="cpu", data_dir=data_dir)
+    chosen = [t for t in TASKS if not only or t.corpus in only]
+    failed = train_all(rtl_runs(tuple(chosen)), runs_dir, name="rtl", jobs=jobs, device="cpu", data_dir=data_dir)
     if failed:
         click.echo(f"Error: run(s) failed: {', '.join(failed)} (see {runs_dir}/<run>/train.log)", err=True)
-    tasks = [t for t in TASKS if _model_dir(t, runs_dir).is_dir()]
-    missing = [t.model for t in TASKS if t not in tasks] + [f"{t.model}-rtl" for t in tasks
-                                                           if t.rtl and _rtl_dir(t, runs_dir) is None]
-    rows = [row for part in map_in_processes(run_task, [(task, runs_dir, data_dir) for task in tasks], jobs=jobs,
-                                             desc="readout study") for row in part]
-    results = {"tasks": [asdict(t) for t in TASKS], "missing": missing, "rows": rows}
     path = results_dir / "results" / "readout.json"
+    kept = kept_results(path, only)
+    tasks = [t for t in chosen if _model_dir(t, runs_dir).is_dir()]
+    missing = kept["missing"] + [t.model for t in chosen if t not in tasks] + [
+        f"{t.model}-rtl" for t in tasks if t.rtl and _rtl_dir(t, runs_dir) is None]
+    rows = kept["rows"] + [row for part in map_in_processes(run_task, [(task, runs_dir, data_dir) for task in tasks],
+                                                            jobs=jobs, desc="readout study") for row in part]
+    order = [t.corpus for t in TASKS]
+    rows.sort(key=lambda row: order.index(row["corpus"]))  # stable: each task's rows stay in their order
+    results = {"tasks": [asdict(t) for t in TASKS], "missing": missing, "rows": rows}
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, json.dumps(results, indent=1) + "\n")
     write_report(results, results_dir, "python -m segment.eval.readout_study " + " ".join(sys.argv[1:]))
+
+
+def kept_results(path: Path, only: tuple[str, ...]) -> dict:
+    """The rows and missing runs of the existing results that ``--only`` leaves alone (none without it);
+    ClickException when that file cannot be read."""
+    if not only:
+        return {"rows": [], "missing": []}
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise click.ClickException(f"{path}: cannot keep the other tasks' rows ({err}); run without --only") from None
+    names = {t.model for t in TASKS if t.corpus in only} | {f"{t.model}-rtl" for t in TASKS if t.corpus in only}
+    return {"rows": [r for r in previous["rows"] if r["corpus"] not in only],
+            "missing": [m for m in previous["missing"] if m not in names]}
 
 
 if __name__ == "__main__":

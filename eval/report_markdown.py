@@ -269,7 +269,9 @@ def _default_section(results: Results) -> list[str]:
     if not part.candidates:
         return []
     return ["## Default model selection", "",
-            f"Unsupervised ponder-peak boundary F on `{part.dev}`; selected: **{part.selected}**.", "",
+            f"Candidates compared by {part.rule} on `{part.dev}`"
+            + (" (`dev_readout_f`; the readout fitted as the shipped one is, on the candidate's own signals)"
+               if part.by_readout else "") + f"; selected: **{part.selected}**.", "",
             to_markdown(table_frame([c.record() for c in part.candidates]))]
 
 

@@ -106,12 +106,14 @@ class GravesCheck:
 
 @dataclass
 class DefaultCandidate:
-    """A default-model candidate's unsupervised ponder-peak scores on the dev split."""
+    """A default-model candidate's scores on the dev split: unsupervised ponder-peak boundary F and token F,
+    and the boundary F of the scale's word readout fitted for it (None where the scale ships no readout)."""
 
     run: str
     dev_boundary_noedge_f: float
     dev_token_f: float
     stats: SignalStats
+    dev_readout_f: float | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> DefaultCandidate:
@@ -119,8 +121,9 @@ class DefaultCandidate:
 
     def record(self) -> dict:
         """One flat table row."""
+        readout = {} if self.dev_readout_f is None else {"dev_readout_f": self.dev_readout_f}
         return {"run": self.run, "dev_boundary_noedge_f": self.dev_boundary_noedge_f,
-                "dev_token_f": self.dev_token_f, **dataclasses.asdict(self.stats)}
+                "dev_token_f": self.dev_token_f, **readout, **dataclasses.asdict(self.stats)}
 
 
 @dataclass
@@ -134,6 +137,17 @@ class DefaultSelection:
     @classmethod
     def from_dict(cls, data: dict) -> DefaultSelection:
         return cls(data["dev"], [DefaultCandidate.from_dict(c) for c in data["candidates"]], data["selected"])
+
+    @property
+    def by_readout(self) -> bool:
+        """Whether the candidates were compared by their word readouts' F (else by ponder-peak F)."""
+        return bool(self.candidates) and all(c.dev_readout_f is not None for c in self.candidates)
+
+    @property
+    def rule(self) -> str:
+        """How ``selected`` was chosen, in words."""
+        return ("boundary F of its word readout (the segmenter `actseg segment` uses)" if self.by_readout
+                else "unsupervised ponder-peak boundary F")
 
 
 @dataclass

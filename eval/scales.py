@@ -123,6 +123,7 @@ SMOKE = Scale(
         SMOKE_TINY.run("bp-fixed2", SAMPLE_BP, "bp", model={"fixed_steps": 2}),
         SMOKE_TINY.run("bp-rtl", SAMPLE_BP, "bp", direction="rtl", tags=("rtl",)),
         SMOKE_TINY.run("en-act", ("sample-en:train",), "en", dev="sample-en:test", tags=("main", "default-candidate")),
+        SMOKE_TINY.run("en-act-rtl", ("sample-en:train",), "en", dev="sample-en:test", direction="rtl", tags=("rtl",)),
         SMOKE_TINY.run("en-lstm", ("sample-en:train",), "en", model=LSTM, dev="sample-en:test"),
         SMOKE_TINY.run("en-spaced", ("sample-en:train",), "en", spaces=True),
     ),
@@ -250,6 +251,9 @@ CPU_LONG = Scale(
     runs=(
         CPU_LONG_ENGLISH.run("en-act", EN_LONG, "ud-en-ewt", model=STUDY_HALTING, train={"halt_freeze": 500},
                              tags=("main", "default-candidate")),
+        # the main run's settings on reversed units: the right-to-left view for ponder and for the readouts
+        CPU_LONG_ENGLISH.run("en-act-rtl", EN_LONG, "ud-en-ewt", model=STUDY_HALTING, train={"halt_freeze": 500},
+                             direction="rtl", tags=("rtl",)),
         CPU_LONG_ENGLISH.run("en-lstm", EN_LONG, "ud-en-ewt", model=LSTM, train={"iterations": 6300}),
         CPU_LONG_ENGLISH.run("en-fixed2", EN_LONG, "ud-en-ewt", model={"fixed_steps": 2}),
         # the halting study's constraint lever (eval/HALTING.md): the same halting held at a mean ponder of 2.5
@@ -297,7 +301,9 @@ CPU_ZH_SCALE = Scale(
                      tags=("main", "default-candidate")),
           # the halting study's constraint lever, as en-constraint at the cpu-long scale
           CPU_ZH.run("zh-constraint", ZH_TRAIN, "sighan-pku", model=STUDY_HALTING,
-                     train={"halt_freeze": 250, "ponder_constraint": STUDY_PONDER_CONSTRAINT}, tags=("alt", "default-candidate"))),
+                     train={"halt_freeze": 250, "ponder_constraint": STUDY_PONDER_CONSTRAINT}, tags=("alt", "default-candidate")),
+          # the act=False control: one update per symbol, more iterations in the same budget
+          CPU_ZH.run("zh-lstm", ZH_TRAIN, "sighan-pku", model=LSTM, train={"iterations": 1300})),
     corpora=chinese_corpora(), sentences={}, baselines=ZH_BASELINES, graves="sighan-pku:test", dev="ud-zh-gsd:dev",
     trace=("sighan-pku",), pr="sighan-pku", sweep="sighan-pku", bits=BitsTask(("ud-zh-gsd:test",), "sighan-pku", 3),
     readouts=(ShippedReadout("word", "ud-zh-gsd:train", 2000, "ud-zh-gsd:test"),), ships_as="zh", title="Chinese",

@@ -4,6 +4,7 @@ atomically, read back with a ModelLoadError that names the offending path (and f
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,6 +18,19 @@ from segment.models.config import ACTConfig
 from segment.models.vocab import Vocab
 
 CONFIG, VOCAB, WEIGHTS = "config.json", "vocab.json", "model.safetensors"
+#: The files that make a model directory.
+MODEL_FILES = (CONFIG, VOCAB, WEIGHTS)
+
+
+def copy_model(source: Path, target: Path) -> None:
+    """Copy the model files of directory ``source`` into ``target`` (created when missing); ModelLoadError
+    naming the first file ``source`` lacks, before anything is copied."""
+    missing = [name for name in MODEL_FILES if not (source / name).is_file()]
+    if missing:
+        raise ModelLoadError(f"{source / missing[0]}: file not found")
+    target.mkdir(parents=True, exist_ok=True)
+    for name in MODEL_FILES:
+        shutil.copyfile(source / name, target / name)
 
 
 def save_tensors(path: Path, tensors: Mapping[str, torch.Tensor]) -> None:

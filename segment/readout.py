@@ -13,8 +13,11 @@ plain numbers in ``readout-<level>.json``: no pickle.
 
 from __future__ import annotations
 
+import filecmp
 import json
 import math
+import os
+import shutil
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,6 +37,8 @@ HALTING_SIGNALS = ("ponder", "steps", "remainder", "halt_first")
 SYMBOL_CLASSES = ("lower", "upper", "letter", "digit", "punctuation", "other")
 LEVELS = ("word", "sentence")
 FORMAT_VERSION = 1
+#: Where a model directory keeps the right-to-left model its readouts read (a model directory of its own).
+RTL_DIR = "rtl"
 
 
 def symbol_class(symbol) -> int:
@@ -142,31 +147,44 @@ class ReadoutSegmenter(Segmenter):
             self._loaded = [load_model(m) for m in (self.model, self.rtl_model) if m is not None]
         return self._loaded
 
+    def _device(self):
+        from segment.models.device import resolve_device
+
+        try:
+            return resolve_device(self.device)
+        except ValueError as err:
+            raise ParameterError(str(err)) from None
+
     def features(self, sequences: Sequence[Symbols], model_signals: Sequence | None = None,
                  rtl_signals: Sequence | None = None) -> list[np.ndarray]:
         """One (n - 1, F) feature matrix per sequence. ``model_signals``: the (left-to-right) model's signals of
         these sequences when already computed (``compute_signals``' output), so they are not computed again;
         ``rtl_signals``: likewise the right-to-left model's signals of the reversed sequences."""
-        from segment.models.device import resolve_device
         from segment.models.inference import compute_signals
 
         if self.model is None:
             raise ParameterError("ReadoutSegmenter needs a model (a model directory or ACTLanguageModel)")
         models = self._models()
-        try:
-            device = resolve_device(self.device)
-        except ValueError as err:
-            raise ParameterError(str(err)) from None
         per_model = [list(model_signals) if model_signals is not None
-                     else compute_signals(models[0], sequences, batch_size=self.batch_size, device=device)]
+                     else compute_signals(models[0], sequences, batch_size=self.batch_size, device=self._device())]
         if len(models) > 1:
-            reversed_signals = list(rtl_signals) if rtl_signals is not None else compute_signals(
-                models[1], [s[::-1] for s in sequences], batch_size=self.batch_size, device=device)
+            reversed_signals = list(rtl_signals) if rtl_signals is not None else self.rtl_signals(sequences)
             per_model.append([type(s)(**{name: shift_right(getattr(s, name)[::-1]) for name in READOUT_SIGNALS})
                               for s in reversed_signals])
         return [sequence_features(seq, [getattr(signals[i], name).astype(np.float64) for signals in per_model
                                         for name in self.signals], self.window, self.z_window)
                 for i, seq in enumerate(sequences)]
+
+    def rtl_signals(self, sequences: Sequence[Symbols]) -> list | None:
+        """The right-to-left model's signals of the reversed ``sequences`` (None without one), to pass to
+        ``features`` / ``boundary_scores_many`` of every readout that reads the same right-to-left model."""
+        from segment.models.inference import compute_signals
+
+        models = self._models()
+        if len(models) < 2:
+            return None
+        return compute_signals(models[1], [s[::-1] for s in sequences], batch_size=self.batch_size,
+                               device=self._device())
 
     # -- fitting -------------------------------------------------------------------------------
     def fit(self, sequences: Sequence[Symbols], boundaries: Sequence[np.ndarray] | None = None,
@@ -235,17 +253,25 @@ class ReadoutSegmenter(Segmenter):
                 "C": self.C}
 
     def save(self, model_dir: str | Path) -> Path:
-        """Write ``readout-<level>.json`` into the model directory; returns its path."""
+        """Write ``readout-<level>.json`` into the model directory; returns its path. A right-to-left model
+        given as a directory is copied to the model directory's ``rtl/`` (where ``from_pretrained`` looks)
+        unless it is there already; ParameterError, before anything is written, when ``rtl/`` holds a
+        different model (other readouts may read it)."""
         from segment.ponder import resolve_model_dir
 
-        path = resolve_model_dir(model_dir) / readout_file(self.level)
+        self.check_is_fitted()
+        directory = resolve_model_dir(model_dir)
+        if isinstance(self.rtl_model, (str, Path)):
+            install_rtl_model(directory, resolve_model_dir(self.rtl_model))
+        path = directory / readout_file(self.level)
         write_atomic(path, json.dumps(self.to_dict(), indent=1) + "\n")
         return path
 
     @classmethod
     def from_pretrained(cls, model_dir: str | Path, level: str = "word", rtl_model=None, **params) -> ReadoutSegmenter:
         """The readout stored with the model at ``model_dir``; ModelLoadError naming the file and the problem.
-        A readout trained with a right-to-left model needs it again (``rtl_model``)."""
+        A readout trained with a right-to-left model reads it again: ``rtl_model``, else the model directory's
+        ``rtl/`` folder."""
         from segment.ponder import resolve_model_dir
 
         path = resolve_model_dir(model_dir) / readout_file(level)
@@ -259,7 +285,11 @@ class ReadoutSegmenter(Segmenter):
         if problems:
             raise ModelLoadError(f"{path}: " + "; ".join(problems))
         if data["rtl"] and rtl_model is None:
-            raise ModelLoadError(f"{path}: this readout reads a right-to-left model too: pass rtl_model")
+            rtl_model = path.parent / RTL_DIR
+            if not rtl_model.is_dir():
+                raise ModelLoadError(f"{path}: this readout reads a right-to-left model too, and {rtl_model} is "
+                                     "missing: put it there or pass rtl_model")
+            rtl_model = str(rtl_model)
         readout = cls(str(model_dir), rtl_model if data["rtl"] else None, signals=data["signals"],
                       window=data["window"], z_window=data["z_window"], C=data["C"], level=data["level"], **params)
         readout.validate_params()
@@ -270,6 +300,41 @@ class ReadoutSegmenter(Segmenter):
         readout.coef_, readout.intercept_ = np.array(data["coef"]), float(data["intercept"])
         readout.threshold_, readout.holdout_f_ = float(data["threshold"]), data["holdout_f"]
         return readout
+
+
+def install_rtl_model(model_dir: Path, source: Path) -> Path:
+    """Copy the right-to-left model at ``source`` to ``model_dir/rtl`` (nothing to do when it is that folder,
+    or holds the same files); ParameterError when ``rtl/`` holds a different model."""
+    from segment.models.checkpoint import copy_model
+
+    target = model_dir / RTL_DIR
+    problem = rtl_install_problem(model_dir, source)
+    if problem:
+        raise ParameterError(problem)
+    if target.exists():  # this very model, or the same files
+        return target
+    staging = model_dir / f".{RTL_DIR}.copying"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        copy_model(source, staging)
+        os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def rtl_install_problem(model_dir: Path, source: Path) -> str | None:
+    """Why the right-to-left model at ``source`` cannot go to ``model_dir/rtl`` (another model is there),
+    or None."""
+    from segment.models.checkpoint import MODEL_FILES
+
+    target = model_dir / RTL_DIR
+    if not target.exists() or target.resolve() == source.resolve():
+        return None
+    if all((target / f).is_file() and (source / f).is_file() and filecmp.cmp(source / f, target / f, shallow=False)
+           for f in MODEL_FILES):
+        return None
+    return f"{target} holds another right-to-left model, which other readouts may read: remove it first"
 
 
 def stored_readouts(model_dir: str | Path, levels: Sequence[str], **params) -> dict[str, ReadoutSegmenter]:

@@ -1,7 +1,6 @@
 """SIGHAN 2005 bakeoff: the PKU and MSR gold test sets, their training word lists, and `actseg score --words`
 against the bakeoff's own score.pl."""
 
-import re
 import shutil
 import subprocess
 

@@ -67,6 +67,9 @@ def test_smoke_scale_writes_every_run_results_report_and_figures(smoke):
         assert (smoke.results_dir / "figures" / figure).stat().st_size > 0
     assert smoke.results.meta.scale == "smoke"
     assert smoke.results.default.selected == "en-act"
+    (candidate,) = smoke.results.default.candidates  # compared by the dev F of the scale's word readout
+    assert smoke.results.default.by_readout and 0 <= candidate.dev_readout_f <= 1
+    assert "Candidates compared by boundary F of its word readout" in smoke.report
     assert smoke.results.runs["bp-fixed2"].kind == "fixed" and smoke.results.runs["bp-lstm"].kind == "lstm"
 
 
@@ -96,7 +99,8 @@ def test_report_tables_hold_the_expected_rows(smoke):
 
 def test_a_corpus_can_score_the_runs_of_another(smoke):
     rows = smoke.results.word["en-train"].rows
-    assert {r["run"] for r in rows if r["family"] == "model"} == {"en-act", "en-lstm"}
+    assert {r["run"] for r in rows if r["family"] == "model"} == {"en-act", "en-act-rtl", "en-act+en-act-rtl",
+                                                                  "en-lstm"}
     assert "### en-train (`sample-en:train`)" in smoke.report
 
 
@@ -215,20 +219,25 @@ def test_ship_default_copies_the_model_and_writes_a_card(smoke):
     assert {k: getattr(shipped, k) for k in params} == params
 
 
-def test_ship_default_fits_the_scales_readouts_and_drops_stale_ones(smoke):
+def test_ship_default_fits_the_scales_readouts_and_drops_stale_ones(smoke, tmp_path):
     target = smoke.root / "default-with-readouts"
     ship_default_model(smoke.results, smoke.runs, target, readouts=SCALES["smoke"].readouts)
     assert sorted(p.name for p in target.glob("readout-*.json")) == ["readout-sentence.json", "readout-word.json"]
+    for file in MODEL_FILES:  # the right-to-left twin (en-act-rtl) ships in rtl/, and the readouts read it
+        assert (target / "rtl" / file).read_bytes() == (smoke.runs / "en-act-rtl" / "model" / file).read_bytes()
+    assert all(json.loads(p.read_text())["rtl"] for p in target.glob("readout-*.json"))
     card = (target / "MODEL_CARD.md").read_text()
-    assert "## Readouts shipped with the model" in card
+    assert "## Readouts shipped with the model" in card and "run `en-act-rtl`" in card
     assert f"actseg readout fit --model {target} --corpus sample-en --split train --units 30" in card
     test = load_corpus("sample-en", "test")
     readout = ReadoutSegmenter.from_pretrained(target, "word")
     sequences, gold = labelled_sequences(test, "word", len(test.units))
     f = word_scores(reference=gold, hypothesis=readout.predict_many(sequences), sequences=sequences)
     assert f"F **{f['boundary_noedge_f']:.4f}**, token F {f['token_f']:.4f}" in card  # the card's figure, recomputed
-    ship_default_model(smoke.results, smoke.runs, target)  # shipping without readouts removes the old ones
-    assert not list(target.glob("readout-*.json"))
+    runs = tmp_path / "runs"  # without a trained right-to-left run, nor readouts: the old ones are removed
+    shutil.copytree(smoke.runs / "en-act", runs / "en-act")
+    ship_default_model(smoke.results, runs, target)
+    assert not list(target.glob("readout-*.json")) and not (target / "rtl").exists()
 
 
 def test_a_failed_shipping_leaves_the_shipped_model_as_it_was(smoke, monkeypatch):
@@ -238,11 +247,13 @@ def test_a_failed_shipping_leaves_the_shipped_model_as_it_was(smoke, monkeypatch
     card = (target / "MODEL_CARD.md").read_text()
     assert card.startswith("# act-segment Chinese model (`--model zh`)")
     assert "actseg readout fit --model zh --corpus sample-en" in card
-    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    files = lambda: {str(p.relative_to(target)): p.read_bytes() for p in target.rglob("*") if p.is_file()}  # noqa: E731
+    before = files()
+    assert "rtl/model.safetensors" in before
     broken = (ShippedReadout("word", "no-such-corpus:train", 5, "sample-en:test"),)
     with pytest.raises(ActSegError):
         ship_default_model(smoke.results, smoke.runs, shipped_as="zh", readouts=broken)
-    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert files() == before
     assert not list(smoke.root.glob(".zh-shipped*"))  # no staging folder left behind
 
 
@@ -256,4 +267,4 @@ def test_a_run_without_a_model_is_left_out_and_named(smoke, tmp_path):
         assert result.exit_code == 0, result.output
     report = (tmp_path / "eval" / "RESULTS.md").read_text()
     assert "Runs missing (training failed, left out): bp-rtl" in report
-    assert "| act-ponder-rtl |" not in report and "| act-ponder | bp-act |" in report
+    assert "| act-ponder-rtl | bp-rtl |" not in report and "| act-ponder | bp-act |" in report

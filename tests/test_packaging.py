@@ -49,6 +49,6 @@ def test_shipped_data_is_in_the_wheel(wheel_names):
 
     shipped = {"segment/corpora/samples/ATTRIBUTION.md"} | {
         f"segment/models_data/{path.relative_to(MODELS_DATA).as_posix()}"
-        for model in SHIPPED_MODELS.values() if model.is_dir() for path in model.iterdir()}
+        for model in SHIPPED_MODELS.values() if model.is_dir() for path in model.rglob("*") if path.is_file()}
     assert {"segment/models_data/default/model.safetensors", "segment/models_data/default/readout-word.json"} <= shipped
     assert shipped <= wheel_names, shipped - wheel_names

@@ -46,7 +46,7 @@ def test_loss_is_expected_cross_entropy_plus_beta_kl_by_hand():
         probs.append(log_probs.exp())
     p = [lambdas[0], (1 - lambdas[0]) * lambdas[1], (1 - lambdas[0]) * (1 - lambdas[1])]
     prior = [0.5, 0.25, 0.25]
-    expected = sum(pn * l for pn, l in zip(p, nll)) + 0.1 * sum(pn * math.log(pn / q) for pn, q in zip(p, prior))
+    expected = sum(pn * loss for pn, loss in zip(p, nll)) + 0.1 * sum(pn * math.log(pn / q) for pn, q in zip(p, prior))
     assert out.loss.item() == pytest.approx(expected, rel=1e-5)
     mixture = sum(pn * pr for pn, pr in zip(p, probs))
     torch.testing.assert_close(out.logits[0, 0].exp(), mixture)

@@ -152,7 +152,7 @@ def test_readout_study_adds_rtl_rows_when_the_task_has_a_right_to_left_run(model
     assert [r["features"] for r in rows] == list(FEATURE_SETS) + [f"{name}+rtl" for name in FEATURE_SETS]
     specs = {spec.name: spec for *_, spec in study_runs()}
     runs = rtl_runs()
-    assert [r.name for r in runs] == [f"{t.model}-rtl" for t in TASKS if t.rtl] and runs
+    assert [r.name for r in runs] == [f"{t.model}-rtl" for t in TASKS if t.rtl and t.model != "shipped"] and runs
     for run in runs:  # the left-to-right run's settings, on reversed units
         ltr = specs[run.name.removesuffix("-rtl")]
         assert run.direction == "rtl" and (run.model, run.train, run.train_data) == (ltr.model, ltr.train,
@@ -168,8 +168,13 @@ def test_right_to_left_model_adds_its_features_and_is_needed_again(model_dir, tm
     both = ReadoutSegmenter(str(directory), rtl_model=str(directory), signals=("ponder",), window=1).fit(units, cuts)
     assert len(both.feature_names_) == len(feature_names(("ponder",), 1, rtl=False)) + 6
     assert any(name.startswith("rtl:ponder") for name in both.feature_names_)
-    both.save(directory)
-    with pytest.raises(ModelLoadError, match="right-to-left"):
+    both.save(directory)  # copies the right-to-left model to directory/rtl, where loading finds it
+    assert sorted(p.name for p in (directory / "rtl").iterdir()) == ["config.json", "model.safetensors", "vocab.json"]
+    loaded = ReadoutSegmenter.from_pretrained(directory)
+    assert loaded.rtl_model == str(directory / "rtl")
+    np.testing.assert_allclose(loaded.boundary_scores("TheCatSat"), both.boundary_scores("TheCatSat"))
+    shutil.rmtree(directory / "rtl")
+    with pytest.raises(ModelLoadError, match="right-to-left model too, and .*rtl is missing"):
         ReadoutSegmenter.from_pretrained(directory)
     loaded = ReadoutSegmenter.from_pretrained(directory, rtl_model=str(directory))
     np.testing.assert_allclose(loaded.boundary_scores("TheCatSat"), both.boundary_scores("TheCatSat"))
@@ -186,3 +191,73 @@ def test_right_to_left_model_adds_its_features_and_is_needed_again(model_dir, tm
         np.testing.assert_allclose(a, b)
     with pytest.raises(ParameterError, match="device"):
         ReadoutSegmenter(str(directory), device="tpu").fit(units, cuts)
+
+
+def test_cli_fit_keeps_the_right_to_left_model_in_the_model_directory(model_dir, tmp_path):
+    import shutil
+
+    from segment.models.trainer import train
+
+    directory, rtl = tmp_path / "model", tmp_path / "rtl-model"
+    shutil.copytree(model_dir, directory)
+    shutil.copytree(model_dir, rtl)
+    units, cuts = camel_units(80)
+    spaced = tmp_path / "spaced.txt"
+    spaced.write_text("".join(" ".join(u[a:b] for a, b in zip([0, *c], [*c, len(u)])) + "\n"
+                              for u, c in zip(units, cuts)), encoding="utf-8")
+    runner = CliRunner()
+    fit = ["readout", "fit", "--model", str(directory), "--corpus", f"plain:{spaced}", "--split", "all",
+           "--signals", "ponder,entropy"]
+    result = runner.invoke(main, [*fit, "--rtl-model", str(rtl)])
+    assert result.exit_code == 0, result.output
+    assert f"with the right-to-left model in {directory / 'rtl'}" in result.stderr
+    assert (directory / "rtl" / "model.safetensors").read_bytes() == (rtl / "model.safetensors").read_bytes()
+    sentence = runner.invoke(main, [*fit, "--level", "sentence", "--chunk-units", "2"])  # finds rtl/ itself
+    assert sentence.exit_code == 0 and "with the right-to-left model" in sentence.stderr
+    for level in ("word", "sentence"):
+        assert json.loads((directory / f"readout-{level}.json").read_text())["rtl"] is True
+    both = runner.invoke(main, ["segment", "--model", str(directory), "--level", "both", "TheDogRanToAMat"])
+    assert both.exit_code == 0, both.output
+    alone = runner.invoke(main, [*fit, "--no-rtl"])
+    assert alone.exit_code == 0 and "right-to-left" not in alone.stderr
+    assert json.loads((directory / "readout-word.json").read_text())["rtl"] is False
+    clash = runner.invoke(main, [*fit, "--rtl-model", str(rtl), "--no-rtl"])
+    assert clash.exit_code == 2 and "exclude each other" in clash.output
+    other = train(ACTConfig(vocab_size=2, hidden=8, max_steps=3), TrainConfig(iterations=2, seq_len=16, batch_size=4,
+                                                                               progress=False, seed=7), units)
+    other.save_pretrained(tmp_path / "other")
+    before = (directory / "readout-word.json").read_bytes()
+    refused = runner.invoke(main, [*fit, "--rtl-model", str(tmp_path / "other")])
+    assert refused.exit_code == 2 and "holds another right-to-left model" in refused.output
+    assert (directory / "readout-word.json").read_bytes() == before  # nothing written
+
+
+def test_the_shipped_models_right_to_left_twin_is_its_rtl_folder(model_dir, tmp_path, monkeypatch):
+    import shutil
+
+    import segment.shipped
+    from segment.eval.readout_study import ReadoutTask, _rtl_dir
+
+    shipped = tmp_path / "default"
+    shutil.copytree(model_dir, shipped)
+    monkeypatch.setattr(segment.shipped, "DEFAULT_MODEL", shipped)
+    task = ReadoutTask("sample", "shipped", "sample-en:train", "sample-en:test", train_units=10, rtl=True)
+    assert _rtl_dir(task, tmp_path / "runs") is None
+    shutil.copytree(model_dir, shipped / "rtl")
+    assert _rtl_dir(task, tmp_path / "runs") == shipped / "rtl"
+
+
+def test_readout_study_only_keeps_the_other_tasks_rows(tmp_path):
+    import click
+
+    from segment.eval.readout_study import kept_results
+
+    path = tmp_path / "readout.json"
+    rows = [{"corpus": "brent-phono", "features": "all"}, {"corpus": "ud-en-ewt", "features": "all"}]
+    path.write_text(json.dumps({"rows": rows, "missing": ["bt-graves-tau0.03-rtl", "shipped-rtl"]}))
+    kept = kept_results(path, ("ud-en-ewt", "gutenberg-en"))
+    assert kept == {"rows": rows[:1], "missing": ["bt-graves-tau0.03-rtl"]}
+    assert kept_results(path, ()) == {"rows": [], "missing": []}  # without --only every task is scored again
+    path.write_text("{")
+    with pytest.raises(click.ClickException, match="cannot keep the other tasks' rows"):
+        kept_results(path, ("ud-en-ewt",))

@@ -101,6 +101,22 @@ def test_the_constraint_run_changes_only_the_main_runs_ponder_constraint(scale, 
     assert (lever.train_data, lever.max_seconds) == (act.train_data, act.max_seconds)
 
 
+@pytest.mark.parametrize("scale, main, twin", [("cpu-long", "en-act", "en-act-rtl"), ("smoke", "en-act", "en-act-rtl")])
+def test_the_right_to_left_twin_is_the_main_run_on_reversed_units(scale, main, twin):
+    import dataclasses
+
+    runs = {r.name: r for r in SCALES[scale].runs}  # the shipped model's rtl/ folder comes from <main>-rtl
+    assert runs[twin].direction == "rtl" and "default-candidate" not in runs[twin].tags
+    assert dataclasses.replace(runs[twin], name=main, direction="ltr", tags=runs[main].tags) == runs[main]
+
+
+def test_the_chinese_control_reads_the_same_text_with_one_update_per_symbol():
+    runs = {r.name: r for r in SCALES["cpu-zh"].runs}
+    act, control = runs["zh-act"], runs["zh-lstm"]
+    assert control.kind == "lstm" and control.model_config().hidden == act.model_config().hidden
+    assert (control.train_data, control.max_seconds, control.dev) == (act.train_data, act.max_seconds, act.dev)
+
+
 def test_capped_scale_shrinks_budget_width_and_units():
     capped = SCALES["gpu"].capped(20, 16, 100)
     assert all(r.max_seconds == 20 and r.model_config().hidden == 16 for r in capped.runs)

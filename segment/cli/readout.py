@@ -30,20 +30,31 @@ def readout():
 @click.option("--chunk-units", type=click.IntRange(min=1), default=10, show_default=True,
               help="Sentence level: units run together per training sequence.")
 @click.option("--rtl-model", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="A right-to-left model whose signals are read too.")
+              help="A right-to-left model whose signals are read too; it is copied to the model's rtl/ folder, "
+                   "where the readout finds it. Default: that folder, when the model has one.")
+@click.option("--no-rtl", is_flag=True, help="Read the model alone, even when it has an rtl/ folder.")
 @click.option("--signals", default="ponder,steps,remainder,halt_first,entropy,surprisal", show_default=True,
               help="Comma-separated model signals to read.")
 @click.option("--holdout", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.1, show_default=True,
               help="Fraction of the labelled units (the last ones) on which the threshold is chosen.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
-def fit(model, corpus, split, data_dir, level, units, chunk_units, rtl_model, signals, holdout, device):
+def fit(model, corpus, split, data_dir, level, units, chunk_units, rtl_model, no_rtl, signals, holdout, device):
     """Train a logistic-regression readout of boundaries over the model's signals and store it in --model."""
     from segment.corpora import load_corpus
-    from segment.readout import ReadoutSegmenter, labelled_sequences
+    from segment.ponder import resolve_model_dir
+    from segment.readout import RTL_DIR, ReadoutSegmenter, labelled_sequences, rtl_install_problem
 
     model_path = model_location(model)
     if not model_path.is_dir():
         raise click.BadParameter(f"{model_path}: no such model directory", param_hint="--model")
+    if rtl_model is not None and no_rtl:
+        raise click.UsageError("--rtl-model and --no-rtl exclude each other")
+    own_rtl = resolve_model_dir(model_path) / RTL_DIR
+    if rtl_model is None and not no_rtl and own_rtl.is_dir():
+        rtl_model = own_rtl
+    problem = None if rtl_model is None else rtl_install_problem(own_rtl.parent, resolve_model_dir(rtl_model))
+    if problem:
+        raise click.UsageError(problem)
     labelled = load_corpus(corpus, split, data_dir)
     sequences, boundaries = labelled_sequences(labelled, level, units, chunk_units)
     segmenter = ReadoutSegmenter(str(model_path), None if rtl_model is None else str(rtl_model),
@@ -51,5 +62,6 @@ def fit(model, corpus, split, data_dir, level, units, chunk_units, rtl_model, si
                                  level=level, device=device)
     segmenter.fit(sequences, boundaries)
     path = segmenter.save(model_path)
-    click.echo(f"{level} readout written to {path} ({len(sequences)} labelled sequences; threshold "
+    click.echo(f"{level} readout written to {path} ({len(sequences)} labelled sequences"
+               f"{'' if rtl_model is None else ', with the right-to-left model in ' + str(path.parent / RTL_DIR)}; threshold "
                f"{segmenter.threshold_:.3f}, held-out boundary F {segmenter.holdout_f_:.4f})", err=True)

@@ -84,7 +84,9 @@ def segment(texts, files, level, fmt, model_path, batch_size, chunk_len, context
     units = read_units(texts, files, errors)
     with warnings_to_stderr():
         computed = segmenter.model_signals(units)
-        probabilities = {name: readout.boundary_scores_many(units, computed) for name, readout in readouts.items()}
+        reversed_computed = next((r.rtl_signals(units) for r in readouts.values() if r.rtl_model is not None), None)
+        probabilities = {name: readout.boundary_scores_many(units, computed, reversed_computed)
+                         for name, readout in readouts.items()}
     signals = segmenter.pick_signal(computed)
     learned = {name: [readouts[name].cuts(p) for p in probs] for name, probs in probabilities.items()}
     word_scores = probabilities.get("word")
