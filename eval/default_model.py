@@ -71,7 +71,8 @@ def fit_readout(model_dir: Path, readout: ShippedReadout, data_dir=None) -> dict
 
     train = labelled_sequences(load_ref(readout.train, data_dir), readout.level, readout.units, readout.chunk_units)
     rtl = model_dir / RTL_DIR
-    segmenter = ReadoutSegmenter(str(model_dir), str(rtl) if rtl.is_dir() else None, level=readout.level).fit(*train)
+    segmenter = ReadoutSegmenter(str(model_dir), str(rtl) if rtl.is_dir() else None, level=readout.level,
+                                 classifier=readout.classifier).fit(*train)
     segmenter.save(model_dir)
     test = load_ref(readout.test, data_dir)
     sequences, gold = labelled_sequences(test, readout.level, len(test.units), readout.chunk_units)
@@ -88,7 +89,8 @@ def readout_section(scores: list[dict], model: str, rtl: str | None = None) -> s
              f"the six signals of the model and of its right-to-left twin in `{RTL_DIR}/` (run `{rtl}`: the same "
              "settings trained on reversed text; its signals read back in text order)")
     lines = ["", "", "## Readouts shipped with the model", "",
-             f"Logistic-regression readouts over {reads} and the symbol classes (`segment.readout`), "
+             f"Readouts (a logistic regression, or with `--classifier mlp` a small ReLU network) over {reads} "
+             "and the symbol classes (`segment.readout`), "
              "fitted while shipping; `actseg segment` cuts with them instead of the peaks above (`--no-readout` "
              "switches them off). Scored on test units the readout never saw (sentence level: runs of "
              "consecutive units, the sentence starts inside each run):", ""]

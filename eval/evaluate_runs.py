@@ -318,7 +318,8 @@ def default_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> Default
         scores = word_scores(reference=gold, hypothesis=hypothesis, sequences=sequences)
         readout_f = None
         if labelled is not None:
-            fitted = ReadoutSegmenter(str(run_dir_of(runs_dir, spec) / "model"), device=device).fit(*labelled)
+            fitted = ReadoutSegmenter(str(run_dir_of(runs_dir, spec) / "model"), classifier=readout.classifier,
+                                      device=device).fit(*labelled)
             readout_f = word_scores(reference=gold, hypothesis=fitted.predict_many(sequences),
                                     sequences=sequences)["boundary_noedge_f"]
         candidates.append(DefaultCandidate(spec.name, scores["boundary_noedge_f"], scores["token_f"],

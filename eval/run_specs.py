@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from segment.boundaries import Symbols, to_spaced
+from segment.boundaries import Symbols, reverse_view, to_spaced
 from segment.models.config import ACTConfig, TrainConfig
 
 DIRECTIONS = ("ltr", "rtl")
@@ -123,12 +123,6 @@ class Preset:
             dev = dev or self.dev or train_data[0]
         return RunSpec(name, tuple(train_data), test, dev=dev, model={**self.model, **(model or {})},
                        train={**self.train, **(train or {})}, max_seconds=self.seconds, tags=tuple(tags), **view)
-
-
-def reverse_view(sequences: list[Symbols], boundaries: list[np.ndarray]) -> tuple[list, list[np.ndarray]]:
-    """Units read right to left, with their cut offsets mirrored (offset i becomes n - i)."""
-    reversed_cuts = [np.sort(len(s) - np.asarray(b, dtype=np.int64)) for s, b in zip(sequences, boundaries)]
-    return [s[::-1] for s in sequences], reversed_cuts
 
 
 def load_ref(ref: str, data_dir=None, *, punctuation: bool = True, case: bool = True, max_units: int | None = None):

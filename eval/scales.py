@@ -61,11 +61,14 @@ class ShippedReadout:
     units: int
     test: str  # "corpus:split"
     chunk_units: int = 10
+    classifier: str = "logistic"  # or "mlp" (segment.readout.CLASSIFIERS), with its default layers
 
     def command(self, target: str) -> str:
         name, _, split = self.train.rpartition(":")
         sentence = f" --level sentence --chunk-units {self.chunk_units}" if self.level == "sentence" else ""
-        return f"actseg readout fit --model {target} --corpus {name} --split {split}{sentence} --units {self.units}"
+        network = " --classifier mlp" if self.classifier == "mlp" else ""
+        return (f"actseg readout fit --model {target} --corpus {name} --split {split}{sentence} --units {self.units}"
+                f"{network}")
 
 
 @dataclass(frozen=True)

@@ -91,3 +91,9 @@ def from_lengths(lengths: Iterable[int]) -> tuple[np.ndarray, int]:
     if np.any(lengths <= 0):
         raise BoundaryError("segment lengths must be positive")
     return np.cumsum(lengths[:-1]), int(lengths.sum())
+
+
+def reverse_view(sequences: list[Symbols], boundaries: list[np.ndarray]) -> tuple[list, list[np.ndarray]]:
+    """Units read right to left, with their cut offsets mirrored (offset i becomes n - i)."""
+    reversed_cuts = [np.sort(len(s) - np.asarray(b, dtype=np.int64)) for s, b in zip(sequences, boundaries)]
+    return [s[::-1] for s in sequences], reversed_cuts

@@ -6,9 +6,10 @@ Features of the cut before symbol t (offset t), for every signal s of every mode
 over +-``z_window`` symbols), s[t] - s[t-1] and s[t] - s[t+1]; and the classes of symbols t-1 and t
 (lower, upper, caseless letter, digit, punctuation, other; never the symbol itself). A right-to-left model's
 signals are read back in text order and moved one symbol later (its peak on a word's last symbol marks the
-cut after it). The features are standardised and fed to scikit-learn's LogisticRegression; the decision
-threshold is the one with the best boundary F on held-out labelled units. Everything a prediction needs is
-plain numbers in ``readout-<level>.json``: no pickle.
+cut after it). The features are standardised and fed to scikit-learn's LogisticRegression, or to its
+MLPClassifier (``classifier="mlp"``: ReLU hidden layers, a logistic output); the decision threshold is the one
+with the best boundary F on held-out labelled units. Everything a prediction needs is plain numbers in
+``readout-<level>.json`` (the scaler, each layer's weights): no pickle.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ READOUT_SIGNALS = ("ponder", "steps", "remainder", "halt_first", "entropy", "sur
 HALTING_SIGNALS = ("ponder", "steps", "remainder", "halt_first")
 SYMBOL_CLASSES = ("lower", "upper", "letter", "digit", "punctuation", "other")
 LEVELS = ("word", "sentence")
-FORMAT_VERSION = 1
+CLASSIFIERS = ("logistic", "mlp")
+#: Version 2 added the classifier and its hidden layers; version 1 files (logistic) still load.
+FORMAT_VERSION = 2
 #: Where a model directory keeps the right-to-left model its readouts read (a model directory of its own).
 RTL_DIR = "rtl"
 
@@ -99,24 +102,31 @@ def sequence_features(seq: Symbols, columns: Sequence[np.ndarray], window: int, 
 
 
 class ReadoutSegmenter(Segmenter):
-    """Boundaries from a logistic regression over model signals (see the module docstring).
+    """Boundaries from a classifier over model signals (see the module docstring).
 
     ``model``: a model directory or loaded ``ACTLanguageModel``; ``rtl_model``: a right-to-left one (or None);
-    ``signals``: which of READOUT_SIGNALS to read; ``window``/``z_window``: the feature windows; ``C``: the
-    inverse regularisation strength; ``holdout``: the fraction of labelled units (the last ones) on which the
-    threshold is chosen. ``fit(sequences, boundaries)`` needs gold cuts."""
+    ``signals``: which of READOUT_SIGNALS to read; ``window``/``z_window``: the feature windows;
+    ``classifier``: "logistic" (``C``: its inverse regularisation strength) or "mlp" (``hidden``: the widths of
+    its ReLU layers; L2 ``alpha``; early stopping on a tenth of the training rows; ``seed``); ``holdout``: the
+    fraction of labelled units (the last ones) on which the threshold is chosen. ``fit(sequences, boundaries)``
+    needs gold cuts."""
 
     requires_fit = True
 
     def __init__(self, model=None, rtl_model=None, *, signals: Sequence[str] = READOUT_SIGNALS, window: int = 2,
-                 z_window: int = 10, C: float = 1.0, holdout: float = 0.1, level: str = "word",
-                 batch_size: int = 512, device: str = "cpu"):
+                 z_window: int = 10, classifier: str = "logistic", C: float = 1.0,
+                 hidden: Sequence[int] = (64, 64), alpha: float = 1e-3, seed: int = 0, holdout: float = 0.1,
+                 level: str = "word", batch_size: int = 512, device: str = "cpu"):
         self.model = model
         self.rtl_model = rtl_model
         self.signals = tuple(signals)
         self.window = window
         self.z_window = z_window
+        self.classifier = classifier
         self.C = C
+        self.hidden = tuple(hidden)
+        self.alpha = alpha
+        self.seed = seed
         self.holdout = holdout
         self.level = level
         self.batch_size = batch_size
@@ -130,8 +140,14 @@ class ReadoutSegmenter(Segmenter):
             problems.append(f"window must be an integer >= 0, got {self.window!r}")
         if not (isinstance(self.z_window, int) and self.z_window >= 1):
             problems.append(f"z_window must be an integer >= 1, got {self.z_window!r}")
+        if self.classifier not in CLASSIFIERS:
+            problems.append(f"classifier must be one of {CLASSIFIERS}, got {self.classifier!r}")
         if not (isinstance(self.C, (int, float)) and self.C > 0):
             problems.append(f"C must be > 0, got {self.C!r}")
+        if not (self.hidden and all(isinstance(h, int) and h >= 1 for h in self.hidden)):
+            problems.append(f"hidden must be one or more layer widths >= 1, got {self.hidden!r}")
+        if not (isinstance(self.alpha, (int, float)) and self.alpha >= 0):
+            problems.append(f"alpha must be >= 0, got {self.alpha!r}")
         if not (0 < self.holdout < 1):
             problems.append(f"holdout must be in (0, 1), got {self.holdout!r}")
         if self.level not in LEVELS:
@@ -193,6 +209,7 @@ class ReadoutSegmenter(Segmenter):
         the first units, the threshold on the last ``holdout`` fraction. ``model_signals`` / ``rtl_signals``:
         the models' signals of these sequences when already computed (see ``features``)."""
         from sklearn.linear_model import LogisticRegression
+        from sklearn.neural_network import MLPClassifier
         from sklearn.preprocessing import StandardScaler
 
         self.validate_params()
@@ -210,17 +227,27 @@ class ReadoutSegmenter(Segmenter):
         if len(np.unique(train_y)) < 2:
             raise ParameterError("ReadoutSegmenter.fit needs both cuts and non-cuts in its training units")
         scaler = StandardScaler().fit(train_x)
-        classifier = LogisticRegression(C=self.C, max_iter=2000).fit(scaler.transform(train_x), train_y)
+        if self.classifier == "mlp":
+            network = MLPClassifier(self.hidden, alpha=self.alpha, early_stopping=True, random_state=self.seed,
+                                    max_iter=200).fit(scaler.transform(train_x), train_y)
+            self.layers_ = [(w, b) for w, b in zip(network.coefs_[:-1], network.intercepts_[:-1])]
+            self.coef_, self.intercept_ = network.coefs_[-1][:, 0], float(network.intercepts_[-1][0])
+        else:
+            linear = LogisticRegression(C=self.C, max_iter=2000).fit(scaler.transform(train_x), train_y)
+            self.layers_ = []
+            self.coef_, self.intercept_ = linear.coef_[0], float(linear.intercept_[0])
         self.feature_names_ = feature_names(self.signals, self.window, len(self._models()) > 1)
         self.mean_, self.scale_ = scaler.mean_, scaler.scale_
-        self.coef_, self.intercept_ = classifier.coef_[0], float(classifier.intercept_[0])
         held_scores = self._probabilities(np.concatenate(rows[split:]))
         self.threshold_, self.holdout_f_ = best_threshold(held_scores, np.concatenate(labels[split:]))
         return self
 
     def _probabilities(self, rows: np.ndarray) -> np.ndarray:
-        z = ((rows - self.mean_) / self.scale_) @ self.coef_ + self.intercept_
-        return 1.0 / (1.0 + np.exp(-z))
+        h = (rows - self.mean_) / self.scale_
+        for weights, bias in self.layers_:
+            h = np.maximum(h @ weights + bias, 0.0)
+        z = h @ self.coef_ + self.intercept_
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
 
     # -- prediction ----------------------------------------------------------------------------
     def boundary_scores_many(self, sequences: Sequence[Symbols], model_signals: Sequence | None = None,
@@ -248,9 +275,11 @@ class ReadoutSegmenter(Segmenter):
         self.check_is_fitted()
         return {"format": FORMAT_VERSION, "level": self.level, "signals": list(self.signals), "window": self.window,
                 "z_window": self.z_window, "rtl": self.rtl_model is not None, "features": self.feature_names_,
-                "mean": self.mean_.tolist(), "scale": self.scale_.tolist(), "coef": self.coef_.tolist(),
-                "intercept": self.intercept_, "threshold": self.threshold_, "holdout_f": self.holdout_f_,
-                "C": self.C}
+                "classifier": self.classifier, "C": self.C, "hidden": list(self.hidden), "alpha": self.alpha,
+                "seed": self.seed, "mean": self.mean_.tolist(), "scale": self.scale_.tolist(),
+                "hidden_layers": [{"weights": w.tolist(), "bias": b.tolist()} for w, b in self.layers_],
+                "coef": self.coef_.tolist(), "intercept": self.intercept_, "threshold": self.threshold_,
+                "holdout_f": self.holdout_f_}
 
     def save(self, model_dir: str | Path) -> Path:
         """Write ``readout-<level>.json`` into the model directory; returns its path. A right-to-left model
@@ -290,13 +319,17 @@ class ReadoutSegmenter(Segmenter):
                 raise ModelLoadError(f"{path}: this readout reads a right-to-left model too, and {rtl_model} is "
                                      "missing: put it there or pass rtl_model")
             rtl_model = str(rtl_model)
+        stored = {k: data[k] for k in ("classifier", "hidden", "alpha", "seed") if k in data}  # version 2
         readout = cls(str(model_dir), rtl_model if data["rtl"] else None, signals=data["signals"],
-                      window=data["window"], z_window=data["z_window"], C=data["C"], level=data["level"], **params)
+                      window=data["window"], z_window=data["z_window"], C=data["C"], level=data["level"],
+                      **stored, **params)
         readout.validate_params()
         if feature_names(readout.signals, readout.window, data["rtl"]) != data["features"]:
             raise ModelLoadError(f"{path}: features do not match signals, window and rtl")
         readout.feature_names_ = data["features"]
         readout.mean_, readout.scale_ = np.array(data["mean"]), np.array(data["scale"])
+        readout.layers_ = [(np.array(layer["weights"], dtype=np.float64), np.array(layer["bias"], dtype=np.float64))
+                           for layer in data.get("hidden_layers", [])]
         readout.coef_, readout.intercept_ = np.array(data["coef"]), float(data["intercept"])
         readout.threshold_, readout.holdout_f_ = float(data["threshold"]), data["holdout_f"]
         return readout
@@ -361,18 +394,45 @@ def _readout_problems(data) -> list[str]:
     if missing:
         return [f"missing field(s): {', '.join(missing)}"]
     problems = []
-    if data["format"] != FORMAT_VERSION:
-        problems.append(f"format: {data['format']!r} is not {FORMAT_VERSION}")
+    if data["format"] not in (1, FORMAT_VERSION):
+        problems.append(f"format: {data['format']!r} is not 1 or {FORMAT_VERSION}")
     width = len(data["features"]) if isinstance(data["features"], list) else -1
-    for name in ("mean", "scale", "coef"):
-        values = data[name]
-        if not (isinstance(values, list) and len(values) == width
-                and all(isinstance(v, (int, float)) and math.isfinite(v) for v in values)):
+    for name in ("mean", "scale"):
+        if not _finite_numbers(data[name], width):
             problems.append(f"{name}: must be {width} finite numbers, one per feature")
+    layers = []
+    if data["format"] == FORMAT_VERSION:
+        absent = [k for k in ("classifier", "hidden", "alpha", "seed", "hidden_layers") if k not in data]
+        if absent:
+            return [*problems, f"missing field(s): {', '.join(absent)}"]
+        if data["classifier"] not in CLASSIFIERS:
+            return [*problems, f"classifier: {data['classifier']!r} is not one of {', '.join(CLASSIFIERS)}"]
+        layers = data["hidden_layers"]
+        if not isinstance(layers, list):
+            return [*problems, "hidden_layers: must be a list"]
+        expected = len(data["hidden"]) if data["classifier"] == "mlp" and isinstance(data["hidden"], list) else 0
+        if len(layers) != expected:
+            return [*problems, f"hidden_layers: a {data['classifier']!r} readout has {expected}, not {len(layers)}"]
+    for index, layer in enumerate(layers):
+        weights = layer.get("weights") if isinstance(layer, dict) else None
+        outputs = len(weights[0]) if isinstance(weights, list) and weights and isinstance(weights[0], list) else 0
+        if not (isinstance(weights, list) and len(weights) == width and outputs
+                and all(_finite_numbers(row, outputs) for row in weights)
+                and _finite_numbers(layer.get("bias"), outputs)):
+            problems.append(f"hidden_layers[{index}]: must be {width} rows of equal width and one bias per column")
+            return problems
+        width = outputs
+    if not _finite_numbers(data["coef"], width):
+        problems.append(f"coef: must be {width} finite numbers, one per input of the output layer")
     for name in ("intercept", "threshold"):
         if not (isinstance(data[name], (int, float)) and math.isfinite(data[name])):
             problems.append(f"{name}: must be a finite number")
     return problems
+
+
+def _finite_numbers(values, count: int) -> bool:
+    return (isinstance(values, list) and len(values) == count
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values))
 
 
 def best_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:

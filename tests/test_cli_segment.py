@@ -243,6 +243,26 @@ def test_end_to_end_with_a_model_from_actseg_train(tmp_path):
     assert result.stdout.replace(" ", "") == "thisisatest\n"
 
 
+def test_train_right_to_left_reads_every_unit_reversed(tmp_path, monkeypatch):
+    import segment.models.trainer
+    from segment.corpora import load_corpus
+
+    real, seen = segment.models.trainer.train, {}
+
+    def recording(model_config, train_config, train_sequences, dev_sequences, **kw):
+        seen.update(train=list(train_sequences), dev=list(dev_sequences))
+        return real(model_config, train_config, train_sequences, dev_sequences, **kw)
+
+    monkeypatch.setattr(segment.models.trainer, "train", recording)
+    trained = run("train", "--corpus", "sample-en", "--iterations", 2, "--hidden", 8, "--max-steps", 3,
+                  "--seq-len", 8, "--batch-size", 2, "--eval-every", 2, "--device", "cpu", "--right-to-left", "--dev-split", "test",
+                  "--out", tmp_path / "rtl")
+    assert trained.exit_code == 0, trained.output
+    assert seen["train"] == [s[::-1] for s in load_corpus("sample-en", "train").sequences() if len(s)]
+    assert seen["dev"] == [s[::-1] for s in load_corpus("sample-en", "test").sequences()]
+    assert (tmp_path / "rtl" / "model" / "model.safetensors").is_file()
+
+
 def test_tuned_settings_apply_unless_an_option_is_given(model_dir, tmp_path):
     tuned = shutil.copytree(model_dir, tmp_path / "tuned")
     (tuned / "segmenter.json").write_text('{"offset": 1}')

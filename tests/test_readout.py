@@ -83,12 +83,68 @@ def test_readout_learns_cuts_and_round_trips_through_json(model_dir):
         ReadoutSegmenter.from_pretrained(model_dir)
 
 
+def test_an_mlp_readout_matches_scikit_learn_and_round_trips_through_json(model_dir, tmp_path):
+    import shutil
+
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    directory = tmp_path / "model"
+    shutil.copytree(model_dir, directory)
+    units, cuts = camel_units(80)
+    readout = ReadoutSegmenter(str(directory), signals=("ponder", "entropy"), window=1, classifier="mlp",
+                               hidden=(8, 4)).fit(units, cuts)
+    assert [w.shape for w, _ in readout.layers_] == [(len(readout.feature_names_), 8), (8, 4)]
+    # the stored network is scikit-learn's, fitted on the same rows with the same seed
+    rows = readout.features(units)
+    split = round(len(units) * 0.9)
+    train_x = np.concatenate(rows[:split])
+    train_y = np.concatenate([np.isin(np.arange(1, len(u)), c) for u, c in zip(units[:split], cuts[:split])])
+    scaler = StandardScaler().fit(train_x)
+    network = MLPClassifier((8, 4), alpha=1e-3, early_stopping=True, random_state=0, max_iter=200).fit(
+        scaler.transform(train_x), train_y)
+    test_units, _ = camel_units(10, seed=1)
+    expected = network.predict_proba(scaler.transform(np.concatenate(readout.features(test_units))))[:, 1]
+    np.testing.assert_allclose(np.concatenate(readout.boundary_scores_many(test_units)), expected, rtol=1e-6)
+    path = readout.save(directory)
+    stored = json.loads(path.read_text())
+    assert stored["format"] == 2 and stored["classifier"] == "mlp" and len(stored["hidden_layers"]) == 2
+    loaded = ReadoutSegmenter.from_pretrained(directory)
+    assert (loaded.classifier, loaded.hidden) == ("mlp", (8, 4))
+    np.testing.assert_allclose(np.concatenate(loaded.boundary_scores_many(test_units)), expected, rtol=1e-6)
+    for field, value, message in [("hidden_layers", stored["hidden_layers"][:1], "a 'mlp' readout has 2, not 1"),
+                                  ("hidden_layers", [{"weights": [[0.0]], "bias": [0.0]}] * 2, r"hidden_layers\[0\]"),
+                                  ("classifier", "forest", "classifier: 'forest' is not one of")]:
+        path.write_text(json.dumps({**stored, field: value}))
+        with pytest.raises((ModelLoadError, ParameterError), match=message):
+            ReadoutSegmenter.from_pretrained(directory)
+
+
+def test_a_version_1_readout_file_still_loads(model_dir, tmp_path):
+    import shutil
+
+    directory = tmp_path / "model"
+    shutil.copytree(model_dir, directory)
+    units, cuts = camel_units(40)
+    readout = ReadoutSegmenter(str(directory), signals=("ponder",), window=1).fit(units, cuts)
+    stored = readout.to_dict()
+    version_1 = {k: v for k, v in stored.items() if k not in ("classifier", "hidden", "alpha", "seed", "hidden_layers")}
+    (directory / "readout-word.json").write_text(json.dumps({**version_1, "format": 1}))
+    loaded = ReadoutSegmenter.from_pretrained(directory)
+    assert loaded.classifier == "logistic" and loaded.layers_ == []
+    np.testing.assert_allclose(loaded.boundary_scores("TheCatSat"), readout.boundary_scores("TheCatSat"))
+
+
 def test_bad_parameters_and_labels_are_refused(model_dir):
     units, cuts = camel_units(10)
     with pytest.raises(ParameterError, match="signals"):
         ReadoutSegmenter(str(model_dir), signals=("ponder", "colour")).fit(units, cuts)
     with pytest.raises(ParameterError, match="gold boundaries"):
         ReadoutSegmenter(str(model_dir)).fit(units)
+    with pytest.raises(ParameterError, match="classifier must be one of"):
+        ReadoutSegmenter(str(model_dir), classifier="forest").fit(units, cuts)
+    with pytest.raises(ParameterError, match="hidden must be"):
+        ReadoutSegmenter(str(model_dir), classifier="mlp", hidden=(0,)).fit(units, cuts)
     with pytest.raises(ParameterError, match="both cuts and non-cuts"):
         ReadoutSegmenter(str(model_dir)).fit(units, [np.zeros(0, dtype=np.int64)] * len(units))
 
@@ -126,12 +182,13 @@ def test_cli_fits_a_readout_that_segment_then_uses(model_dir, tmp_path):
 def test_readout_study_rows_for_every_feature_set(model_dir, tmp_path):
     import shutil
 
-    from segment.eval.readout_study import FEATURE_SETS, ReadoutTask, run_task, write_report
+    from segment.eval.readout_study import FEATURE_SETS, MLP_SETS, ReadoutTask, run_task, write_report
 
     shutil.copytree(model_dir, tmp_path / "runs" / "tiny" / "model")
     task = ReadoutTask("sample", "tiny", "sample-en:train", "sample-en:train", train_fraction=0.3)
     rows = run_task(task, tmp_path / "runs", data_dir=None)
-    assert [r["features"] for r in rows] == list(FEATURE_SETS)
+    assert [(r["features"], r["classifier"]) for r in rows] == [
+        (name, c) for name in FEATURE_SETS for c in ("logistic", "mlp") if c == "logistic" or name in MLP_SETS]
     for row in rows:
         assert 0 <= row["f_ci_low"] <= row["boundary_f"] <= row["f_ci_high"] <= 1
         assert row["train_units"] + row["test_units"] > row["test_units"] > row["train_units"]
@@ -149,7 +206,8 @@ def test_readout_study_adds_rtl_rows_when_the_task_has_a_right_to_left_run(model
         shutil.copytree(model_dir, tmp_path / "runs" / name / "model")
     task = ReadoutTask("sample", "tiny", "sample-en:train", "sample-en:train", train_fraction=0.3, rtl=True)
     rows = run_task(task, tmp_path / "runs", data_dir=None)
-    assert [r["features"] for r in rows] == list(FEATURE_SETS) + [f"{name}+rtl" for name in FEATURE_SETS]
+    sets = [r["features"] for r in rows if r["classifier"] == "logistic"]
+    assert sets == list(FEATURE_SETS) + [f"{name}+rtl" for name in FEATURE_SETS]
     specs = {spec.name: spec for *_, spec in study_runs()}
     runs = rtl_runs()
     assert [r.name for r in runs] == [f"{t.model}-rtl" for t in TASKS if t.rtl and t.model != "shipped"] and runs
@@ -261,3 +319,24 @@ def test_readout_study_only_keeps_the_other_tasks_rows(tmp_path):
     path.write_text("{")
     with pytest.raises(click.ClickException, match="cannot keep the other tasks' rows"):
         kept_results(path, ("ud-en-ewt",))
+
+
+def test_cli_fits_an_mlp_readout(model_dir, tmp_path):
+    import shutil
+
+    directory = tmp_path / "model"
+    shutil.copytree(model_dir, directory)
+    units, cuts = camel_units(60)
+    spaced = tmp_path / "spaced.txt"
+    spaced.write_text("".join(" ".join(u[a:b] for a, b in zip([0, *c], [*c, len(u)])) + "\n"
+                              for u, c in zip(units, cuts)), encoding="utf-8")
+    fit = ["readout", "fit", "--model", str(directory), "--corpus", f"plain:{spaced}", "--split", "all",
+           "--classifier", "mlp"]
+    result = CliRunner().invoke(main, [*fit, "--hidden", "8"])
+    assert result.exit_code == 0, result.output
+    stored = json.loads((directory / "readout-word.json").read_text())
+    assert stored["classifier"] == "mlp" and stored["hidden"] == [8] and len(stored["hidden_layers"]) == 1
+    for bad, message in [("8,x", "is not comma-separated integers"), ("0", "hidden must be")]:
+        refused = CliRunner().invoke(main, [*fit, "--hidden", bad])
+        assert refused.exit_code != 0 and message in refused.output
+        assert len(refused.output.strip().splitlines()) == 1 or "Usage" in refused.output

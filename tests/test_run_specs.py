@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from segment.errors import ActSegError
-from segment.eval.run_specs import RunSpec, reverse_view
+from segment.boundaries import reverse_view
+from segment.eval.run_specs import RunSpec
 from segment.eval.scales import SCALES, get_scale
 
 #: Every run's resolved settings as the string-encoded specs of the earlier code gave them (TrainConfig's

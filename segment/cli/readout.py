@@ -35,10 +35,15 @@ def readout():
 @click.option("--no-rtl", is_flag=True, help="Read the model alone, even when it has an rtl/ folder.")
 @click.option("--signals", default="ponder,steps,remainder,halt_first,entropy,surprisal", show_default=True,
               help="Comma-separated model signals to read.")
+@click.option("--classifier", type=click.Choice(["logistic", "mlp"]), default="logistic", show_default=True,
+              help="logistic: a logistic regression; mlp: a small ReLU network (see --hidden), slower to fit.")
+@click.option("--hidden", default="64,64", show_default=True,
+              help="With --classifier mlp: comma-separated widths of its hidden layers.")
 @click.option("--holdout", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.1, show_default=True,
               help="Fraction of the labelled units (the last ones) on which the threshold is chosen.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
-def fit(model, corpus, split, data_dir, level, units, chunk_units, rtl_model, no_rtl, signals, holdout, device):
+def fit(model, corpus, split, data_dir, level, units, chunk_units, rtl_model, no_rtl, signals, classifier, hidden,
+        holdout, device):
     """Train a logistic-regression readout of boundaries over the model's signals and store it in --model."""
     from segment.corpora import load_corpus
     from segment.ponder import resolve_model_dir
@@ -52,6 +57,10 @@ def fit(model, corpus, split, data_dir, level, units, chunk_units, rtl_model, no
     own_rtl = resolve_model_dir(model_path) / RTL_DIR
     if rtl_model is None and not no_rtl and own_rtl.is_dir():
         rtl_model = own_rtl
+    try:
+        widths = tuple(int(w) for w in hidden.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{hidden!r} is not comma-separated integers", param_hint="--hidden") from None
     problem = None if rtl_model is None else rtl_install_problem(own_rtl.parent, resolve_model_dir(rtl_model))
     if problem:
         raise click.UsageError(problem)
@@ -59,7 +68,7 @@ def fit(model, corpus, split, data_dir, level, units, chunk_units, rtl_model, no
     sequences, boundaries = labelled_sequences(labelled, level, units, chunk_units)
     segmenter = ReadoutSegmenter(str(model_path), None if rtl_model is None else str(rtl_model),
                                  signals=tuple(s.strip() for s in signals.split(",") if s.strip()), holdout=holdout,
-                                 level=level, device=device)
+                                 classifier=classifier, hidden=widths, level=level, device=device)
     segmenter.fit(sequences, boundaries)
     path = segmenter.save(model_path)
     click.echo(f"{level} readout written to {path} ({len(sequences)} labelled sequences"

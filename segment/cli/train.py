@@ -67,10 +67,13 @@ def fields_of(config: type, settings: dict) -> dict:
 @setting_option(TrainConfig, "max_seconds", type=click.FloatRange(min=0))
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Run directory.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its latest checkpoint.")
-def train(corpus, split, dev_split, data_dir, no_act, out, resume, **settings):
+@click.option("--right-to-left", is_flag=True,
+              help="Read every unit reversed: a right-to-left twin for a readout (`actseg readout fit --rtl-model`).")
+def train(corpus, split, dev_split, data_dir, no_act, out, resume, right_to_left, **settings):
     """Train an ACT character language model; writes the model, checkpoints and an evaluation log to --out."""
     if no_act and settings["fixed_steps"] is not None:
         raise click.UsageError("--no-act and --fixed-steps are two different controls: give one")
+    from segment.boundaries import reverse_view
     from segment.corpora import corpus_info, load_corpus
     from segment.dev_metrics import ponder_peak_metrics
     from segment.models.trainer import train as run_training
@@ -81,13 +84,16 @@ def train(corpus, split, dev_split, data_dir, no_act, out, resume, **settings):
     if dev_split == split:
         raise click.UsageError(f"--dev-split {dev_split!r} is the training split")
     train_corpus = load_corpus(corpus, split, data_dir)
-    train_sequences = [s for s in train_corpus.sequences() if len(s)]
+    train_sequences = [s[::-1] if right_to_left else s for s in train_corpus.sequences() if len(s)]
     if not train_sequences:
         raise CorpusError(f"corpus {corpus!r} split {split!r} holds no symbols")
     dev_sequences = dev_metrics = None
     if dev_split is not None:
         dev_corpus = load_corpus(corpus, dev_split, data_dir)
-        dev_sequences, dev_metrics = dev_corpus.sequences(), ponder_peak_metrics(dev_corpus.word_boundaries())
+        dev_sequences, dev_cuts = dev_corpus.sequences(), dev_corpus.word_boundaries()
+        if right_to_left:
+            dev_sequences, dev_cuts = reverse_view(dev_sequences, dev_cuts)
+        dev_metrics = ponder_peak_metrics(dev_cuts)
     else:
         click.echo(f"note: no dev split evaluated for {corpus!r}", err=True)
     try:
