@@ -70,21 +70,13 @@ def startup_seconds(code: str, model: Path, repeats: int) -> float:
 
 def model_cuts(model: Path, units: list[str], batch_size: int, chunk_len: int, context: int
                ) -> tuple[list, float, str]:
-    """The model's word cuts along `actseg segment`'s path, the seconds they took and how they were cut."""
-    from segment.ponder import ModelSignalSegmenter
-    from segment.readout import stored_readouts
+    """The model's word cuts along `actseg segment`'s path, the seconds they took and how they were cut
+    (model and readouts loaded before the clock starts)."""
+    from segment.readout import word_cutter
 
-    segmenter = ModelSignalSegmenter.from_pretrained(model, batch_size=batch_size, chunk_len=chunk_len,
-                                                     context=context)
-    readout = stored_readouts(segmenter.model, ("word",), batch_size=batch_size).get("word")
+    cut = word_cutter(model, batch_size=batch_size, chunk_len=chunk_len, context=context)
     start = time.perf_counter()
-    computed = segmenter.model_signals(units)
-    if readout is not None:
-        cuts = [readout.cuts(p) for p in readout.boundary_scores_many(units, computed)]
-    else:
-        cuts = [segmenter.predict_signal_levels(s, ("word",))["word"] for s in segmenter.pick_signal(computed)]
-    how = f"{segmenter.signal_name} peaks" if readout is None else \
-        "word readout" + (" with the right-to-left model" if readout.rtl_model is not None else "")
+    cuts, how = cut(units)
     return cuts, time.perf_counter() - start, how
 
 

@@ -335,6 +335,30 @@ class ReadoutSegmenter(Segmenter):
         return readout
 
 
+def word_cutter(model: str | Path, **params):
+    """A function ``units -> (cuts, how)`` that makes the word cuts ``actseg segment`` makes with the model at
+    ``model`` (its word readout, with its right-to-left model when it reads one, else the peaks of its tuned
+    signal), the model and readout loaded once, here. ``params``: ``ModelSignalSegmenter`` settings
+    (batch_size, chunk_len, context, device)."""
+    from segment.ponder import ModelSignalSegmenter
+
+    segmenter = ModelSignalSegmenter.from_pretrained(model, **params)
+    readout = stored_readouts(segmenter.model, ("word",), batch_size=segmenter.batch_size,
+                              device=segmenter.device).get("word")
+    if readout is not None:
+        readout._models()
+    how = f"{segmenter.signal_name} peaks" if readout is None else \
+        f"word readout ({readout.classifier}" + (", with the right-to-left model)" if readout.rtl_model else ")")
+
+    def cut(units: Sequence[Symbols]) -> tuple[list[np.ndarray], str]:
+        computed = segmenter.model_signals(units)
+        if readout is None:
+            return [segmenter.predict_signal_levels(s, ("word",))["word"] for s in segmenter.pick_signal(computed)], how
+        return [readout.cuts(p) for p in readout.boundary_scores_many(units, computed)], how
+
+    return cut
+
+
 def install_rtl_model(model_dir: Path, source: Path) -> Path:
     """Copy the right-to-left model at ``source`` to ``model_dir/rtl`` (nothing to do when it is that folder,
     or holds the same files); ParameterError when ``rtl/`` holds a different model."""
