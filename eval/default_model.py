@@ -67,12 +67,11 @@ def fit_readout(model_dir: Path, readout: ShippedReadout, data_dir=None) -> dict
     """Fit ``readout`` for the model in ``model_dir``, store it there, and score it on its test units."""
     from segment.eval import word_scores
     from segment.eval.run_specs import load_ref
-    from segment.readout import ReadoutSegmenter, labelled_sequences
+    from segment.readout import labelled_sequences
 
     train = labelled_sequences(load_ref(readout.train, data_dir), readout.level, readout.units, readout.chunk_units)
     rtl = model_dir / RTL_DIR
-    segmenter = ReadoutSegmenter(str(model_dir), str(rtl) if rtl.is_dir() else None, level=readout.level,
-                                 classifier=readout.classifier).fit(*train)
+    segmenter = readout.readout(model_dir, rtl if rtl.is_dir() else None).fit(*train)
     segmenter.save(model_dir)
     test = load_ref(readout.test, data_dir)
     sequences, gold = labelled_sequences(test, readout.level, len(test.units), readout.chunk_units)

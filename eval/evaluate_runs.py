@@ -304,7 +304,7 @@ def default_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> Default
     every candidate has them). The best by readout F is selected (what `actseg segment` would cut with), by
     ponder-peak F where there is no readout."""
     from segment.eval import word_scores
-    from segment.readout import ReadoutSegmenter, labelled_sequences
+    from segment.readout import labelled_sequences
 
     readout = next((r for r in scale.readouts if r.level == "word"), None)
     labelled = None if readout is None else labelled_sequences(load_ref(readout.train, data_dir), "word",
@@ -318,8 +318,7 @@ def default_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> Default
         scores = word_scores(reference=gold, hypothesis=hypothesis, sequences=sequences)
         readout_f = None
         if labelled is not None:
-            fitted = ReadoutSegmenter(str(run_dir_of(runs_dir, spec) / "model"), classifier=readout.classifier,
-                                      device=device).fit(*labelled)
+            fitted = readout.readout(run_dir_of(runs_dir, spec) / "model", device=device).fit(*labelled)
             readout_f = word_scores(reference=gold, hypothesis=fitted.predict_many(sequences),
                                     sequences=sequences)["boundary_noedge_f"]
         candidates.append(DefaultCandidate(spec.name, scores["boundary_noedge_f"], scores["token_f"],

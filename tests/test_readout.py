@@ -340,3 +340,12 @@ def test_cli_fits_an_mlp_readout(model_dir, tmp_path):
         refused = CliRunner().invoke(main, [*fit, "--hidden", bad])
         assert refused.exit_code != 0 and message in refused.output
         assert len(refused.output.strip().splitlines()) == 1 or "Usage" in refused.output
+
+
+def test_readout_choice_scores_every_choice_on_dev(model_dir, tmp_path):
+    from segment.eval.readout_choice import CHOICES, choose
+
+    out = tmp_path / "choice.json"
+    rows = choose(model_dir, "sample-en:train", "sample-en:test", [10, 20], out)
+    assert [(r["units"], r["classifier"], r["window"]) for r in rows] == [(u, *c) for u in (10, 20) for c in CHOICES]
+    assert all(0 <= r["dev_f"] <= 1 for r in rows) and json.loads(out.read_text())["rows"] == rows
