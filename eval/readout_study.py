@@ -192,7 +192,20 @@ def main(runs_dir: Path, results_dir: Path, jobs: int, data_dir: Path | None, on
     results = {"tasks": [asdict(t) for t in TASKS], "missing": missing, "rows": rows}
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, json.dumps(results, indent=1) + "\n")
-    write_report(results, results_dir, "python -m segment.eval.readout_study " + " ".join(sys.argv[1:]))
+    write_report(results, results_dir, "python -m segment.eval.readout_study " + " ".join(without_only(sys.argv[1:])))
+
+
+def without_only(args: list[str]) -> list[str]:
+    """The command-line arguments without ``--only CORPUS``: the command that scores every task at once."""
+    kept, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--only":
+            skip = True
+        elif not arg.startswith("--only="):
+            kept.append(arg)
+    return kept
 
 
 def kept_results(path: Path, only: tuple[str, ...]) -> dict:

@@ -308,7 +308,10 @@ def test_the_shipped_models_right_to_left_twin_is_its_rtl_folder(model_dir, tmp_
 def test_readout_study_only_keeps_the_other_tasks_rows(tmp_path):
     import click
 
-    from segment.eval.readout_study import kept_results
+    from segment.eval.readout_study import kept_results, without_only
+
+    assert without_only(["--jobs", "2", "--only", "ud-en-ewt", "--only=brent-text", "--results-dir", "eval"]) == [
+        "--jobs", "2", "--results-dir", "eval"]
 
     path = tmp_path / "readout.json"
     rows = [{"corpus": "brent-phono", "features": "all"}, {"corpus": "ud-en-ewt", "features": "all"}]
