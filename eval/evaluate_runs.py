@@ -300,10 +300,11 @@ def graves_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> GravesCh
 # ---- default model selection and traces ------------------------------------------------------------------
 def default_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> DefaultSelection:
     """Each default candidate on the dev split: unsupervised ponder-peak boundary F and, where the scale ships a
-    word readout, the boundary F of that readout fitted for the candidate (left-to-right signals only, as
-    every candidate has them). The best by readout F is selected (what `actseg segment` would cut with), by
-    ponder-peak F where there is no readout."""
+    word readout, the boundary F of that readout fitted for the candidate as it would ship (reading the
+    candidate's right-to-left twin ``<run>-rtl`` too when that is trained). The best by readout F is selected
+    (what `actseg segment` would cut with), by ponder-peak F where there is no readout."""
     from segment.eval import word_scores
+    from segment.eval.default_model import rtl_run
     from segment.readout import labelled_sequences
 
     readout = next((r for r in scale.readouts if r.level == "word"), None)
@@ -318,7 +319,9 @@ def default_task(scale: Scale, runs_dir: Path, device: str, data_dir) -> Default
         scores = word_scores(reference=gold, hypothesis=hypothesis, sequences=sequences)
         readout_f = None
         if labelled is not None:
-            fitted = readout.readout(run_dir_of(runs_dir, spec) / "model", device=device).fit(*labelled)
+            twin = rtl_run(runs_dir, spec.name)
+            fitted = readout.readout(run_dir_of(runs_dir, spec) / "model",
+                                     None if twin is None else runs_dir / twin / "model", device=device).fit(*labelled)
             readout_f = word_scores(reference=gold, hypothesis=fitted.predict_many(sequences),
                                     sequences=sequences)["boundary_noedge_f"]
         candidates.append(DefaultCandidate(spec.name, scores["boundary_noedge_f"], scores["token_f"],

@@ -270,7 +270,8 @@ def _default_section(results: Results) -> list[str]:
         return []
     return ["## Default model selection", "",
             f"Candidates compared by {part.rule} on `{part.dev}`"
-            + (" (`dev_readout_f`; the readout fitted as the shipped one is, on the candidate's own signals)"
+            + (" (`dev_readout_f`: the readout fitted as it would ship, reading the candidate's right-to-left "
+               "twin `<run>-rtl` too where that is trained)"
                if part.by_readout else "") + f"; selected: **{part.selected}**.", "",
             to_markdown(table_frame([c.record() for c in part.candidates]))]
 
