@@ -268,3 +268,20 @@ def test_a_run_without_a_model_is_left_out_and_named(smoke, tmp_path):
     report = (tmp_path / "eval" / "RESULTS.md").read_text()
     assert "Runs missing (training failed, left out): bp-rtl" in report
     assert "| act-ponder-rtl | bp-rtl |" not in report and "| act-ponder | bp-act |" in report
+
+
+def test_the_default_selection_scores_each_candidates_readout_as_it_would_ship(smoke):
+    from segment.eval.run_specs import load_ref
+    from segment.readout import labelled_sequences
+
+    scale = SCALES["smoke"]
+    readout = next(r for r in scale.readouts if r.level == "word")
+    train = labelled_sequences(load_ref(readout.train), "word", readout.units)
+    fitted = readout.readout(smoke.runs / "en-act" / "model", smoke.runs / "en-act-rtl" / "model").fit(*train)
+    spec = next(r for r in scale.runs if r.name == "en-act")
+    dev = load_ref(scale.dev, punctuation=spec.punctuation, case=spec.case, max_units=scale.max_units)
+    sequences = dev.sequences()
+    expected = word_scores(reference=dev.word_boundaries(), hypothesis=fitted.predict_many(sequences),
+                           sequences=sequences)["boundary_noedge_f"]
+    (candidate,) = smoke.results.default.candidates  # en-act, read with its right-to-left twin en-act-rtl
+    assert candidate.dev_readout_f == pytest.approx(expected)
