@@ -339,10 +339,12 @@ def test_cli_fits_an_mlp_readout(model_dir, tmp_path):
     assert result.exit_code == 0, result.output
     stored = json.loads((directory / "readout-word.json").read_text())
     assert stored["classifier"] == "mlp" and stored["hidden"] == [8] and len(stored["hidden_layers"]) == 1
-    for bad, message in [("8,x", "is not comma-separated integers"), ("0", "hidden must be")]:
-        refused = CliRunner().invoke(main, [*fit, "--hidden", bad])
-        assert refused.exit_code != 0 and message in refused.output
-        assert len(refused.output.strip().splitlines()) == 1 or "Usage" in refused.output
+    unparsable = CliRunner().invoke(main, [*fit, "--hidden", "8,x"])
+    assert unparsable.exit_code == 2 and "Invalid value for --hidden: '8,x' is not comma-separated integers" in \
+        unparsable.output
+    zero = CliRunner().invoke(main, [*fit, "--hidden", "0"])
+    assert zero.exit_code == 1 and zero.output.strip().splitlines() == [
+        "Error: hidden must be one or more layer widths >= 1, got (0,)"]
 
 
 def test_readout_choice_scores_every_choice_on_dev(model_dir, tmp_path):
