@@ -63,21 +63,24 @@ class ShippedReadout:
     chunk_units: int = 10
     classifier: str = "logistic"  # or "mlp" (segment.readout.CLASSIFIERS), with its default layers
     window: int = 2  # positions read either side of the cut
+    class_window: int = 1  # symbols whose classes are read either side of the cut
 
     def command(self, target: str) -> str:
         name, _, split = self.train.rpartition(":")
         sentence = f" --level sentence --chunk-units {self.chunk_units}" if self.level == "sentence" else ""
         network = " --classifier mlp" if self.classifier == "mlp" else ""
         window = f" --window {self.window}" if self.window != 2 else ""
+        classes = f" --class-window {self.class_window}" if self.class_window != 1 else ""
         return (f"actseg readout fit --model {target} --corpus {name} --split {split}{sentence} --units {self.units}"
-                f"{network}{window}")
+                f"{network}{window}{classes}")
 
     def readout(self, model_dir, rtl_model=None, **params):
         """The unfitted ``ReadoutSegmenter`` of these settings over ``model_dir`` (and ``rtl_model``)."""
         from segment.readout import ReadoutSegmenter
 
         return ReadoutSegmenter(str(model_dir), None if rtl_model is None else str(rtl_model), level=self.level,
-                                classifier=self.classifier, window=self.window, **params)
+                                classifier=self.classifier, window=self.window, class_window=self.class_window,
+                                **params)
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,7 @@ SMOKE = Scale(
     graves="sample-en:test", dev="sample-en:test", trace=("bp", "en", "en-train"), pr="bp", sweep="bp", bootstrap=50,
     bits=BitsTask(("sample-en:test",), "en"),
     readouts=(ShippedReadout("word", "sample-en:train", 30, "sample-en:test"),
-              ShippedReadout("sentence", "sample-en:train", 4, "sample-en:test", chunk_units=5)),
+              ShippedReadout("sentence", "sample-en:train", 4, "sample-en:test", chunk_units=5, class_window=2)),
 )
 
 ALL_WORD_BASELINES = ("tp-forward-relative", "tp-forward-absolute", "tp-backward-relative", "tp-backward-absolute",
@@ -171,7 +174,7 @@ SENTENCE_TASKS = {
     "brent-utterances": SentenceTask("brent-phono:all", "brent-phono"),
 }
 #: The readouts shipped with an English default model: word cuts of 12,000 UD English train sentences by the MLP
-#: reading +-4 positions (chosen on UD English dev: eval/results/readout-choice.json), sentence ends in 400 runs
+#: reading +-4 positions (chosen on UD English dev: eval/results/readout-choice-word.json), sentence ends in 400 runs
 #: of 10 train sentences by the logistic readout; both scored on UD English test.
 ENGLISH_READOUTS = (ShippedReadout("word", "ud-en-ewt:train", 12000, "ud-en-ewt:test", classifier="mlp", window=4),
                     ShippedReadout("sentence", "ud-en-ewt:train", 400, "ud-en-ewt:test"))

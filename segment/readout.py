@@ -3,8 +3,9 @@ a right-to-left model's), trained on labelled units, stored as JSON beside the m
 
 Features of the cut before symbol t (offset t), for every signal s of every model read:
 ``s[t+d]`` for d in -window..window (edges repeated), the local z-score of s[t] (mean and standard deviation
-over +-``z_window`` symbols), s[t] - s[t-1] and s[t] - s[t+1]; and the classes of symbols t-1 and t
-(lower, upper, caseless letter, digit, punctuation, other; never the symbol itself). A right-to-left model's
+over +-``z_window`` symbols), s[t] - s[t-1] and s[t] - s[t+1]; and the classes of symbols t-c..t+c-1 for
+``class_window`` c (lower, upper, caseless letter, digit, sentence-terminal / opening / closing / other
+punctuation, other: Unicode properties, never the symbol itself; none past the sequence's ends). A right-to-left model's
 signals are read back in text order and moved one symbol later (its peak on a word's last symbol marks the
 cut after it). The features are standardised and fed to scikit-learn's LogisticRegression, or to its
 MLPClassifier (``classifier="mlp"``: ReLU hidden layers, a logistic output); the decision threshold is the one
@@ -35,31 +36,45 @@ from segment.peaks import shift_right
 READOUT_SIGNALS = ("ponder", "steps", "remainder", "halt_first", "entropy", "surprisal")
 #: The ponder/halting signals (the rest are the language model's own: entropy, surprisal).
 HALTING_SIGNALS = ("ponder", "steps", "remainder", "halt_first")
-SYMBOL_CLASSES = ("lower", "upper", "letter", "digit", "punctuation", "other")
+SYMBOL_CLASSES = ("lower", "upper", "letter", "digit", "terminal", "opening", "closing", "punctuation", "other")
+#: The classes of format 1-2 readouts, which read every punctuation mark as "punctuation".
+COARSE_CLASSES = ("lower", "upper", "letter", "digit", "punctuation", "other")
+#: Unicode's Sentence_Terminal marks in common use (class "terminal").
+SENTENCE_TERMINALS = frozenset("!.?\u0589\u061f\u06d4\u0964\u0965\u1362\u1367\u1368\u203c\u203d\u2047\u2048"
+                               "\u2049\u3002\ufe52\ufe56\ufe57\uff01\uff0e\uff1f\uff61")
 LEVELS = ("word", "sentence")
 CLASSIFIERS = ("logistic", "mlp")
-#: Version 2 added the classifier and its hidden layers; version 1 files (logistic) still load.
-FORMAT_VERSION = 2
+#: Version 2 added the classifier and its hidden layers, version 3 the punctuation classes and the class window;
+#: version 1 and 2 files still load (with COARSE_CLASSES and a class window of 1).
+FORMAT_VERSION = 3
 #: Where a model directory keeps the right-to-left model its readouts read (a model directory of its own).
 RTL_DIR = "rtl"
 
 
-def symbol_class(symbol) -> int:
-    """Index in SYMBOL_CLASSES of a symbol (a character, or a multi-character symbol by its first one)."""
-    char = str(symbol)[:1]
+def symbol_class(symbol, classes: Sequence[str] = SYMBOL_CLASSES) -> int:
+    """Index in ``classes`` (SYMBOL_CLASSES or COARSE_CLASSES) of a symbol's class (a multi-character symbol is
+    classed by its first character); punctuation classes ``classes`` lacks fall back to "punctuation"."""
+    name = _class_name(str(symbol)[:1])
+    return classes.index(name if name in classes else "punctuation")
+
+
+def _class_name(char: str) -> str:
     if not char:
-        return SYMBOL_CLASSES.index("other")
+        return "other"
     if char.islower():
-        return 0
+        return "lower"
     if char.isupper():
-        return 1
+        return "upper"
     if char.isalpha():
-        return 2
+        return "letter"
     if char.isdigit():
-        return 3
-    if unicodedata.category(char).startswith("P"):
-        return 4
-    return 5
+        return "digit"
+    category = unicodedata.category(char)
+    if not category.startswith("P"):
+        return "other"
+    if char in SENTENCE_TERMINALS:
+        return "terminal"
+    return {"Ps": "opening", "Pi": "opening", "Pe": "closing", "Pf": "closing"}.get(category, "punctuation")
 
 
 def _local_z(values: np.ndarray, half: int) -> np.ndarray:
@@ -76,16 +91,18 @@ def _local_z(values: np.ndarray, half: int) -> np.ndarray:
     return np.divide(values - mean, std, out=np.zeros(n), where=std > 1e-9)
 
 
-def feature_names(signals: Sequence[str], window: int, rtl: bool) -> list[str]:
+def feature_names(signals: Sequence[str], window: int, rtl: bool, classes: Sequence[str] = SYMBOL_CLASSES,
+                  class_window: int = 1) -> list[str]:
     names = []
     for prefix in ("", "rtl:") if rtl else ("",):
         for signal in signals:
             names += [f"{prefix}{signal}[{d:+d}]" for d in range(-window, window + 1)]
             names += [f"{prefix}{signal}:z", f"{prefix}{signal}:dprev", f"{prefix}{signal}:dnext"]
-    return names + [f"class[{side}]={c}" for side in (-1, 0) for c in SYMBOL_CLASSES]
+    return names + [f"class[{side}]={c}" for side in range(-class_window, class_window) for c in classes]
 
 
-def sequence_features(seq: Symbols, columns: Sequence[np.ndarray], window: int, z_window: int) -> np.ndarray:
+def sequence_features(seq: Symbols, columns: Sequence[np.ndarray], window: int, z_window: int,
+                      classes: Sequence[str] = SYMBOL_CLASSES, class_window: int = 1) -> np.ndarray:
     """The feature rows (n - 1, F) of the cuts 1..n-1 of ``seq`` from per-symbol signal arrays ``columns``."""
     n = len(seq)
     t = np.arange(1, n)
@@ -95,9 +112,12 @@ def sequence_features(seq: Symbols, columns: Sequence[np.ndarray], window: int, 
         parts += [values[np.clip(t + d, 0, n - 1)] for d in range(-window, window + 1)]
         parts += [_local_z(values, z_window)[t], values[t] - values[t - 1],
                   values[t] - values[np.minimum(t + 1, n - 1)]]
-    classes = np.array([symbol_class(s) for s in seq], dtype=np.int64)
-    for side in (-1, 0):
-        parts += list((classes[t + side][None, :] == np.arange(len(SYMBOL_CLASSES))[:, None]).astype(np.float64))
+    indices = np.array([symbol_class(s, classes) for s in seq], dtype=np.int64)
+    for side in range(-class_window, class_window):
+        at = t + side
+        inside = (at >= 0) & (at < n)
+        index = np.where(inside, indices[np.clip(at, 0, n - 1)], -1)
+        parts += list((index[None, :] == np.arange(len(classes))[:, None]).astype(np.float64))
     return np.stack(parts, axis=1) if n > 1 else np.zeros((0, len(parts)))
 
 
@@ -105,7 +125,8 @@ class ReadoutSegmenter(Segmenter):
     """Boundaries from a classifier over model signals (see the module docstring).
 
     ``model``: a model directory or loaded ``ACTLanguageModel``; ``rtl_model``: a right-to-left one (or None);
-    ``signals``: which of READOUT_SIGNALS to read; ``window``/``z_window``: the feature windows;
+    ``signals``: which of READOUT_SIGNALS to read; ``window``/``z_window``/``class_window``: the feature windows;
+    ``classes``: SYMBOL_CLASSES, or COARSE_CLASSES (punctuation undivided, as format 1-2 files read it);
     ``classifier``: "logistic" (``C``: its inverse regularisation strength) or "mlp" (``hidden``: the widths of
     its ReLU layers; L2 ``alpha``; early stopping on a tenth of the training rows; ``seed``); ``holdout``: the
     fraction of labelled units (the last ones) on which the threshold is chosen. ``fit(sequences, boundaries)``
@@ -114,7 +135,8 @@ class ReadoutSegmenter(Segmenter):
     requires_fit = True
 
     def __init__(self, model=None, rtl_model=None, *, signals: Sequence[str] = READOUT_SIGNALS, window: int = 2,
-                 z_window: int = 10, classifier: str = "logistic", C: float = 1.0,
+                 z_window: int = 10, class_window: int = 1, classes: Sequence[str] = SYMBOL_CLASSES,
+                 classifier: str = "logistic", C: float = 1.0,
                  hidden: Sequence[int] = (64, 64), alpha: float = 1e-3, seed: int = 0, holdout: float = 0.1,
                  level: str = "word", batch_size: int = 512, device: str = "cpu"):
         self.model = model
@@ -122,6 +144,8 @@ class ReadoutSegmenter(Segmenter):
         self.signals = tuple(signals)
         self.window = window
         self.z_window = z_window
+        self.class_window = class_window
+        self.classes = tuple(classes)
         self.classifier = classifier
         self.C = C
         self.hidden = tuple(hidden)
@@ -140,6 +164,10 @@ class ReadoutSegmenter(Segmenter):
             problems.append(f"window must be an integer >= 0, got {self.window!r}")
         if not (isinstance(self.z_window, int) and self.z_window >= 1):
             problems.append(f"z_window must be an integer >= 1, got {self.z_window!r}")
+        if not (isinstance(self.class_window, int) and self.class_window >= 1):
+            problems.append(f"class_window must be an integer >= 1, got {self.class_window!r}")
+        if self.classes not in (SYMBOL_CLASSES, COARSE_CLASSES):
+            problems.append(f"classes must be SYMBOL_CLASSES or COARSE_CLASSES, got {self.classes!r}")
         if self.classifier not in CLASSIFIERS:
             problems.append(f"classifier must be one of {CLASSIFIERS}, got {self.classifier!r}")
         if not (isinstance(self.C, (int, float)) and self.C > 0):
@@ -188,7 +216,8 @@ class ReadoutSegmenter(Segmenter):
             per_model.append([type(s)(**{name: shift_right(getattr(s, name)[::-1]) for name in READOUT_SIGNALS})
                               for s in reversed_signals])
         return [sequence_features(seq, [getattr(signals[i], name).astype(np.float64) for signals in per_model
-                                        for name in self.signals], self.window, self.z_window)
+                                        for name in self.signals], self.window, self.z_window, self.classes,
+                                  self.class_window)
                 for i, seq in enumerate(sequences)]
 
     def rtl_signals(self, sequences: Sequence[Symbols]) -> list | None:
@@ -236,7 +265,8 @@ class ReadoutSegmenter(Segmenter):
             linear = LogisticRegression(C=self.C, max_iter=2000).fit(scaler.transform(train_x), train_y)
             self.layers_ = []
             self.coef_, self.intercept_ = linear.coef_[0], float(linear.intercept_[0])
-        self.feature_names_ = feature_names(self.signals, self.window, len(self._models()) > 1)
+        self.feature_names_ = feature_names(self.signals, self.window, len(self._models()) > 1, self.classes,
+                                            self.class_window)
         self.mean_, self.scale_ = scaler.mean_, scaler.scale_
         held_scores = self._probabilities(np.concatenate(rows[split:]))
         self.threshold_, self.holdout_f_ = best_threshold(held_scores, np.concatenate(labels[split:]))
@@ -274,7 +304,8 @@ class ReadoutSegmenter(Segmenter):
     def to_dict(self) -> dict:
         self.check_is_fitted()
         return {"format": FORMAT_VERSION, "level": self.level, "signals": list(self.signals), "window": self.window,
-                "z_window": self.z_window, "rtl": self.rtl_model is not None, "features": self.feature_names_,
+                "z_window": self.z_window, "class_window": self.class_window, "symbol_classes": list(self.classes),
+                "rtl": self.rtl_model is not None, "features": self.feature_names_,
                 "classifier": self.classifier, "C": self.C, "hidden": list(self.hidden), "alpha": self.alpha,
                 "seed": self.seed, "mean": self.mean_.tolist(), "scale": self.scale_.tolist(),
                 "hidden_layers": [{"weights": w.tolist(), "bias": b.tolist()} for w, b in self.layers_],
@@ -319,13 +350,15 @@ class ReadoutSegmenter(Segmenter):
                 raise ModelLoadError(f"{path}: this readout reads a right-to-left model too, and {rtl_model} is "
                                      "missing: put it there or pass rtl_model")
             rtl_model = str(rtl_model)
-        stored = {k: data[k] for k in ("classifier", "hidden", "alpha", "seed") if k in data}  # version 2
+        stored = {k: data[k] for k in ("classifier", "hidden", "alpha", "seed", "class_window") if k in data}
+        stored["classes"] = data.get("symbol_classes", COARSE_CLASSES)
         readout = cls(str(model_dir), rtl_model if data["rtl"] else None, signals=data["signals"],
                       window=data["window"], z_window=data["z_window"], C=data["C"], level=data["level"],
                       **stored, **params)
         readout.validate_params()
-        if feature_names(readout.signals, readout.window, data["rtl"]) != data["features"]:
-            raise ModelLoadError(f"{path}: features do not match signals, window and rtl")
+        if feature_names(readout.signals, readout.window, data["rtl"], readout.classes,
+                         readout.class_window) != data["features"]:
+            raise ModelLoadError(f"{path}: features do not match signals, window, rtl and classes")
         readout.feature_names_ = data["features"]
         readout.mean_, readout.scale_ = np.array(data["mean"]), np.array(data["scale"])
         readout.layers_ = [(np.array(layer["weights"], dtype=np.float64), np.array(layer["bias"], dtype=np.float64))
@@ -418,14 +451,20 @@ def _readout_problems(data) -> list[str]:
     if missing:
         return [f"missing field(s): {', '.join(missing)}"]
     problems = []
-    if data["format"] not in (1, FORMAT_VERSION):
-        problems.append(f"format: {data['format']!r} is not 1 or {FORMAT_VERSION}")
+    if data["format"] not in range(1, FORMAT_VERSION + 1):
+        return [f"format: {data['format']!r} is not one of 1..{FORMAT_VERSION}"]
     width = len(data["features"]) if isinstance(data["features"], list) else -1
     for name in ("mean", "scale"):
         if not _finite_numbers(data[name], width):
             problems.append(f"{name}: must be {width} finite numbers, one per feature")
     layers = []
-    if data["format"] == FORMAT_VERSION:
+    if data["format"] >= 3:
+        absent = [k for k in ("class_window", "symbol_classes") if k not in data]
+        if absent:
+            return [*problems, f"missing field(s): {', '.join(absent)}"]
+        if data["symbol_classes"] not in (list(SYMBOL_CLASSES), list(COARSE_CLASSES)):
+            return [*problems, f"symbol_classes: must be {list(SYMBOL_CLASSES)} or {list(COARSE_CLASSES)}"]
+    if data["format"] >= 2:
         absent = [k for k in ("classifier", "hidden", "alpha", "seed", "hidden_layers") if k not in data]
         if absent:
             return [*problems, f"missing field(s): {', '.join(absent)}"]

@@ -229,6 +229,9 @@ def test_ship_default_fits_the_scales_readouts_and_drops_stale_ones(smoke, tmp_p
     card = (target / "MODEL_CARD.md").read_text()
     assert "## Readouts shipped with the model" in card and "run `en-act-rtl`" in card
     assert f"actseg readout fit --model {target} --corpus sample-en --split train --units 30" in card
+    assert (f"actseg readout fit --model {target} --corpus sample-en --split train --level sentence --chunk-units 5 "
+            "--units 4 --class-window 2") in card
+    assert json.loads((target / "readout-sentence.json").read_text())["class_window"] == 2
     test = load_corpus("sample-en", "test")
     readout = ReadoutSegmenter.from_pretrained(target, "word")
     sequences, gold = labelled_sequences(test, "word", len(test.units))

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from segment.cli import main
 from segment.errors import ModelLoadError, ParameterError
 from segment.models import ACTConfig, TrainConfig
-from segment.readout import (ReadoutSegmenter, best_threshold, feature_names, labelled_sequences, sequence_features,
-                             symbol_class)
+from segment.readout import (COARSE_CLASSES, FORMAT_VERSION, SYMBOL_CLASSES, ReadoutSegmenter, best_threshold,
+                             feature_names, labelled_sequences, sequence_features, symbol_class)
 
 WORDS = ["The", "Cat", "Sat", "On", "A", "Mat", "Dog", "Ran", "To", "It", "Red", "Big"]
 
@@ -39,8 +39,11 @@ def model_dir(tmp_path_factory):
 
 
 def test_symbol_classes_and_feature_layout():
-    assert [symbol_class(c) for c in "aZ中7,\t"] == [0, 1, 2, 3, 4, 5]
-    assert symbol_class("aa") == 0 and symbol_class("") == 5  # multi-character symbols by their first character
+    named = [SYMBOL_CLASSES[symbol_class(c)] for c in "aZ中7.。?(«)」,-\t"]
+    assert named == ["lower", "upper", "letter", "digit", "terminal", "terminal", "terminal", "opening", "opening",
+                     "closing", "closing", "punctuation", "punctuation", "other"]
+    assert [COARSE_CLASSES[symbol_class(c, COARSE_CLASSES)] for c in ".(,\t"] == ["punctuation"] * 3 + ["other"]
+    assert symbol_class("aa") == 0 and SYMBOL_CLASSES[symbol_class("")] == "other"  # symbols by their first character
     columns = [np.arange(6.0), np.ones(6)]
     rows = sequence_features("abCdef", columns, window=1, z_window=2)
     names = feature_names(("ponder", "entropy"), 1, rtl=False)
@@ -49,6 +52,13 @@ def test_symbol_classes_and_feature_layout():
     assert rows[1, names.index("ponder:dprev")] == 1.0 and rows[1, names.index("class[0]=upper")] == 1.0
     assert rows[1, names.index("class[-1]=lower")] == 1.0
     assert sequence_features("a", columns, 1, 2).shape == (0, len(names))
+    wide = feature_names(("ponder", "entropy"), 1, rtl=False, class_window=2)
+    rows = sequence_features("ab.Cd", [np.arange(5.0), np.ones(5)], 1, 2, class_window=2)
+    assert rows.shape == (4, len(wide)) and wide[-1] == "class[1]=other"
+    classes = [[name for name, on in zip(wide, row) if on and name.startswith("class")] for row in rows]
+    assert classes[0] == ["class[-1]=lower", "class[0]=lower", "class[1]=terminal"]  # nothing before "a"
+    assert classes[2] == ["class[-2]=lower", "class[-1]=terminal", "class[0]=upper", "class[1]=lower"]
+    assert classes[3] == ["class[-2]=terminal", "class[-1]=upper", "class[0]=lower"]  # nothing after "d"
 
 
 def test_best_threshold_maximises_f():
@@ -108,7 +118,7 @@ def test_an_mlp_readout_matches_scikit_learn_and_round_trips_through_json(model_
     np.testing.assert_allclose(np.concatenate(readout.boundary_scores_many(test_units)), expected, rtol=1e-6)
     path = readout.save(directory)
     stored = json.loads(path.read_text())
-    assert stored["format"] == 2 and stored["classifier"] == "mlp" and len(stored["hidden_layers"]) == 2
+    assert stored["format"] == FORMAT_VERSION and stored["classifier"] == "mlp" and len(stored["hidden_layers"]) == 2
     loaded = ReadoutSegmenter.from_pretrained(directory)
     assert (loaded.classifier, loaded.hidden) == ("mlp", (8, 4))
     np.testing.assert_allclose(np.concatenate(loaded.boundary_scores_many(test_units)), expected, rtol=1e-6)
@@ -120,19 +130,42 @@ def test_an_mlp_readout_matches_scikit_learn_and_round_trips_through_json(model_
             ReadoutSegmenter.from_pretrained(directory)
 
 
-def test_a_version_1_readout_file_still_loads(model_dir, tmp_path):
+@pytest.mark.parametrize("version", [1, 2])
+def test_readout_files_of_earlier_versions_still_load(model_dir, tmp_path, version):
     import shutil
 
     directory = tmp_path / "model"
     shutil.copytree(model_dir, directory)
     units, cuts = camel_units(40)
-    readout = ReadoutSegmenter(str(directory), signals=("ponder",), window=1).fit(units, cuts)
-    stored = readout.to_dict()
-    version_1 = {k: v for k, v in stored.items() if k not in ("classifier", "hidden", "alpha", "seed", "hidden_layers")}
-    (directory / "readout-word.json").write_text(json.dumps({**version_1, "format": 1}))
+    readout = ReadoutSegmenter(str(directory), signals=("ponder",), window=1, classes=COARSE_CLASSES).fit(units, cuts)
+    text = "The(Cat)Sat.On,It"
+    expected = readout.boundary_scores(text)
+    dropped = ["class_window", "symbol_classes"]
+    if version == 1:
+        dropped += ["classifier", "hidden", "alpha", "seed", "hidden_layers"]
+    old = {k: v for k, v in readout.to_dict().items() if k not in dropped}
+    (directory / "readout-word.json").write_text(json.dumps({**old, "format": version}))
     loaded = ReadoutSegmenter.from_pretrained(directory)
-    assert loaded.classifier == "logistic" and loaded.layers_ == []
-    np.testing.assert_allclose(loaded.boundary_scores("TheCatSat"), readout.boundary_scores("TheCatSat"))
+    assert loaded.classifier == "logistic" and loaded.layers_ == [] and loaded.classes == COARSE_CLASSES
+    np.testing.assert_allclose(loaded.boundary_scores(text), expected)
+    assert loaded.to_dict()["format"] == FORMAT_VERSION and loaded.to_dict()["symbol_classes"] == list(COARSE_CLASSES)
+
+
+def test_a_readout_file_of_an_unknown_version_or_classes_is_refused(model_dir, tmp_path):
+    import shutil
+
+    directory = tmp_path / "model"
+    shutil.copytree(model_dir, directory)
+    units, cuts = camel_units(40)
+    stored = ReadoutSegmenter(str(directory), signals=("ponder",), window=1).fit(units, cuts).to_dict()
+    path = directory / "readout-word.json"
+    for change, message in [({"format": FORMAT_VERSION + 1}, f"format: {FORMAT_VERSION + 1} is not one of"),
+                            ({"symbol_classes": ["lower", "upper"]}, "symbol_classes: must be"),
+                            ({"symbol_classes": list(COARSE_CLASSES)}, "features do not match"),
+                            ({"class_window": 2}, "features do not match")]:
+        path.write_text(json.dumps({**stored, **change}))
+        with pytest.raises(ModelLoadError, match=message):
+            ReadoutSegmenter.from_pretrained(directory)
 
 
 def test_bad_parameters_and_labels_are_refused(model_dir):
@@ -143,6 +176,10 @@ def test_bad_parameters_and_labels_are_refused(model_dir):
         ReadoutSegmenter(str(model_dir)).fit(units)
     with pytest.raises(ParameterError, match="classifier must be one of"):
         ReadoutSegmenter(str(model_dir), classifier="forest").fit(units, cuts)
+    with pytest.raises(ParameterError, match="classes must be SYMBOL_CLASSES or COARSE_CLASSES"):
+        ReadoutSegmenter(str(model_dir), classes=("lower", "other")).fit(units, cuts)
+    with pytest.raises(ParameterError, match="class_window must be an integer >= 1"):
+        ReadoutSegmenter(str(model_dir), class_window=0).fit(units, cuts)
     with pytest.raises(ParameterError, match="hidden must be"):
         ReadoutSegmenter(str(model_dir), classifier="mlp", hidden=(0,)).fit(units, cuts)
     with pytest.raises(ParameterError, match="both cuts and non-cuts"):
@@ -339,6 +376,9 @@ def test_cli_fits_an_mlp_readout(model_dir, tmp_path):
     assert result.exit_code == 0, result.output
     stored = json.loads((directory / "readout-word.json").read_text())
     assert stored["classifier"] == "mlp" and stored["hidden"] == [8] and len(stored["hidden_layers"]) == 1
+    wide = CliRunner().invoke(main, [*fit, "--hidden", "8", "--class-window", "2"])
+    assert wide.exit_code == 0 and json.loads((directory / "readout-word.json").read_text())["class_window"] == 2
+    assert CliRunner().invoke(main, [*fit, "--class-window", "0"]).exit_code == 2
     unparsable = CliRunner().invoke(main, [*fit, "--hidden", "8,x"])
     assert unparsable.exit_code == 2 and "Invalid value for --hidden: '8,x' is not comma-separated integers" in \
         unparsable.output
@@ -352,5 +392,40 @@ def test_readout_choice_scores_every_choice_on_dev(model_dir, tmp_path):
 
     out = tmp_path / "choice.json"
     rows = choose(model_dir, "sample-en:train", "sample-en:test", [10, 20], out)
-    assert [(r["units"], r["classifier"], r["window"]) for r in rows] == [(u, *c) for u in (10, 20) for c in CHOICES]
-    assert all(0 <= r["dev_f"] <= 1 for r in rows) and json.loads(out.read_text())["rows"] == rows
+    assert [(r["units"], r["classifier"], r["window"], r["class_window"]) for r in rows] == \
+        [(u, *c) for u in (10, 20) for c in CHOICES]
+    assert all(0 <= r["dev_f"] <= 1 and r["level"] == "word" and not r["rtl"] for r in rows)
+    assert json.loads(out.read_text())["rows"] == rows
+    again = choose(model_dir, "sample-en:train", "sample-en:test", [10], out, choices=CHOICES[:1])
+    assert json.loads(out.read_text())["rows"] == rows[1:] + again  # the same settings measured again replace theirs
+
+
+def test_readout_choice_reads_the_twin_and_the_sentence_level(model_dir, tmp_path):
+    import shutil
+
+    from segment.eval.readout_choice import choose
+
+    directory = tmp_path / "model"
+    shutil.copytree(model_dir, directory)
+    shutil.copytree(model_dir, directory / "rtl")
+    choices = (("logistic", 1, 2),)
+    rows = choose(directory, "sample-en:train", "sample-en:test", [6], tmp_path / "s.json", level="sentence",
+                  chunk_units=2, choices=choices, coarse=True)
+    assert [(r["level"], r["rtl"], r["chunk_units"], r["window"], r["class_window"], r["classes"]) for r in rows] == \
+        [("sentence", True, 2, 1, 2, "coarse")]
+    alone = choose(directory, "sample-en:train", "sample-en:test", [6], tmp_path / "w.json", choices=choices,
+                   rtl=False)
+    assert not alone[0]["rtl"] and "chunk_units" not in alone[0] and alone[0]["classes"] == "fine"
+
+
+def test_readout_choice_command_rejects_malformed_choices(model_dir, tmp_path):
+    from segment.eval.readout_choice import main as choice_main, parse_choices
+
+    assert parse_choices("mlp:4,logistic:2:3") == (("mlp", 4, 1), ("logistic", 2, 3))
+    result = CliRunner().invoke(choice_main, ["--model", str(model_dir), "--train", "sample-en:train", "--dev",
+                                              "sample-en:test", "--choices", "mlp:4,forest:2"])
+    assert result.exit_code == 2 and "Invalid value for --choices: 'forest:2' is not classifier:window" in result.output
+    for bad in ("mlp", "mlp:4:0", "mlp:4:2:1", "mlp:x"):
+        result = CliRunner().invoke(choice_main, ["--model", str(model_dir), "--train", "sample-en:train", "--dev",
+                                                  "sample-en:test", "--choices", bad])
+        assert result.exit_code == 2 and f"'{bad}' is not classifier:window[:class window >= 1]" in result.output

@@ -41,12 +41,14 @@ def readout():
               help="With --classifier mlp: comma-separated widths of its hidden layers.")
 @click.option("--window", type=click.IntRange(min=0), default=2, show_default=True,
               help="Each signal is read at the cut's position and this many positions either side.")
+@click.option("--class-window", type=click.IntRange(min=1), default=1, show_default=True,
+              help="The classes of this many symbols either side of the cut are read.")
 @click.option("--holdout", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.1, show_default=True,
               help="Fraction of the labelled units (the last ones) on which the threshold is chosen.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 def fit(model, corpus, split, data_dir, level, units, chunk_units, rtl_model, no_rtl, signals, classifier, hidden,
-        window, holdout, device):
-    """Train a logistic-regression readout of boundaries over the model's signals and store it in --model."""
+        window, class_window, holdout, device):
+    """Train a readout of boundaries over the model's signals and store it in --model."""
     from segment.corpora import load_corpus
     from segment.ponder import resolve_model_dir
     from segment.readout import RTL_DIR, ReadoutSegmenter, labelled_sequences, rtl_install_problem
@@ -70,7 +72,8 @@ def fit(model, corpus, split, data_dir, level, units, chunk_units, rtl_model, no
     sequences, boundaries = labelled_sequences(labelled, level, units, chunk_units)
     segmenter = ReadoutSegmenter(str(model_path), None if rtl_model is None else str(rtl_model),
                                  signals=tuple(s.strip() for s in signals.split(",") if s.strip()), holdout=holdout,
-                                 classifier=classifier, hidden=widths, window=window, level=level, device=device)
+                                 classifier=classifier, hidden=widths, window=window, class_window=class_window,
+                                 level=level, device=device)
     segmenter.fit(sequences, boundaries)
     path = segmenter.save(model_path)
     click.echo(f"{level} readout written to {path} ({len(sequences)} labelled sequences"
