@@ -76,6 +76,12 @@ def fit_readout(model_dir: Path, readout: ShippedReadout, data_dir=None) -> dict
     test = load_ref(readout.test, data_dir)
     sequences, gold = labelled_sequences(test, readout.level, len(test.units), readout.chunk_units)
     scores = word_scores(reference=gold, hypothesis=segmenter.predict_many(sequences), sequences=sequences)
+    if readout.level == "sentence":  # the unsupervised reference a sentence readout has to beat
+        from segment.baselines.sentence import PunctuationRuleSegmenter
+
+        rule = word_scores(reference=gold, hypothesis=PunctuationRuleSegmenter().predict_many(sequences),
+                           sequences=sequences)
+        scores["rule_f"] = rule["boundary_noedge_f"]
     return {"readout": readout, "sequences": len(sequences), **scores}
 
 
@@ -100,7 +106,9 @@ def readout_section(scores: list[dict], model: str, rtl: str | None = None) -> s
         lines.append(f"- `{readout_file(readout.level)}`: `{command}`. On `{readout.test}` "
                      f"({score['sequences']:,} {unit}): boundary P {score['boundary_noedge_p']:.4f}, R "
                      f"{score['boundary_noedge_r']:.4f}, F **{score['boundary_noedge_f']:.4f}**"
-                     + (f", token F {score['token_f']:.4f}" if readout.level == "word" else "") + ".")
+                     + (f", token F {score['token_f']:.4f}" if readout.level == "word" else "")
+                     + (f" (the punctuation rule `punct-rule` on the same runs: F {score['rule_f']:.4f})"
+                        if "rule_f" in score else "") + ".")
     return "\n".join(lines) + "\n"
 
 

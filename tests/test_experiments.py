@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from segment.baselines.sentence import PunctuationRuleSegmenter
 from segment.cli import main as actseg
 from segment.corpora import load_corpus
 from segment.errors import ActSegError
@@ -232,6 +233,10 @@ def test_ship_default_fits_the_scales_readouts_and_drops_stale_ones(smoke, tmp_p
     assert (f"actseg readout fit --model {target} --corpus sample-en --split train --level sentence --chunk-units 5 "
             "--units 4 --class-window 2") in card
     assert json.loads((target / "readout-sentence.json").read_text())["class_window"] == 2
+    runs = labelled_sequences(load_corpus("sample-en", "test"), "sentence", 10**6, 5)
+    rule = word_scores(reference=runs[1], hypothesis=PunctuationRuleSegmenter().predict_many(runs[0]),
+                       sequences=runs[0])
+    assert f"(the punctuation rule `punct-rule` on the same runs: F {rule['boundary_noedge_f']:.4f})" in card
     test = load_corpus("sample-en", "test")
     readout = ReadoutSegmenter.from_pretrained(target, "word")
     sequences, gold = labelled_sequences(test, "word", len(test.units))
