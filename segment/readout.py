@@ -184,12 +184,14 @@ class ReadoutSegmenter(Segmenter):
             raise ParameterError("; ".join(problems))
 
     # -- features ------------------------------------------------------------------------------
-    def _models(self) -> list:
+    def _model(self, which: str):
+        """The loaded ``"model"`` or ``"rtl_model"``, each loaded once and only when its signals are needed."""
         from segment.ponder import load_model
 
-        if getattr(self, "_loaded", None) is None:
-            self._loaded = [load_model(m) for m in (self.model, self.rtl_model) if m is not None]
-        return self._loaded
+        loaded = self.__dict__.setdefault("_loaded", {})
+        if which not in loaded:
+            loaded[which] = load_model(getattr(self, which))
+        return loaded[which]
 
     def _device(self):
         from segment.models.device import resolve_device
@@ -208,10 +210,10 @@ class ReadoutSegmenter(Segmenter):
 
         if self.model is None:
             raise ParameterError("ReadoutSegmenter needs a model (a model directory or ACTLanguageModel)")
-        models = self._models()
         per_model = [list(model_signals) if model_signals is not None
-                     else compute_signals(models[0], sequences, batch_size=self.batch_size, device=self._device())]
-        if len(models) > 1:
+                     else compute_signals(self._model("model"), sequences, batch_size=self.batch_size,
+                                          device=self._device())]
+        if self.rtl_model is not None:
             reversed_signals = list(rtl_signals) if rtl_signals is not None else self.rtl_signals(sequences)
             per_model.append([type(s)(**{name: shift_right(getattr(s, name)[::-1]) for name in READOUT_SIGNALS})
                               for s in reversed_signals])
@@ -225,10 +227,9 @@ class ReadoutSegmenter(Segmenter):
         ``features`` / ``boundary_scores_many`` of every readout that reads the same right-to-left model."""
         from segment.models.inference import compute_signals
 
-        models = self._models()
-        if len(models) < 2:
+        if self.rtl_model is None:
             return None
-        return compute_signals(models[1], [s[::-1] for s in sequences], batch_size=self.batch_size,
+        return compute_signals(self._model("rtl_model"), [s[::-1] for s in sequences], batch_size=self.batch_size,
                                device=self._device())
 
     # -- fitting -------------------------------------------------------------------------------
@@ -265,7 +266,7 @@ class ReadoutSegmenter(Segmenter):
             linear = LogisticRegression(C=self.C, max_iter=2000).fit(scaler.transform(train_x), train_y)
             self.layers_ = []
             self.coef_, self.intercept_ = linear.coef_[0], float(linear.intercept_[0])
-        self.feature_names_ = feature_names(self.signals, self.window, len(self._models()) > 1, self.classes,
+        self.feature_names_ = feature_names(self.signals, self.window, self.rtl_model is not None, self.classes,
                                             self.class_window)
         self.mean_, self.scale_ = scaler.mean_, scaler.scale_
         held_scores = self._probabilities(np.concatenate(rows[split:]))
@@ -378,8 +379,8 @@ def word_cutter(model: str | Path, **params):
     segmenter = ModelSignalSegmenter.from_pretrained(model, **params)
     readout = stored_readouts(segmenter.model, ("word",), batch_size=segmenter.batch_size,
                               device=segmenter.device).get("word")
-    if readout is not None:
-        readout._models()
+    if readout is not None and readout.rtl_model is not None:
+        readout._model("rtl_model")  # loaded here, not in the first call
     how = f"{segmenter.signal_name} peaks" if readout is None else \
         f"word readout ({readout.classifier}" + (", with the right-to-left model)" if readout.rtl_model else ")")
 

@@ -311,8 +311,20 @@ def test_cli_fit_keeps_the_right_to_left_model_in_the_model_directory(model_dir,
     assert sentence.exit_code == 0 and "with the right-to-left model" in sentence.stderr
     for level in ("word", "sentence"):
         assert json.loads((directory / f"readout-{level}.json").read_text())["rtl"] is True
-    both = runner.invoke(main, ["segment", "--model", str(directory), "--level", "both", "TheDogRanToAMat"])
+    from segment.models.act_lstm import ACTLanguageModel
+
+    loads = []
+    real = ACTLanguageModel.from_pretrained.__func__
+
+    def counted(cls, path, *args, **kwargs):
+        loads.append(str(path))
+        return real(cls, path, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ACTLanguageModel, "from_pretrained", classmethod(counted))
+        both = runner.invoke(main, ["segment", "--model", str(directory), "--level", "both", "TheDogRanToAMat"])
     assert both.exit_code == 0, both.output
+    assert sorted(loads) == sorted([str(directory), str(directory / "rtl")])  # each model loaded once, for both levels
     alone = runner.invoke(main, [*fit, "--no-rtl"])
     assert alone.exit_code == 0 and "right-to-left" not in alone.stderr
     assert json.loads((directory / "readout-word.json").read_text())["rtl"] is False
