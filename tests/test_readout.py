@@ -441,3 +441,17 @@ def test_readout_choice_command_rejects_malformed_choices(model_dir, tmp_path):
         result = CliRunner().invoke(choice_main, ["--model", str(model_dir), "--train", "sample-en:train", "--dev",
                                                   "sample-en:test", "--choices", bad])
         assert result.exit_code == 2 and f"'{bad}' is not classifier:window[:class window >= 1]" in result.output
+
+
+def test_the_shipped_english_readouts_are_the_best_dev_rows_of_the_choice_files():
+    from pathlib import Path
+
+    from segment.eval.scales import ENGLISH_READOUTS
+
+    for readout in ENGLISH_READOUTS:
+        path = Path(__file__).parents[1] / "eval" / "results" / f"readout-choice-{readout.level}.json"
+        best = max(json.loads(path.read_text())["rows"], key=lambda row: row["dev_f"])
+        assert (best["train"], best["units"], best["classifier"], best["window"], best["class_window"]) == \
+            (readout.train, readout.units, readout.classifier, readout.window, readout.class_window)
+        assert best["classes"] == "fine" and best["rtl"] and best["dev"] == "ud-en-ewt:dev"
+        assert readout.test == "ud-en-ewt:test" and readout.level == best["level"]
