@@ -129,7 +129,8 @@ class ReadoutSegmenter(Segmenter):
     ``classes``: SYMBOL_CLASSES, or COARSE_CLASSES (punctuation undivided, as format 1-2 files read it);
     ``classifier``: "logistic" (``C``: its inverse regularisation strength) or "mlp" (``hidden``: the widths of
     its ReLU layers; L2 ``alpha``; early stopping on a tenth of the training rows; ``seed``); ``holdout``: the
-    fraction of labelled units (the last ones) on which the threshold is chosen. ``fit(sequences, boundaries)``
+    fraction of labelled units (the last ones) on which the threshold is chosen; ``batch_size``, ``chunk_len``,
+    ``context``, ``device``: how both models read sequences (``compute_signals``). ``fit(sequences, boundaries)``
     needs gold cuts."""
 
     requires_fit = True
@@ -138,7 +139,8 @@ class ReadoutSegmenter(Segmenter):
                  z_window: int = 10, class_window: int = 1, classes: Sequence[str] = SYMBOL_CLASSES,
                  classifier: str = "logistic", C: float = 1.0,
                  hidden: Sequence[int] = (64, 64), alpha: float = 1e-3, seed: int = 0, holdout: float = 0.1,
-                 level: str = "word", batch_size: int = 512, device: str = "cpu"):
+                 level: str = "word", batch_size: int = 512, chunk_len: int = 256, context: int = 64,
+                 device: str = "cpu"):
         self.model = model
         self.rtl_model = rtl_model
         self.signals = tuple(signals)
@@ -154,6 +156,8 @@ class ReadoutSegmenter(Segmenter):
         self.holdout = holdout
         self.level = level
         self.batch_size = batch_size
+        self.chunk_len = chunk_len
+        self.context = context
         self.device = device
 
     def validate_params(self) -> None:
@@ -178,6 +182,9 @@ class ReadoutSegmenter(Segmenter):
             problems.append(f"alpha must be >= 0, got {self.alpha!r}")
         if not (0 < self.holdout < 1):
             problems.append(f"holdout must be in (0, 1), got {self.holdout!r}")
+        for name, low in (("batch_size", 1), ("chunk_len", 1), ("context", 0)):
+            if not (isinstance(getattr(self, name), int) and getattr(self, name) >= low):
+                problems.append(f"{name} must be an integer >= {low}, got {getattr(self, name)!r}")
         if self.level not in LEVELS:
             problems.append(f"level must be one of {LEVELS}, got {self.level!r}")
         if problems:
@@ -192,6 +199,11 @@ class ReadoutSegmenter(Segmenter):
         if which not in loaded:
             loaded[which] = load_model(getattr(self, which))
         return loaded[which]
+
+    def _reading(self) -> dict:
+        """How both models read the sequences (``compute_signals``' batching, chunking and device)."""
+        return {"batch_size": self.batch_size, "chunk_len": self.chunk_len, "context": self.context,
+                "device": self._device()}
 
     def _device(self):
         from segment.models.device import resolve_device
@@ -211,8 +223,7 @@ class ReadoutSegmenter(Segmenter):
         if self.model is None:
             raise ParameterError("ReadoutSegmenter needs a model (a model directory or ACTLanguageModel)")
         per_model = [list(model_signals) if model_signals is not None
-                     else compute_signals(self._model("model"), sequences, batch_size=self.batch_size,
-                                          device=self._device())]
+                     else compute_signals(self._model("model"), sequences, **self._reading())]
         if self.rtl_model is not None:
             reversed_signals = list(rtl_signals) if rtl_signals is not None else self.rtl_signals(sequences)
             per_model.append([type(s)(**{name: shift_right(getattr(s, name)[::-1]) for name in READOUT_SIGNALS})
@@ -229,8 +240,7 @@ class ReadoutSegmenter(Segmenter):
 
         if self.rtl_model is None:
             return None
-        return compute_signals(self._model("rtl_model"), [s[::-1] for s in sequences], batch_size=self.batch_size,
-                               device=self._device())
+        return compute_signals(self._model("rtl_model"), [s[::-1] for s in sequences], **self._reading())
 
     # -- fitting -------------------------------------------------------------------------------
     def fit(self, sequences: Sequence[Symbols], boundaries: Sequence[np.ndarray] | None = None,
@@ -378,6 +388,7 @@ def word_cutter(model: str | Path, **params):
 
     segmenter = ModelSignalSegmenter.from_pretrained(model, **params)
     readout = stored_readouts(segmenter.model, ("word",), batch_size=segmenter.batch_size,
+                              chunk_len=segmenter.chunk_len, context=segmenter.context,
                               device=segmenter.device).get("word")
     if readout is not None and readout.rtl_model is not None:
         readout._model("rtl_model")  # loaded here, not in the first call

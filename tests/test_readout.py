@@ -455,3 +455,32 @@ def test_the_shipped_english_readouts_are_the_best_dev_rows_of_the_choice_files(
             (readout.train, readout.units, readout.classifier, readout.window, readout.class_window)
         assert best["classes"] == "fine" and best["rtl"] and best["dev"] == "ud-en-ewt:dev"
         assert readout.test == "ud-en-ewt:test" and readout.level == best["level"]
+
+
+def test_both_models_read_with_the_readouts_chunking(model_dir, tmp_path, monkeypatch):
+    import shutil
+
+    import segment.models.inference as inference
+
+    directory = tmp_path / "model"
+    shutil.copytree(model_dir, directory)
+    units, cuts = camel_units(20)
+    readout = ReadoutSegmenter(str(directory), str(directory), signals=("ponder",), window=1, chunk_len=8,
+                               context=3, batch_size=5).fit(units, cuts)
+    seen = []
+    real = inference.compute_signals
+    monkeypatch.setattr(inference, "compute_signals",
+                        lambda model, seqs, **kw: seen.append(kw) or real(model, seqs, **kw))
+    readout.predict("TheCatSatOnAMat")
+    assert [(k["batch_size"], k["chunk_len"], k["context"]) for k in seen] == [(5, 8, 3)] * 2  # model and twin
+    readout.save(directory)
+    seen.clear()
+    result = CliRunner().invoke(main, ["segment", "--model", str(directory), "--chunk-len", "9", "--context", "2",
+                                       "TheCatSatOnAMat"])
+    assert result.exit_code == 0, result.output
+    assert [(k["chunk_len"], k["context"]) for k in seen] == [(9, 2)] * 2  # actseg segment: the model, then the twin
+    for bad, message in [({"chunk_len": 0}, "chunk_len must be an integer >= 1"),
+                         ({"context": -1}, "context must be an integer >= 0"),
+                         ({"batch_size": 0}, "batch_size must be an integer >= 1")]:
+        with pytest.raises(ParameterError, match=message):
+            ReadoutSegmenter(str(directory), **bad).fit(units, cuts)

@@ -80,6 +80,7 @@ def segment(texts, files, level, fmt, model_path, batch_size, chunk_len, context
     segmenter = load_segmenter(model_path, signal_name=signal_name, batch_size=batch_size, chunk_len=chunk_len,
                                context=context, device=device, **peak_params)
     readouts = {} if no_readout else stored_readouts(segmenter.model, LEVELS_OF[level], batch_size=batch_size,
+                                                      chunk_len=segmenter.chunk_len, context=segmenter.context,
                                                       device=device)
     units = read_units(texts, files, errors)
     with warnings_to_stderr():
