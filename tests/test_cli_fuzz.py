@@ -2,7 +2,9 @@
 malformed model directories and bad option values. Whatever comes in, no traceback: success, or one last
 ``Error: ...`` line on stderr and a non-zero exit code. No example trains a model for more than one step."""
 
+import os
 import shutil
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -32,9 +34,13 @@ arguments = st.one_of(st.text(max_size=60), st.binary(max_size=60).map(lambda b:
 # -- running and judging ---------------------------------------------------------------------------------
 def invoke(args, input=None):
     """Run ``actseg ARGS`` in a fresh working directory (files written to relative paths land there)."""
-    runner = CliRunner()
-    with runner.isolated_filesystem():
-        return runner.invoke(main, [str(a) for a in args], input=input)
+    previous = os.getcwd()
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)
+        try:
+            return CliRunner().invoke(main, [str(a) for a in args], input=input)
+        finally:
+            os.chdir(previous)
 
 
 def assert_clean(result) -> None:
