@@ -443,18 +443,20 @@ def test_readout_choice_command_rejects_malformed_choices(model_dir, tmp_path):
         assert result.exit_code == 2 and f"'{bad}' is not classifier:window[:class window >= 1]" in result.output
 
 
-def test_the_shipped_english_readouts_are_the_best_dev_rows_of_the_choice_files():
+def test_the_shipped_readouts_are_the_best_dev_rows_of_the_choice_files():
     from pathlib import Path
 
-    from segment.eval.scales import ENGLISH_READOUTS
+    from segment.eval.scales import CHINESE_READOUT, ENGLISH_READOUTS
 
-    for readout in ENGLISH_READOUTS:
-        path = Path(__file__).parents[1] / "eval" / "results" / f"readout-choice-{readout.level}.json"
-        best = max(json.loads(path.read_text())["rows"], key=lambda row: row["dev_f"])
+    results = Path(__file__).parents[1] / "eval" / "results"
+    for readout, file, dev, twin in [*((r, f"readout-choice-{r.level}.json", "ud-en-ewt:dev", True)
+                                       for r in ENGLISH_READOUTS),
+                                     (CHINESE_READOUT, "readout-choice-zh.json", "ud-zh-gsd:dev", False)]:
+        best = max(json.loads((results / file).read_text())["rows"], key=lambda row: row["dev_f"])
         assert (best["train"], best["units"], best["classifier"], best["window"], best["class_window"]) == \
             (readout.train, readout.units, readout.classifier, readout.window, readout.class_window)
-        assert best["classes"] == "fine" and best["rtl"] and best["dev"] == "ud-en-ewt:dev"
-        assert readout.test == "ud-en-ewt:test" and readout.level == best["level"]
+        assert best["classes"] == "fine" and best["rtl"] is twin and best["dev"] == dev
+        assert readout.test == dev.replace(":dev", ":test") and readout.level == best["level"]
 
 
 def test_both_models_read_with_the_readouts_chunking(model_dir, tmp_path, monkeypatch):
