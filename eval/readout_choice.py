@@ -60,8 +60,8 @@ def choose(model: Path, train: str, dev: str, unit_counts: list[int], out: Path,
                 None if train_rtl is None else train_rtl[:units])
             predicted = [readout.cuts(p) for p in readout.boundary_scores_many(dev_x, dev_signals, dev_rtl)]
             scores = word_scores(reference=dev_y, hypothesis=predicted, sequences=dev_x)
-            rows.append({"command": command, "model": str(model), "level": level, "rtl": twin is not None, "train": train,
-                         "units": units, **({"chunk_units": chunk_units} if level == "sentence" else {}),
+            rows.append({"command": command, "model": str(model), "level": level, "rtl": twin is not None,
+                         "train": train, "units": units, **({"chunk_units": chunk_units} if level == "sentence" else {}),
                          "classifier": classifier, "window": window, "class_window": class_window,
                          "classes": "coarse" if coarse else "fine", "dev": dev,
                          "dev_f": round(scores["boundary_noedge_f"], 4), "dev_token_f": round(scores["token_f"], 4),

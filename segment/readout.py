@@ -1,5 +1,5 @@
-"""A learned boundary readout: a logistic regression over an ACT model's per-symbol signals (and, optionally,
-a right-to-left model's), trained on labelled units, stored as JSON beside the model.
+"""A learned boundary readout: a classifier over an ACT model's per-symbol signals (and, optionally, a
+right-to-left model's) and the symbol classes, trained on labelled units, stored as JSON beside the model.
 
 Features of the cut before symbol t (offset t), for every signal s of every model read:
 ``s[t+d]`` for d in -window..window (edges repeated), the local z-score of s[t] (mean and standard deviation
