@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from segment.boundaries import Symbols, reverse_view, to_spaced
-from segment.models.config import ACTConfig, TrainConfig
+from segment.models.config import DIRECTIONS, ACTConfig, TrainConfig
 
-DIRECTIONS = ("ltr", "rtl")
 #: A placeholder vocabulary size: the trainer replaces it with the size of the vocabulary it builds.
 VOCAB_PLACEHOLDER = 2
 
@@ -62,7 +61,7 @@ class RunSpec:
 
     def model_config(self) -> ACTConfig:
         """The resolved model config (vocabulary size a placeholder the trainer replaces)."""
-        return ACTConfig(vocab_size=VOCAB_PLACEHOLDER, **self.model)
+        return ACTConfig(vocab_size=VOCAB_PLACEHOLDER, **{"direction": self.direction, **self.model})
 
     def train_config(self) -> TrainConfig:
         """The resolved training config."""

@@ -17,6 +17,8 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 HALT_INITS = ("zero", "uniform")
 #: How the halting outputs become a distribution over updates: Graves's ACT or PonderNet (Banino et al. 2021).
 HALT_DISTRIBUTIONS = ("act", "pondernet")
+#: Reading directions a model records: left to right, or right to left (trained on reversed units).
+DIRECTIONS = ("ltr", "rtl")
 #: What the halting unit reads: the full state [h; c] (Graves) or its LayerNorm without affine parameters.
 HALT_INPUTS = ("state", "norm")
 
@@ -106,6 +108,8 @@ class ACTConfig:
     prior_lambda: float = setting(0.5, "PonderNet: halting probability per update of the geometric prior.")
     dropout: float = setting(0.0, "Dropout on the top layer's output, before the decoder.")
     embed: int | None = setting(None, "Symbol embedding size [default: hidden].")
+    direction: str | None = setting(None, "The direction its training units were read in: ltr, or rtl (reversed: "
+                                          "a readout's right-to-left twin); None where a model does not record it.")
 
     def __post_init__(self):
         check_types(self)
@@ -124,6 +128,8 @@ class ACTConfig:
             "halt_distribution": (self.halt_distribution in HALT_DISTRIBUTIONS,
                                   f"one of {', '.join(HALT_DISTRIBUTIONS)}"),
             "prior_lambda": (0 < self.prior_lambda <= 1, "in (0, 1]"),
+            "direction": (self.direction is None or self.direction in DIRECTIONS,
+                          f"one of {', '.join(DIRECTIONS)} or None"),
         })
 
     @property

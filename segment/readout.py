@@ -197,7 +197,13 @@ class ReadoutSegmenter(Segmenter):
 
         loaded = self.__dict__.setdefault("_loaded", {})
         if which not in loaded:
-            loaded[which] = load_model(getattr(self, which))
+            model = load_model(getattr(self, which))
+            if model.config.direction == ("rtl" if which == "model" else "ltr"):
+                raise ParameterError(
+                    f"{which} {getattr(self, which)} reads {'right to left' if which == 'model' else 'left to right'}"
+                    " (the direction its config.json records): the model reads left to right, its twin right to "
+                    "left (`actseg train --right-to-left`)")
+            loaded[which] = model
         return loaded[which]
 
     def _reading(self) -> dict:

@@ -1,6 +1,7 @@
 """The learned boundary readout: features, the threshold, fitting, JSON storage, the CLI."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -444,8 +445,6 @@ def test_readout_choice_command_rejects_malformed_choices(model_dir, tmp_path):
 
 
 def test_the_shipped_readouts_are_the_best_dev_rows_of_the_choice_files():
-    from pathlib import Path
-
     from segment.eval.scales import CHINESE_READOUT, ENGLISH_READOUTS
 
     results = Path(__file__).parents[1] / "eval" / "results"
@@ -486,3 +485,26 @@ def test_both_models_read_with_the_readouts_chunking(model_dir, tmp_path, monkey
                          ({"batch_size": 0}, "batch_size must be an integer >= 1")]:
         with pytest.raises(ParameterError, match=message):
             ReadoutSegmenter(str(directory), **bad).fit(units, cuts)
+
+
+def test_a_readout_refuses_models_read_in_the_wrong_direction(model_dir, tmp_path):
+    import shutil
+
+    from segment.models import ACTConfig
+
+    units, cuts = camel_units(20)
+    for name, direction in (("ltr", "ltr"), ("rtl", "rtl")):
+        folder = shutil.copytree(model_dir, tmp_path / name)
+        config = json.loads((folder / "config.json").read_text())
+        (folder / "config.json").write_text(json.dumps({**config, "direction": direction}))
+    ReadoutSegmenter(str(tmp_path / "ltr"), str(tmp_path / "rtl"), signals=("ponder",), window=1).fit(units, cuts)
+    with pytest.raises(ParameterError, match="rtl_model .* reads left to right"):
+        ReadoutSegmenter(str(tmp_path / "ltr"), str(tmp_path / "ltr"), signals=("ponder",)).fit(units, cuts)
+    with pytest.raises(ParameterError, match="model .* reads right to left"):
+        ReadoutSegmenter(str(tmp_path / "rtl"), signals=("ponder",)).fit(units, cuts)
+    with pytest.raises(ValueError, match="direction must be one of ltr, rtl or None"):
+        ACTConfig(vocab_size=2, direction="up")
+    shipped = Path(__file__).parents[1] / "segment" / "models_data"
+    directions = {p.parent.relative_to(shipped).as_posix(): json.loads(p.read_text())["direction"]
+                  for p in shipped.glob("**/config.json")}
+    assert directions == {"default": "ltr", "default/rtl": "rtl", "zh": "ltr"}

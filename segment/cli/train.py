@@ -97,7 +97,8 @@ def train(corpus, split, dev_split, data_dir, no_act, out, resume, right_to_left
     else:
         click.echo(f"note: no dev split evaluated for {corpus!r}", err=True)
     try:
-        model_config = ACTConfig(vocab_size=2, act=not no_act, **fields_of(ACTConfig, settings))
+        model_config = ACTConfig(vocab_size=2, act=not no_act, direction="rtl" if right_to_left else "ltr",
+                                 **fields_of(ACTConfig, settings))
         train_config = TrainConfig(out=out, resume=resume, **fields_of(TrainConfig, settings))
         model = run_training(model_config, train_config, train_sequences, dev_sequences, dev_metrics=dev_metrics)
     except ValueError as err:
