@@ -13,6 +13,7 @@ deviations above the sequence's median.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -158,8 +159,10 @@ class ModelSignalSegmenter(PeakSegmenter):
         sequences = [s for s in sequences if len(s)]
         if not sequences:
             raise ValueError(f"{type(self).__name__}.fit needs non-empty sequences to train a model on")
-        return train(self.model_config or ACTConfig(vocab_size=2), self.train_config or TrainConfig(progress=False),
-                     sequences)
+        config = self.model_config or ACTConfig(vocab_size=2)
+        if config.direction is None:  # it reads the sequences as given
+            config = dataclasses.replace(config, direction="ltr")
+        return train(config, self.train_config or TrainConfig(progress=False), sequences)
 
     def model_signals(self, sequences: Sequence[Symbols]) -> list:
         """Every signal of the model (``segment.models.inference.Signals``) for each sequence."""

@@ -98,7 +98,7 @@ def test_fit_without_configs_uses_the_recommended_settings(monkeypatch):
     monkeypatch.setattr(trainer, "train", lambda *args, **kw: calls.append(args) or "model")
     assert PonderSegmenter().fit(["abc"]).model_ == "model"
     [(model_config, train_config, sequences)] = calls
-    assert model_config == ACTConfig(vocab_size=2) and train_config == TrainConfig(progress=False)
+    assert model_config == ACTConfig(vocab_size=2, direction="ltr") and train_config == TrainConfig(progress=False)
     assert sequences == ["abc"]
 
 
