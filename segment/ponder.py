@@ -91,16 +91,26 @@ def tuned_settings(path: str | Path) -> dict:
     return settings
 
 
-def load_model(model):
-    """An ACTLanguageModel from a loaded model or a checkpoint/run directory."""
+def load_model(model, direction: str | None = None):
+    """An ACTLanguageModel from a loaded model or a checkpoint/run directory. ``direction`` ("ltr" or "rtl"):
+    the direction the caller reads text in; ModelLoadError when the model records the other one."""
     from segment.models.act_lstm import ACTLanguageModel
 
     if isinstance(model, ACTLanguageModel):
-        return model
-    directory = resolve_model_dir(model)
-    loaded = ACTLanguageModel.from_pretrained(directory)
-    if loaded.vocab is None:
-        raise ModelLoadError(f"{directory / 'vocab.json'}: file not found (a model reads symbols through its vocabulary)")
+        loaded = model
+    else:
+        directory = resolve_model_dir(model)
+        loaded = ACTLanguageModel.from_pretrained(directory)
+        if loaded.vocab is None:
+            raise ModelLoadError(f"{directory / 'vocab.json'}: file not found (a model reads symbols through its "
+                                 "vocabulary)")
+    recorded = loaded.config.direction
+    if direction is not None and recorded not in (None, direction):
+        twin = recorded == "rtl"
+        raise ModelLoadError(
+            f"{model} reads {'right to left' if twin else 'left to right'} (the direction its config.json records): "
+            + ("it is a readout's right-to-left twin (`actseg readout fit --rtl-model`), not a model to read text "
+               "with" if twin else "a readout's twin must be trained on reversed text (`actseg train --right-to-left`)"))
     return loaded
 
 
@@ -138,14 +148,14 @@ class ModelSignalSegmenter(PeakSegmenter):
         ``params`` override."""
         segmenter = cls(model=str(path), **{**tuned_settings(path), **params})
         segmenter.validate_params()
-        segmenter.model_ = load_model(path)
+        segmenter.model_ = load_model(path, "ltr")
         return segmenter
 
     def fit(self, sequences: Sequence[Symbols]) -> ModelSignalSegmenter:
         """Load ``model``, or train one on ``sequences`` when it is None; then fit the peak reference."""
         self.validate_params()
         if self.model is not None:
-            self.model_ = load_model(self.model)
+            self.model_ = load_model(self.model, "ltr")
         else:
             self.model_ = self._train(sequences)
         if self.scope == "fit":

@@ -197,13 +197,7 @@ class ReadoutSegmenter(Segmenter):
 
         loaded = self.__dict__.setdefault("_loaded", {})
         if which not in loaded:
-            model = load_model(getattr(self, which))
-            if model.config.direction == ("rtl" if which == "model" else "ltr"):
-                raise ParameterError(
-                    f"{which} {getattr(self, which)} reads {'right to left' if which == 'model' else 'left to right'}"
-                    " (the direction its config.json records): the model reads left to right, its twin right to "
-                    "left (`actseg train --right-to-left`)")
-            loaded[which] = model
+            loaded[which] = load_model(getattr(self, which), "ltr" if which == "model" else "rtl")
         return loaded[which]
 
     def _reading(self) -> dict:

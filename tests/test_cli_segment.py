@@ -264,8 +264,8 @@ def test_train_right_to_left_reads_every_unit_reversed(tmp_path, monkeypatch):
     assert json.loads((tmp_path / "rtl" / "model" / "config.json").read_text())["direction"] == "rtl"
     refused = run("segment", "--model", tmp_path / "rtl" / "model", "abc")  # a twin is not a model to read text with
     assert refused.exit_code == 1 and refused.stderr.strip().splitlines() == [
-        f"Error: {tmp_path / 'rtl' / 'model'} reads right to left (trained on reversed units): it is a readout's twin "
-        "(`actseg readout fit --rtl-model`), not a model to read text with"]
+        f"Error: {tmp_path / 'rtl' / 'model'} reads right to left (the direction its config.json records): it is a "
+        "readout's right-to-left twin (`actseg readout fit --rtl-model`), not a model to read text with"]
     forward = run("train", "--corpus", "sample-en", "--iterations", 1, "--hidden", 8, "--max-steps", 3, "--seq-len", 8,
                   "--batch-size", 2, "--device", "cpu", "--dev-split", "test", "--out", tmp_path / "ltr")
     assert forward.exit_code == 0 and json.loads((tmp_path / "ltr" / "model" / "config.json").read_text())[

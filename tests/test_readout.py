@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from segment.cli import main
 from segment.errors import ModelLoadError, ParameterError
 from segment.models import ACTConfig, TrainConfig
+from segment.ponder import PonderSegmenter
 from segment.readout import (COARSE_CLASSES, FORMAT_VERSION, SYMBOL_CLASSES, ReadoutSegmenter, best_threshold,
                              feature_names, labelled_sequences, sequence_features, symbol_class)
 
@@ -490,18 +491,18 @@ def test_both_models_read_with_the_readouts_chunking(model_dir, tmp_path, monkey
 def test_a_readout_refuses_models_read_in_the_wrong_direction(model_dir, tmp_path):
     import shutil
 
-    from segment.models import ACTConfig
-
     units, cuts = camel_units(20)
     for name, direction in (("ltr", "ltr"), ("rtl", "rtl")):
         folder = shutil.copytree(model_dir, tmp_path / name)
         config = json.loads((folder / "config.json").read_text())
         (folder / "config.json").write_text(json.dumps({**config, "direction": direction}))
     ReadoutSegmenter(str(tmp_path / "ltr"), str(tmp_path / "rtl"), signals=("ponder",), window=1).fit(units, cuts)
-    with pytest.raises(ParameterError, match="rtl_model .* reads left to right"):
+    with pytest.raises(ModelLoadError, match="ltr reads left to right .*twin must be trained on reversed text"):
         ReadoutSegmenter(str(tmp_path / "ltr"), str(tmp_path / "ltr"), signals=("ponder",)).fit(units, cuts)
-    with pytest.raises(ParameterError, match="model .* reads right to left"):
+    with pytest.raises(ModelLoadError, match="rtl reads right to left .*not a model to read text with"):
         ReadoutSegmenter(str(tmp_path / "rtl"), signals=("ponder",)).fit(units, cuts)
+    with pytest.raises(ModelLoadError, match="rtl reads right to left"):  # the library's peak segmenters too
+        PonderSegmenter.from_pretrained(tmp_path / "rtl")
     with pytest.raises(ValueError, match="direction must be one of ltr, rtl or None"):
         ACTConfig(vocab_size=2, direction="up")
     shipped = Path(__file__).parents[1] / "segment" / "models_data"

@@ -13,7 +13,7 @@ import click
 from click.core import ParameterSource
 
 from segment.shipped import LANGUAGES, SHIPPED_MODELS, shipped_name
-from segment.errors import ActSegError, ParameterError
+from segment.errors import ActSegError
 from segment.files import atomic_writer
 from segment.peaks import THRESHOLD_MODES
 from segment.ponder import MODEL_PEAK_DEFAULTS, SIGNAL_CHOICES, ModelSignalSegmenter, tuned_settings
@@ -212,8 +212,4 @@ def load_segmenter(model: str | None, **params) -> ModelSignalSegmenter:
     if context is not None:
         params = {name: value for name, value in params.items()
                   if context.get_parameter_source(name) is not ParameterSource.DEFAULT}
-    segmenter = ModelSignalSegmenter.from_pretrained(model_location(model), **params)
-    if segmenter.model_.config.direction == "rtl":
-        raise ParameterError(f"{model_location(model)} reads right to left (trained on reversed units): it is a "
-                             "readout's twin (`actseg readout fit --rtl-model`), not a model to read text with")
-    return segmenter
+    return ModelSignalSegmenter.from_pretrained(model_location(model), **params)
