@@ -476,6 +476,9 @@ def _readout_problems(data) -> list[str]:
             return [*problems, f"missing field(s): {', '.join(absent)}"]
         if data["symbol_classes"] not in (list(SYMBOL_CLASSES), list(COARSE_CLASSES)):
             return [*problems, f"symbol_classes: must be {list(SYMBOL_CLASSES)} or {list(COARSE_CLASSES)}"]
+        if not (isinstance(data["class_window"], int) and not isinstance(data["class_window"], bool)
+                and data["class_window"] >= 1):
+            return [*problems, f"class_window: {data['class_window']!r} is not an integer >= 1"]
     if data["format"] >= 2:
         absent = [k for k in ("classifier", "hidden", "alpha", "seed", "hidden_layers") if k not in data]
         if absent:

@@ -164,7 +164,9 @@ def test_a_readout_file_of_an_unknown_version_or_classes_is_refused(model_dir, t
     for change, message in [({"format": FORMAT_VERSION + 1}, f"format: {FORMAT_VERSION + 1} is not one of"),
                             ({"symbol_classes": ["lower", "upper"]}, "symbol_classes: must be"),
                             ({"symbol_classes": list(COARSE_CLASSES)}, "features do not match"),
-                            ({"class_window": 2}, "features do not match")]:
+                            ({"class_window": 2}, "features do not match"),
+                            ({"class_window": 0}, "class_window: 0 is not an integer >= 1"),
+                            ({"class_window": "2"}, "class_window: '2' is not an integer >= 1")]:
         path.write_text(json.dumps({**stored, **change}))
         with pytest.raises(ModelLoadError, match=message):
             ReadoutSegmenter.from_pretrained(directory)
