@@ -18,7 +18,9 @@ halting lever and tau. Per run the evaluation measures, on the corpus the cpu sc
 Per corpus and lever: the tau the label-free rule selects and its F, the best F of the sweep (reference only)
 and the width of the informative regime in decades; the seed spread of F at tau 0.03 (the constraint: target
 2.5; fixed in advance).
-Results go to ``results/halting.json``, the report to ``HALTING.md`` and ``figures/halting-<corpus>.png``.
+Results go to ``results/halting.json``, the report to ``HALTING.md`` and ``figures/halting-<corpus>.png``; the
+report adds the training-length probes of ``segment.eval.halting_length`` when ``results/halting-length.json`` is
+there.
 """
 
 from __future__ import annotations
@@ -266,9 +268,26 @@ def evaluate_all(runs_dir: Path, results_path: Path, *, device: str, data_dir,
     """Measure every trained run of the study (``jobs`` processes at a time) and summarise; writes
     ``results_path`` and returns its content. A run already measured in ``results_path``, with every field,
     and whose model is older than that file keeps its row (``reuse``); the others are measured."""
+    entries = study_runs(corpora)
+    rows, missing = measure_runs(entries, runs_dir, results_path, device=device, data_dir=data_dir, jobs=jobs,
+                                 reuse=reuse)
+    rule = SelectionRule()
+    results = {"rule": asdict(rule), "taus": list(TAUS),
+               "seed_values": {lever: seed_value(lever) for corpus in corpora for lever in corpus.seeds_of},
+               "missing_runs": missing,
+               "runs": [asdict(r) for r in rows], "levers": [asdict(s) for s in summarise(rows, corpora, rule)]}
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(results_path, json.dumps(results, indent=1) + "\n")
+    return results
+
+
+def measure_runs(entries: list, runs_dir: Path, results_path: Path, *, device: str, data_dir, jobs: int = 1,
+                 reuse: bool = True) -> tuple[list[RunRow], list[str]]:
+    """The rows of the trained runs among ``entries`` ((corpus, lever, tau, seed, spec) tuples), measured
+    ``jobs`` at a time or kept from ``results_path`` (see ``measured_rows``; ``reuse``), and the names of the
+    runs not trained."""
     from segment.eval.training_phase import is_trained, run_dir_of
 
-    entries = study_runs(corpora)
     trained = [entry for entry in entries if is_trained(run_dir_of(runs_dir, entry[4]))]
     kept = measured_rows(results_path, runs_dir) if reuse else {}
     todo = [entry for entry in trained if entry[4].name not in kept]
@@ -276,14 +295,7 @@ def evaluate_all(runs_dir: Path, results_path: Path, *, device: str, data_dir,
         evaluate_run, [(*entry, run_dir_of(runs_dir, entry[4]), device, data_dir) for entry in todo], jobs=jobs,
         desc="evaluate halting", unit="run")))
     rows = [kept.get(entry[4].name) or fresh[entry[4].name] for entry in trained]
-    rule = SelectionRule()
-    results = {"rule": asdict(rule), "taus": list(TAUS),
-               "seed_values": {lever: seed_value(lever) for corpus in corpora for lever in corpus.seeds_of},
-               "missing_runs": [e[4].name for e in entries if e not in trained],
-               "runs": [asdict(r) for r in rows], "levers": [asdict(s) for s in summarise(rows, corpora, rule)]}
-    results_path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(results_path, json.dumps(results, indent=1) + "\n")
-    return results
+    return rows, [e[4].name for e in entries if e not in trained]
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -314,8 +326,12 @@ def main(phase: str, runs_dir: Path, results_dir: Path, jobs: int, device: str, 
 
         if not results_path.is_file():
             raise click.ClickException(f"{results_path} not found: run the evaluate phase first")
+        from segment.eval.halting_length import RESULTS_NAME
+
+        length_path = results_dir / "results" / RESULTS_NAME
+        length = json.loads(length_path.read_text(encoding="utf-8")) if length_path.is_file() else None
         write_report(json.loads(results_path.read_text(encoding="utf-8")), results_dir,
-                     command="python -m segment.eval.halting_study " + " ".join(sys.argv[1:]))
+                     command="python -m segment.eval.halting_study " + " ".join(sys.argv[1:]), length=length)
 
 
 if __name__ == "__main__":

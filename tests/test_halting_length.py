@@ -1,0 +1,78 @@
+"""The training-length probes of the halting study: the same runs with more iterations, their summary beside the
+study's rows, and the probes end to end on the sample corpus (tiny models)."""
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from segment.eval.halting_length import PROBES, length_runs, summarise_lengths
+from segment.eval.halting_study import CORPORA, StudyCorpus, seed_value, study_runs
+
+
+def test_probes_repeat_the_study_runs_with_only_more_iterations():
+    study = {(c.key, lever, tau, seed): spec for c, lever, tau, seed, spec in study_runs()}
+    runs = length_runs(factor=4)
+    assert len({spec.name for *_, spec in runs}) == len(runs) == sum(len(seeds) for *_, seeds in PROBES)
+    for corpus, lever, value, seed, spec in runs:
+        assert value == seed_value(lever)
+        short = study[(corpus.key, lever, value, seed)]
+        assert spec.train_config().iterations == 4 * short.train_config().iterations == 3200
+        assert spec.max_seconds == 4 * short.max_seconds
+        assert spec.model_config() == short.model_config()
+        assert replace(spec.train_config(), iterations=1) == replace(short.train_config(), iterations=1)
+        assert (spec.train_data, spec.test, spec.dev) == (short.train_data, short.test, short.dev)
+        assert spec.name == short.name.replace(f"{value}", f"{value}-it3200", 1)
+    assert {lever for _, lever, *_ in runs} == {"constraint", "graves"}  # Graves's ACT stays the reference row
+
+
+def row(corpus, lever, seed, f, tau=None):
+    return {"corpus": corpus, "lever": lever, "tau": seed_value(lever) if tau is None else tau, "seed": seed,
+            "ponder_f": f, "entropy_f": 0.6, "dev_ponder_std": 0.3, "dev_bps": 2.0 + seed}
+
+
+def test_summary_sets_each_length_beside_the_study_over_the_probe_seeds():
+    probes = (("brent-phono", "constraint", (0, 1, 2)), ("brent-text", "graves", (0,)))
+    short = [row("brent-phono", "constraint", s, f) for s, f in ((0, 0.70), (1, 0.74), (2, 0.77))]
+    short += [row("brent-phono", "constraint", 0, 0.9, tau=3.0),  # another target: not this probe's
+              row("brent-text", "graves", 0, 0.33), row("brent-text", "graves", 1, 0.9)]  # seed 1 not probed
+    long = [row("brent-phono", "constraint", s, f) for s, f in ((0, 0.80), (2, 0.81))]  # seed 1 not measured
+    summary = {(s.corpus, s.iterations): s for s in summarise_lengths(long, short, 4, probes)}
+    assert set(summary) == {("brent-phono", 800), ("brent-phono", 3200), ("brent-text", 800)}
+    study = summary[("brent-phono", 800)]
+    assert study.seeds == [0, 1, 2] and study.ponder_f_mean == pytest.approx(0.77 - 0.07 / 3 - 0.03 / 3)
+    assert study.ponder_f_spread == pytest.approx(0.07) and study.dev_bps_mean == pytest.approx(3.0)
+    longer = summary[("brent-phono", 3200)]
+    assert longer.seeds == [0, 2] and longer.ponder_fs == [0.80, 0.81]
+    assert longer.ponder_f_spread == pytest.approx(0.01)
+    graves = summary[("brent-text", 800)]
+    assert graves.seeds == [0] and graves.ponder_f_spread is None and graves.ponder_f_mean == 0.33
+
+
+@pytest.mark.slow
+def test_probes_end_to_end_on_the_sample_corpus(tmp_path):
+    from segment.eval.halting_length import evaluate_lengths
+    from segment.eval.halting_report import write_report
+    from segment.eval.halting_study import evaluate_all
+    from segment.eval.scales import SMOKE_TINY
+    from segment.eval.training_phase import train_all
+
+    corpus = StudyCorpus("sample-brent-phono", ("sample-brent-phono:all",), "sample-brent-phono:all",
+                         "sample-brent-phono:all", SMOKE_TINY, ("constraint",), seeds_of=("constraint",))
+    probes = (("sample-brent-phono", "constraint", (0, 1)),)
+    entries = [e for e in study_runs((corpus,)) if e[2] == seed_value("constraint") and e[3] in (0, 1)]
+    runs = length_runs(2, (corpus,), probes)
+    assert [spec.train_config().iterations for *_, spec in runs] == [40, 40]
+    assert train_all([spec for *_, spec in entries + runs[:1]], tmp_path / "runs", device="cpu") == []
+    study = evaluate_all(tmp_path / "runs", tmp_path / "results" / "halting.json", device="cpu", data_dir=None,
+                         corpora=(corpus,))
+    results = evaluate_lengths(tmp_path / "runs", tmp_path, factor=2, device="cpu", data_dir=None,
+                               corpora=(corpus,), probes=probes)
+    assert json.loads((tmp_path / "results" / "halting-length.json").read_text()) == results
+    assert results["missing_runs"] == [runs[1][4].name]
+    summary = {s["iterations"]: s for s in results["summary"]}
+    assert summary[20]["seeds"] == [0, 1] and summary[40]["seeds"] == [0]
+    assert summary[40]["ponder_fs"] == [results["runs"][0]["ponder_f"]]
+    text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
+                        length=results).read_text()
+    assert "## Training length" in text and runs[1][4].name in text
