@@ -25,6 +25,7 @@ import click
 from segment.eval.halting_study import (CORPORA, SEEDS, StudyCorpus, lever_settings, measure_runs, run_name,
                                         seed_value)
 from segment.files import write_atomic
+from segment.models.config import TrainConfig
 
 #: (corpus key, lever, seeds) of each probe: the study's candidate setting, and Graves's ACT as the reference
 PROBES: tuple[tuple[str, str, tuple[int, ...]], ...] = (
@@ -35,6 +36,9 @@ PROBES: tuple[tuple[str, str, tuple[int, ...]], ...] = (
 )
 DEFAULT_FACTOR = 4
 RESULTS_NAME = "halting-length.json"
+#: The dev figures of log.jsonl followed over training (the dev pass reads the state carried across units;
+#: ponder_boundary_f: peaks of its ponder signal against the dev units' gold cuts)
+CURVE_FIELDS = ("ponder_boundary_f", "dev_bps", "ponder_std")
 
 
 def length_runs(factor: int = DEFAULT_FACTOR, corpora: tuple[StudyCorpus, ...] = CORPORA,
@@ -96,6 +100,17 @@ def summarise_lengths(rows: list[dict], short_rows: list[dict], factor: int, pro
     return summaries
 
 
+def training_curve(run_dir: Path) -> dict[str, list]:
+    """The dev evaluations a run logged while training (``CURVE_FIELDS`` by iteration; a run resumed from a
+    checkpoint logs the iterations after it again: the last record of each iteration is kept)."""
+    path = run_dir / "log.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.is_file() else []
+    by_iteration = {r["iteration"]: r for r in records if "dev_bps" in r}
+    iterations = sorted(by_iteration)
+    return {"iteration": iterations,
+            **{name: [by_iteration[i].get(name) for i in iterations] for name in CURVE_FIELDS}}
+
+
 def _mean(values) -> float:
     values = list(values)
     return sum(values) / len(values)
@@ -104,15 +119,22 @@ def _mean(values) -> float:
 def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: str, data_dir, jobs: int = 1,
                      corpora: tuple[StudyCorpus, ...] = CORPORA, probes=PROBES) -> dict:
     """Measure every trained probe run (rows already measured are kept, as in the study) and summarise them
-    beside the study's rows; writes ``results_dir``/results/halting-length.json and returns its content."""
+    beside the study's rows, with each run's dev curve over training (``training_curve``); writes
+    ``results_dir``/results/halting-length.json and returns its content."""
     path = results_dir / "results" / RESULTS_NAME
-    rows, missing = measure_runs(length_runs(factor, corpora, probes), runs_dir, path, device=device,
-                                 data_dir=data_dir, jobs=jobs)
+    from segment.eval.training_phase import run_dir_of
+
+    entries = length_runs(factor, corpora, probes)
+    rows, missing = measure_runs(entries, runs_dir, path, device=device, data_dir=data_dir, jobs=jobs)
+    curves = {spec.name: training_curve(run_dir_of(runs_dir, spec)) for *_, spec in entries
+              if spec.name not in missing}
     rows = [asdict(r) for r in rows]
     study = results_dir / "results" / "halting.json"
     short_rows = json.loads(study.read_text(encoding="utf-8"))["runs"] if study.is_file() else []
     base = {c.key: c.preset.train["iterations"] for c in corpora}
-    results = {"factor": factor, "missing_runs": missing, "runs": rows,
+    eval_symbols = {c.key: c.preset.train.get("eval_symbols", TrainConfig().eval_symbols) for c in corpora}
+    results = {"factor": factor, "base_iterations": base, "eval_symbols": eval_symbols, "missing_runs": missing,
+               "runs": rows, "curves": curves,
                "summary": [asdict(s) for s in summarise_lengths(rows, short_rows, factor, probes, base)]}
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, json.dumps(results, indent=1) + "\n")

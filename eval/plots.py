@@ -293,3 +293,27 @@ def plot_f_against_tau(taus: Sequence[float], curves: Mapping[str, Sequence[floa
         ax.legend(loc="upper left", fontsize=8)
     figure.tight_layout()
     return _save(figure, path)
+
+
+def plot_training_curves(panels: Mapping[str, Mapping[str, tuple[Sequence[float], Sequence[float | None]]]], *,
+                         title: str | None = None, mark: float | None = None, path: str | Path | None = None):
+    """Side-by-side panels (one per y label in ``panels``), each with one line per named run: a measure
+    against training iterations. ``mark``: an iteration drawn as a dotted vertical line in every panel. None
+    values are left out."""
+    figure = _figure(5.0 * max(1, len(panels)), 3.8)
+    axes = figure.subplots(1, max(1, len(panels)), squeeze=False)[0]
+    for ax, (ylabel, curves) in zip(axes, panels.items()):
+        for name, (iterations, values) in curves.items():
+            points = [(i, v) for i, v in zip(iterations, values) if v is not None]
+            if points:
+                ax.plot(*zip(*points), ".-", label=name)
+        if mark is not None:
+            ax.axvline(mark, color="0.5", linestyle=":")
+        ax.set_xlabel("training iterations")
+        ax.set_ylabel(ylabel)
+        if curves:
+            ax.legend(fontsize=7)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return _save(figure, path)

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from segment.eval.halting_length import PROBES, length_runs, summarise_lengths
+from segment.eval.halting_length import PROBES, length_runs, summarise_lengths, training_curve
 from segment.eval.halting_study import CORPORA, StudyCorpus, seed_value, study_runs
 
 
@@ -49,6 +49,19 @@ def test_summary_sets_each_length_beside_the_study_over_the_probe_seeds():
     assert graves.seeds == [0] and graves.ponder_f_spread is None and graves.ponder_f_mean == 0.33
 
 
+def test_training_curve_keeps_the_last_record_of_each_iteration(tmp_path):
+    records = [{"iteration": 10, "train_loss": 3.0},  # no dev pass: not on the curve
+               {"iteration": 20, "dev_bps": 3.0, "ponder_std": 0.1, "ponder_boundary_f": 0.5},
+               {"iteration": 40, "dev_bps": 2.8, "ponder_std": 0.2},  # killed here, resumed from iteration 20
+               {"iteration": 40, "dev_bps": 2.7, "ponder_std": 0.3, "ponder_boundary_f": 0.6},
+               {"iteration": 30, "dev_bps": 2.9, "ponder_std": 0.2}]
+    (tmp_path / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    assert training_curve(tmp_path) == {"iteration": [20, 30, 40], "ponder_boundary_f": [0.5, None, 0.6],
+                                        "dev_bps": [3.0, 2.9, 2.7], "ponder_std": [0.1, 0.2, 0.3]}
+    assert training_curve(tmp_path / "absent") == {"iteration": [], "ponder_boundary_f": [], "dev_bps": [],
+                                                   "ponder_std": []}
+
+
 @pytest.mark.slow
 def test_probes_end_to_end_on_the_sample_corpus(tmp_path):
     from segment.eval.halting_length import evaluate_lengths
@@ -73,6 +86,11 @@ def test_probes_end_to_end_on_the_sample_corpus(tmp_path):
     summary = {s["iterations"]: s for s in results["summary"]}
     assert summary[20]["seeds"] == [0, 1] and summary[40]["seeds"] == [0]
     assert summary[40]["ponder_fs"] == [results["runs"][0]["ponder_f"]]
+    curve = results["curves"][runs[0][4].name]
+    assert set(results["curves"]) == {runs[0][4].name} and curve["iteration"] == [20, 40]
+    assert all(0 < bps < 10 for bps in curve["dev_bps"])
     text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
                         length=results).read_text()
     assert "## Training length" in text and runs[1][4].name in text
+    assert "figures/halting-length-sample-brent-phono.png" in text
+    assert (tmp_path / "figures" / "halting-length-sample-brent-phono.png").stat().st_size > 0
