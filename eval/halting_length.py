@@ -6,7 +6,8 @@ agree, when they train longer than the study's 800 iterations?
 
 Each probe repeats one lever of the halting study at its seed value (the signed ponder constraint at target
 2.5; Graves's exact ACT at tau 0.03, the reference row) with ``--factor`` times the iterations and the same
-everything else (warm-up, halting freeze, evaluation, data), on the seeds the study ran it with. Runs are
+everything else (warm-up, halting freeze, evaluation, data), on seeds the study ran it with; one held-out
+control trains on brent-phono's train split and is scored on its test split (the study reads the whole corpus). Runs are
 measured exactly as the study measures its own (``halting_study.evaluate_run``: label-free dev statistics,
 unsupervised ponder and entropy F on the test units). The report sets each probe's seeds beside the study's
 800-iteration rows of the same lever, value and seeds (from ``results/halting.json``). Results go to
@@ -24,16 +25,24 @@ import click
 
 from segment.eval.halting_study import (CORPORA, SEEDS, StudyCorpus, lever_settings, measure_runs, run_name,
                                         seed_value)
+from segment.eval.scales import BP_TRAIN
 from segment.files import write_atomic
 from segment.models.config import TrainConfig
 
-#: (corpus key, lever, seeds) of each probe: the study's candidate setting, and Graves's ACT as the reference
+#: The held-out control: the study trains and scores Brent on the whole corpus (as the unsupervised literature
+#: does); here the model trains on the train split and is scored (and evaluated while training) on the test split.
+HELDOUT = StudyCorpus("brent-phono-heldout", BP_TRAIN, "brent-phono:test", "brent-phono:test", CORPORA[0].preset,
+                      ("constraint",))
+#: (corpus key, lever, seeds) of each probe, in training order: the study's candidate setting (three seeds on
+#: brent-phono), its held-out control, and Graves's ACT as the reference row
 PROBES: tuple[tuple[str, str, tuple[int, ...]], ...] = (
     ("brent-phono", "constraint", (0, *SEEDS)),
+    ("brent-phono-heldout", "constraint", (0,)),
     ("brent-phono", "graves", (0,)),
-    ("brent-text", "constraint", (0, *SEEDS)),
+    ("brent-text", "constraint", (0,)),
     ("brent-text", "graves", (0,)),
 )
+PROBE_CORPORA = (*CORPORA, HELDOUT)
 DEFAULT_FACTOR = 4
 RESULTS_NAME = "halting-length.json"
 #: The dev figures of log.jsonl followed over training (the dev pass reads the state carried across units;
@@ -41,7 +50,7 @@ RESULTS_NAME = "halting-length.json"
 CURVE_FIELDS = ("ponder_boundary_f", "dev_bps", "ponder_std")
 
 
-def length_runs(factor: int = DEFAULT_FACTOR, corpora: tuple[StudyCorpus, ...] = CORPORA,
+def length_runs(factor: int = DEFAULT_FACTOR, corpora: tuple[StudyCorpus, ...] = PROBE_CORPORA,
                 probes=PROBES) -> list[tuple[StudyCorpus, str, float, int, object]]:
     """(corpus, lever, value, seed, spec) of every probe run: the study's run with ``factor`` x its iterations
     (and wall-clock safety net), named after it with ``-it<iterations>``."""
@@ -82,7 +91,7 @@ def summarise_lengths(rows: list[dict], short_rows: list[dict], factor: int, pro
                       base_iterations: dict[str, int] | None = None) -> list[LengthSummary]:
     """Per probe: the study's rows (``short_rows``, at ``base_iterations`` of the corpus: default the study's)
     and the long ones (``rows``), each over the probe's seeds that were measured."""
-    base_iterations = base_iterations or {c.key: c.preset.train["iterations"] for c in CORPORA}
+    base_iterations = base_iterations or {c.key: c.preset.train["iterations"] for c in PROBE_CORPORA}
     summaries = []
     for key, lever, seeds in probes:
         value = seed_value(lever)
@@ -117,7 +126,7 @@ def _mean(values) -> float:
 
 
 def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: str, data_dir, jobs: int = 1,
-                     corpora: tuple[StudyCorpus, ...] = CORPORA, probes=PROBES) -> dict:
+                     corpora: tuple[StudyCorpus, ...] = PROBE_CORPORA, probes=PROBES) -> dict:
     """Measure every trained probe run (rows already measured are kept, as in the study) and summarise them
     beside the study's rows, with each run's dev curve over training (``training_curve``); writes
     ``results_dir``/results/halting-length.json and returns its content."""
