@@ -14,13 +14,18 @@ def test_probes_repeat_the_study_runs_with_only_more_iterations():
     study = {(c.key, lever, tau, seed): spec for c, lever, tau, seed, spec in study_runs()}
     runs = length_runs(factor=4)
     assert len({spec.name for *_, spec in runs}) == len(runs) == sum(len(seeds) for *_, seeds in PROBES)
+    assert any(c.key == "brent-phono-heldout" for c, *_ in runs)
     for corpus, lever, value, seed, spec in runs:
         assert value == seed_value(lever)
-        short = study[(corpus.key, lever, value, seed)]
+        heldout = corpus.key == "brent-phono-heldout"  # the held-out control of the brent-phono runs
+        short = study[("brent-phono" if heldout else corpus.key, lever, value, seed)]
         assert spec.train_config().iterations == 4 * short.train_config().iterations == 3200
         assert spec.max_seconds == 4 * short.max_seconds
         assert spec.model_config() == short.model_config()
         assert replace(spec.train_config(), iterations=1) == replace(short.train_config(), iterations=1)
+        if heldout:
+            assert (spec.train_data, spec.dev) == (("brent-phono:train",), "brent-phono:test")
+            continue
         assert (spec.train_data, spec.test, spec.dev) == (short.train_data, short.test, short.dev)
         assert spec.name == short.name.replace(f"{value}", f"{value}-it3200", 1)
     assert {lever for _, lever, *_ in runs} == {"constraint", "graves"}  # Graves's ACT stays the reference row
