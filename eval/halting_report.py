@@ -54,7 +54,8 @@ def _length_section(length: dict, figures: Path) -> list[str]:
              f"at its seed target and Graves's ACT at tau {seed_value('graves')} trained {factor} x longer "
              "(everything else as above: warm-up, halting freeze, constraint rate, data, evaluation), on the seeds "
              "the study ran them with, set beside the study's rows of the same settings and seeds. `value`: tau, or "
-             "the constraint's target; means over the seeds.", ""]
+             "the constraint's target; means over the seeds. `brent-phono-heldout`: the constraint trained on brent-phono's "
+             "train split and scored (and evaluated while training) on its test split; the study has no such row.", ""]
     if length["missing_runs"]:
         lines += [f"Not trained (left out): {', '.join(length['missing_runs'])}.", ""]
     lines += [_markdown(length["summary"], LENGTH_COLUMNS), "",
