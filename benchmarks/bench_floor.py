@@ -16,17 +16,14 @@ product (B, H) x (H, V). Chunks re-read ``context`` symbols before their kept on
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import shlex
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from bench_startup import machine
+from bench_record import append_section
 from bench_vs_wordninja import prose
 
 from segment.models.inference import _chunks, compute_signals
@@ -90,15 +87,10 @@ def main() -> None:
     table = "\n".join(["| model | mean N | recurrent product ms | decoder product ms | ceiling symbols/s | "
                        "measured symbols/s | products' share |", "|---|---|---|---|---|---|---|", *rows])
     print(table)
-    command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    with open(args.results, "a", encoding="utf-8") as fh:
-        fh.write(f"\n### bench_floor {stamp}\n\n`{command}` (model {args.model}, {len(units):,} units, {symbols:,} "
-                 f"symbols, {read / symbols:.3f} positions read per symbol, batch {args.batch_size}, chunk "
-                 f"{args.chunk_len}, context {args.context}, torch threads {torch.get_num_threads()})  \n"
-                 f"machine: {machine()}, load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n\n"
-                 f"{table}\n")
-
+    append_section(args.results, "bench_floor",
+                   f"model {args.model}, {len(units):,} units, {symbols:,} symbols, {read / symbols:.3f} positions "
+                   f"read per symbol, batch {args.batch_size}, chunk {args.chunk_len}, context {args.context}", table,
+                   load_before)
 
 if __name__ == "__main__":
     main()

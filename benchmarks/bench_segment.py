@@ -13,17 +13,15 @@ includes torch itself and its tensors). Appends the figures, the machine and the
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
-import platform
 import resource
-import shlex
 import sys
 import time
 import tracemalloc
 from pathlib import Path
 
 import torch
+
+from bench_record import append_section
 
 from segment.corpora import load_corpus
 from segment.models.act_lstm import ACTConfig, ACTLanguageModel
@@ -46,13 +44,6 @@ def max_rss_mib() -> float:
     """Peak resident set of this process in MiB (ru_maxrss is KiB on Linux, bytes on macOS)."""
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
-
-
-def machine() -> str:
-    threads = torch.get_num_threads()
-    cpu = platform.processor() or platform.machine()
-    return (f"{platform.node()} {cpu}, {os.cpu_count()} CPUs, torch {torch.__version__} "
-            f"({threads} threads), Python {platform.python_version()}")
 
 
 def main() -> None:
@@ -92,15 +83,10 @@ def main() -> None:
         "maxrss_before_mib": round(rss_before, 1),
         "maxrss_after_mib": round(max_rss_mib(), 1),
     }
-    command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
     print(" ".join(f"{k}={v}" for k, v in figures.items()))
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    with open(args.results, "a", encoding="utf-8") as fh:
-        fh.write(f"\n### bench_segment {stamp}\n\n`{command}` (hidden {args.hidden}, M {args.max_steps}, "
-                 f"batch {args.batch_size}, chunk {args.chunk_len}, context {args.context}, {args.device})  \n"
-                 f"machine: {machine()}, load average {os.getloadavg()[0]:.1f}  \n"
-                 + ", ".join(f"{k} {v}" for k, v in figures.items()) + "\n")
-
+    append_section(args.results, "bench_segment",
+                   f"hidden {args.hidden}, M {args.max_steps}, batch {args.batch_size}, chunk {args.chunk_len}, "
+                   f"context {args.context}, {args.device}", ", ".join(f"{k} {v}" for k, v in figures.items()))
 
 if __name__ == "__main__":
     main()

@@ -11,17 +11,15 @@ command, the machine and its load average (before and after) to --results.
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import platform
-import shlex
 import shutil
 import statistics
 import subprocess
 import sys
 import time
-from importlib.metadata import version
 from pathlib import Path
+
+from bench_record import append_section
 
 
 def actseg_script() -> str:
@@ -55,12 +53,6 @@ def measure(commands: dict[str, list[str]], repeats: int) -> dict[str, list[floa
     return times
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    return (f"{platform.node()} {cpu}, {os.cpu_count()} CPUs, torch {version('torch')}, "
-            f"Python {platform.python_version()}")
-
-
 def table(times: dict[str, list[float]]) -> str:
     rows = [f"| `{name}` | {statistics.median(t):.2f} | {min(t):.2f} |" for name, t in times.items()]
     return "\n".join(["| command | median s | min s |", "|---|---|---|", *rows])
@@ -78,13 +70,8 @@ def main() -> None:
     times = measure(invocations(script), args.repeats)
     load_after = os.getloadavg()[0]
     print(table(times))
-    command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    with open(args.results, "a", encoding="utf-8") as fh:
-        fh.write(f"\n### bench_startup {stamp}\n\n`{command}` ({args.repeats} repeats, script {script})  \n"
-                 f"machine: {machine()}, load average {load_before:.1f} before, {load_after:.1f} after\n\n"
-                 f"{table(times)}\n")
-
+    append_section(args.results, "bench_startup", f"{args.repeats} repeats, script {script}", table(times),
+                   load_before, load_after)
 
 if __name__ == "__main__":
     main()

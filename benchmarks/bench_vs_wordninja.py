@@ -19,16 +19,14 @@ back to the text by the toolkit's `wordninja` baseline. The figures, the command
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import shlex
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench_startup import machine
+from bench_record import append_section
 
 from segment.corpora import load_corpus
 from segment.eval.word_metrics import word_scores
@@ -116,15 +114,10 @@ def main() -> None:
     ratio = rate["model"] / rate["wordninja"]
     print(table)
     print(f"ratio of symbols/s, model / wordninja: {ratio:.2f}")
-    command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    with open(args.results, "a", encoding="utf-8") as fh:
-        fh.write(f"\n### bench_vs_wordninja {stamp}\n\n`{command}` (model {args.model}, {len(units):,} units, "
-                 f"{symbols:,} symbols, batch {args.batch_size}, chunk {args.chunk_len}, context {args.context}, torch "
-                 f"threads {os.environ.get('OMP_NUM_THREADS', 'default')})  \n"
-                 f"machine: {machine()}, load average {load_before:.1f} before, {load_after:.1f} after\n\n"
-                 f"{table}\n\nRatio of symbols/s, model / wordninja: **{ratio:.2f}**.\n")
-
+    append_section(args.results, "bench_vs_wordninja",
+                   f"model {args.model}, {len(units):,} units, {symbols:,} symbols, batch {args.batch_size}, chunk "
+                   f"{args.chunk_len}, context {args.context}",
+                   f"{table}\n\nRatio of symbols/s, model / wordninja: **{ratio:.2f}**.", load_before, load_after)
 
 if __name__ == "__main__":
     main()
