@@ -1,17 +1,22 @@
 """Training length in the halting study: do the candidate halting settings mark boundaries better, and do seeds
-agree, when they train longer than the study's 800 iterations?
+agree, when they train longer than the study's 800 iterations, or stop early by a label-free rule?
 
-    python -m segment.eval.halting_length [--phase train|evaluate|all] [--runs-dir runs/halting-length]
-        [--results-dir eval] [--factor 4] [--jobs 2] [--device cpu] [--data-dir DIR]
+    python -m segment.eval.halting_length [--probes length|early-stop] [--phase train|evaluate|all]
+        [--runs-dir runs/halting-length] [--results-dir eval] [--factor N] [--jobs 2] [--device cpu]
+        [--data-dir DIR]
 
 Each probe repeats one lever of the halting study at its seed value (the signed ponder constraint at target
 2.5; Graves's exact ACT at tau 0.03, the reference row) with ``--factor`` times the iterations and the same
-everything else (warm-up, halting freeze, evaluation, data), on seeds the study ran it with; one held-out
-control trains on brent-phono's train split and is scored on its test split (the study reads the whole corpus). Runs are
-measured exactly as the study measures its own (``halting_study.evaluate_run``: label-free dev statistics,
-unsupervised ponder and entropy F on the test units). The report sets each probe's seeds beside the study's
-800-iteration rows of the same lever, value and seeds (from ``results/halting.json``). Results go to
-``results/halting-length.json``; ``python -m segment.eval.halting_study --phase report`` adds them to HALTING.md.
+everything else (warm-up, halting freeze, evaluation, data), on seeds the study ran it with, changed only by
+its variant (``VARIANTS``). ``length`` (factor 4): the settings as they are, and one held-out control that
+trains on brent-phono's train split and is scored on its test split (the study reads the whole corpus).
+``early-stop`` (factor 2, at most): every 10th training unit held out, the model with the lowest held-out bits
+per symbol kept (``segment.models.early_stopping``), alone and with dropout. Runs are measured exactly as the
+study measures its own (``halting_study.evaluate_run``: label-free dev statistics, unsupervised ponder and
+entropy F on the test units). The results set each probe's seeds beside the study's 800-iteration rows of the
+same lever, value and seeds (from ``results/halting.json``) and go to ``results/halting-length.json`` or
+``results/halting-early-stop.json``; ``python -m segment.eval.halting_study --phase report`` adds them to
+HALTING.md.
 """
 
 from __future__ import annotations
@@ -33,52 +38,85 @@ from segment.models.config import TrainConfig
 #: does); here the model trains on the train split and is scored (and evaluated while training) on the test split.
 HELDOUT = StudyCorpus("brent-phono-heldout", BP_TRAIN, "brent-phono:test", "brent-phono:test", CORPORA[0].preset,
                       ("constraint",))
-#: (corpus key, lever, seeds) of each probe, in training order: the study's candidate setting (three seeds on
-#: brent-phono), its held-out control, and Graves's ACT as the reference row
-PROBES: tuple[tuple[str, str, tuple[int, ...]], ...] = (
+#: Label-free early stopping (``segment.models.early_stopping``): every 10th training unit held out, the model of
+#: the evaluation (every 100 iterations) with the lowest held-out bits per symbol kept, training ended after 4
+#: evaluations without a new best
+EARLY_STOP = {"holdout": 0.1, "patience": 4, "eval_every": 100}
+#: name -> (ACTConfig overrides, TrainConfig overrides): what a probe changes besides its length ("": nothing)
+VARIANTS: dict[str, tuple[dict, dict]] = {
+    "": ({}, {}),
+    "holdout": ({}, EARLY_STOP),
+    "holdout+dropout": ({"dropout": 0.2}, EARLY_STOP),  # dropout before the decoder, against memorisation
+}
+#: (corpus key, lever, seeds[, variant]) of each probe, in training order: the study's candidate setting (three
+#: seeds on brent-phono), its held-out control, and Graves's ACT as the reference row
+PROBES: tuple[tuple, ...] = (
     ("brent-phono", "constraint", (0, *SEEDS)),
     ("brent-phono-heldout", "constraint", (0,)),
     ("brent-phono", "graves", (0,)),
     ("brent-text", "constraint", (0,)),
     ("brent-text", "graves", (0,)),
 )
+#: The early-stopping probes: the candidate setting with held-out units, alone and with dropout, for at most 2x
+#: the study's iterations
+EARLY_STOP_PROBES: tuple[tuple, ...] = (
+    ("brent-phono", "constraint", (0, *SEEDS), "holdout"),
+    ("brent-phono", "constraint", (0, *SEEDS), "holdout+dropout"),
+    ("brent-text", "constraint", (0,), "holdout"),
+)
 PROBE_CORPORA = (*CORPORA, HELDOUT)
 DEFAULT_FACTOR = 4
 RESULTS_NAME = "halting-length.json"
+#: --probes name -> (probes, default factor, results file name)
+PROBE_SETS = {"length": (PROBES, DEFAULT_FACTOR, RESULTS_NAME),
+              "early-stop": (EARLY_STOP_PROBES, 2, "halting-early-stop.json")}
 #: The dev figures of log.jsonl followed over training (the dev pass reads the state carried across units;
 #: ponder_boundary_f: peaks of its ponder signal against the dev units' gold cuts)
 CURVE_FIELDS = ("ponder_boundary_f", "dev_bps", "ponder_std")
 
 
+def variant_of(probe: tuple) -> str:
+    """A probe's variant (a key of VARIANTS; "" when it names none)."""
+    return probe[3] if len(probe) > 3 else ""
+
+
 def length_runs(factor: int = DEFAULT_FACTOR, corpora: tuple[StudyCorpus, ...] = PROBE_CORPORA,
                 probes=PROBES) -> list[tuple[StudyCorpus, str, float, int, object]]:
     """(corpus, lever, value, seed, spec) of every probe run: the study's run with ``factor`` x its iterations
-    (and wall-clock safety net), named after it with ``-it<iterations>``."""
+    (and wall-clock safety net) and its variant's overrides, named after it with ``-it<iterations>`` and
+    ``-<variant>``."""
     by_key = {c.key: c for c in corpora}
     runs = []
-    for key, lever, seeds in probes:
+    for probe in probes:
+        key, lever, seeds = probe[:3]
         corpus = by_key[key]
         iterations = corpus.preset.train["iterations"] * factor
         preset = dataclasses.replace(corpus.preset, seconds=corpus.preset.seconds * factor,
                                      train={**corpus.preset.train, "iterations": iterations})
         value = seed_value(lever)
         model, train = lever_settings(lever, value)
+        variant = variant_of(probe)
+        extra_model, extra_train = VARIANTS[variant]
+        suffix = f"-it{iterations}" + (f"-{variant}" if variant else "")
         for seed in seeds:
-            name = f"{run_name(corpus, lever, value)}-it{iterations}" + (f"-seed{seed}" if seed else "")
-            runs.append((corpus, lever, value, seed, preset.run(name, corpus.train_data, corpus.key, model=model,
-                                                                train={**train, "seed": seed}, dev=corpus.dev)))
+            name = run_name(corpus, lever, value) + suffix + (f"-seed{seed}" if seed else "")
+            runs.append((corpus, lever, value, seed, preset.run(
+                name, corpus.train_data, corpus.key, model={**model, **extra_model},
+                train={**train, **extra_train, "seed": seed}, dev=corpus.dev)))
     return runs
 
 
 @dataclass
 class LengthSummary:
-    """One lever at one training length on one corpus, over its seeds."""
+    """One lever at one training length (and variant) on one corpus, over its seeds."""
 
     corpus: str
     lever: str
     value: float  # tau, or the constraint's target
-    iterations: int
+    variant: str  # a key of VARIANTS ("": the study's training)
+    iterations: int  # the iterations it trained (at most, with early stopping)
     seeds: list[int]
+    best_iterations: list[int | None]  # per seed: the iteration of the model kept by early stopping
     ponder_fs: list[float]
     ponder_f_mean: float
     ponder_f_spread: float | None  # max - min over the seeds (None for one seed)
@@ -90,34 +128,46 @@ class LengthSummary:
 def summarise_lengths(rows: list[dict], short_rows: list[dict], factor: int, probes=PROBES,
                       base_iterations: dict[str, int] | None = None) -> list[LengthSummary]:
     """Per probe: the study's rows (``short_rows``, at ``base_iterations`` of the corpus: default the study's)
-    and the long ones (``rows``), each over the probe's seeds that were measured."""
+    and the probe's own (``rows`` of its variant: field "variant", absent for ""), each over the probe's seeds
+    that were measured."""
     base_iterations = base_iterations or {c.key: c.preset.train["iterations"] for c in PROBE_CORPORA}
     summaries = []
-    for key, lever, seeds in probes:
+    for probe in probes:
+        key, lever, seeds = probe[:3]
+        variant = variant_of(probe)
         value = seed_value(lever)
         short = base_iterations[key]
-        for iterations, source in ((short, short_rows), (short * factor, rows)):
+        for iterations, label, source in ((short, "", short_rows), (short * factor, variant, rows)):
             picked = sorted((r for r in source if r["corpus"] == key and r["lever"] == lever and r["tau"] == value
-                             and r["seed"] in seeds and r["ponder_f"] is not None), key=lambda r: r["seed"])
+                             and r["seed"] in seeds and r["ponder_f"] is not None
+                             and r.get("variant", "") == label), key=lambda r: r["seed"])
             if not picked:
                 continue
             fs = [r["ponder_f"] for r in picked]
             summaries.append(LengthSummary(
-                key, lever, value, iterations, [r["seed"] for r in picked], fs, sum(fs) / len(fs),
+                key, lever, value, label, iterations, [r["seed"] for r in picked],
+                [r.get("best_iteration") for r in picked], fs, sum(fs) / len(fs),
                 max(fs) - min(fs) if len(fs) > 1 else None, _mean(r["entropy_f"] for r in picked),
                 _mean(r["dev_ponder_std"] for r in picked), _mean(r["dev_bps"] for r in picked)))
-    return summaries
+    return list({(s.corpus, s.lever, s.variant, s.iterations): s for s in summaries}.values())  # study rows once
 
 
 def training_curve(run_dir: Path) -> dict[str, list]:
-    """The dev evaluations a run logged while training (``CURVE_FIELDS`` by iteration; a run resumed from a
-    checkpoint logs the iterations after it again: the last record of each iteration is kept)."""
+    """The dev evaluations a run logged while training (``CURVE_FIELDS`` by iteration, with the held-out bits
+    ``holdout_bps`` of an early-stopping run; a run resumed from a checkpoint logs the iterations after it again:
+    the last record of each iteration is kept)."""
     path = run_dir / "log.jsonl"
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.is_file() else []
     by_iteration = {r["iteration"]: r for r in records if "dev_bps" in r}
     iterations = sorted(by_iteration)
-    return {"iteration": iterations,
-            **{name: [by_iteration[i].get(name) for i in iterations] for name in CURVE_FIELDS}}
+    fields = CURVE_FIELDS + (("holdout_bps",) if any("holdout_bps" in r for r in by_iteration.values()) else ())
+    return {"iteration": iterations, **{name: [by_iteration[i].get(name) for i in iterations] for name in fields}}
+
+
+def best_iteration(run_dir: Path) -> int | None:
+    """The iteration of the model an early-stopping run kept (its best.json), None for other runs."""
+    path = run_dir / "best.json"
+    return int(json.loads(path.read_text(encoding="utf-8"))["iteration"]) if path.is_file() else None
 
 
 def _mean(values) -> float:
@@ -126,23 +176,30 @@ def _mean(values) -> float:
 
 
 def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: str, data_dir, jobs: int = 1,
-                     corpora: tuple[StudyCorpus, ...] = PROBE_CORPORA, probes=PROBES) -> dict:
+                     corpora: tuple[StudyCorpus, ...] = PROBE_CORPORA, probes=PROBES,
+                     results_name: str = RESULTS_NAME) -> dict:
     """Measure every trained probe run (rows already measured are kept, as in the study) and summarise them
-    beside the study's rows, with each run's dev curve over training (``training_curve``); writes
-    ``results_dir``/results/halting-length.json and returns its content."""
-    path = results_dir / "results" / RESULTS_NAME
+    beside the study's rows, with each run's variant, kept iteration (``best_iteration``) and dev curve over
+    training (``training_curve``); writes ``results_dir``/results/``results_name`` and returns its content."""
+    path = results_dir / "results" / results_name
     from segment.eval.training_phase import run_dir_of
 
     entries = length_runs(factor, corpora, probes)
+    variants = {spec.name: variant_of(probe) for probe in probes
+                for *_, spec in length_runs(factor, corpora, (probe,))}
     rows, missing = measure_runs(entries, runs_dir, path, device=device, data_dir=data_dir, jobs=jobs)
     curves = {spec.name: training_curve(run_dir_of(runs_dir, spec)) for *_, spec in entries
               if spec.name not in missing}
-    rows = [asdict(r) for r in rows]
+    by_name = {spec.name: spec for *_, spec in entries}
+    rows = [{**asdict(r), "variant": variants[r.run],
+             "best_iteration": best_iteration(run_dir_of(runs_dir, by_name[r.run]))} for r in rows]
     study = results_dir / "results" / "halting.json"
     short_rows = json.loads(study.read_text(encoding="utf-8"))["runs"] if study.is_file() else []
     base = {c.key: c.preset.train["iterations"] for c in corpora}
     eval_symbols = {c.key: c.preset.train.get("eval_symbols", TrainConfig().eval_symbols) for c in corpora}
-    results = {"factor": factor, "base_iterations": base, "eval_symbols": eval_symbols, "missing_runs": missing,
+    results = {"factor": factor, "variants": {v: dict(zip(("model", "train"), VARIANTS[v]))
+                                                 for v in dict.fromkeys(variants.values())},
+               "base_iterations": base, "eval_symbols": eval_symbols, "missing_runs": missing,
                "runs": rows, "curves": curves,
                "summary": [asdict(s) for s in summarise_lengths(rows, short_rows, factor, probes, base)]}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -151,30 +208,37 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--probes", "probe_set", type=click.Choice(list(PROBE_SETS)), default="length", show_default=True,
+              help="length: the study's settings trained longer; early-stop: with held-out units and early "
+                   "stopping (alone and with dropout).")
 @click.option("--phase", type=click.Choice(["train", "evaluate", "all"]), default="all", show_default=True)
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/halting-length"),
               show_default=True)
 @click.option("--results-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("eval"),
-              show_default=True, help="Where results/halting-length.json goes.")
-@click.option("--factor", type=click.IntRange(min=2), default=DEFAULT_FACTOR, show_default=True,
-              help="Times the study's iterations each probe trains.")
+              show_default=True, help="Where results/halting-length.json (halting-early-stop.json) goes.")
+@click.option("--factor", type=click.IntRange(min=2), default=None,
+              help="Times the study's iterations each probe trains (at most, with early stopping) [default: 4 for "
+                   "length, 2 for early-stop].")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Runs trained (and evaluated) at a time.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory holding the corpora (default: $ACTSEG_DATA, then the download cache).")
-def main(phase: str, runs_dir: Path, results_dir: Path, factor: int, jobs: int, device: str,
+def main(probe_set: str, phase: str, runs_dir: Path, results_dir: Path, factor: int | None, jobs: int, device: str,
          data_dir: Path | None) -> None:
-    """Train and evaluate the training-length probes of the halting study."""
+    """Train and evaluate the training-length (or early-stopping) probes of the halting study."""
     from segment.eval.training_phase import train_all
 
+    probes, default_factor, results_name = PROBE_SETS[probe_set]
+    factor = factor or default_factor
     if phase in ("train", "all"):
-        failed = train_all([entry[4] for entry in length_runs(factor)], runs_dir, name="halting-length", jobs=jobs,
-                           device=device, data_dir=data_dir)
+        failed = train_all([entry[4] for entry in length_runs(factor, probes=probes)], runs_dir,
+                           name=f"halting-{probe_set}", jobs=jobs, device=device, data_dir=data_dir)
         if failed:
             click.echo(f"Error: run(s) failed: {', '.join(failed)} (see {runs_dir}/<run>/train.log)", err=True)
     if phase in ("evaluate", "all"):
-        evaluate_lengths(runs_dir, results_dir, factor=factor, device=device, data_dir=data_dir, jobs=jobs)
+        evaluate_lengths(runs_dir, results_dir, factor=factor, device=device, data_dir=data_dir, jobs=jobs,
+                         probes=probes, results_name=results_name)
 
 
 if __name__ == "__main__":

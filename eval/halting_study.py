@@ -19,8 +19,8 @@ Per corpus and lever: the tau the label-free rule selects and its F, the best F 
 and the width of the informative regime in decades; the seed spread of F at tau 0.03 (the constraint: target
 2.5; fixed in advance).
 Results go to ``results/halting.json``, the report to ``HALTING.md`` and ``figures/halting-<corpus>.png``; the
-report adds the training-length probes of ``segment.eval.halting_length`` when ``results/halting-length.json`` is
-there.
+report adds the training-length and early-stopping probes of ``segment.eval.halting_length`` when
+``results/halting-length.json`` and ``results/halting-early-stop.json`` are there.
 """
 
 from __future__ import annotations
@@ -249,8 +249,8 @@ def summarise(rows: list[RunRow], corpora: tuple[StudyCorpus, ...] = CORPORA,
 
 
 def measured_rows(results_path: Path, runs_dir: Path) -> dict[str, RunRow]:
-    """The rows of ``results_path`` (by run name) that hold every RunRow field and whose run's model file is
-    older than the results: measuring them again would give the same figures."""
+    """The rows of ``results_path`` (by run name) that hold every RunRow field (other fields are left out) and
+    whose run's model file is older than the results: measuring them again would give the same figures."""
     if not results_path.is_file():
         return {}
     written = results_path.stat().st_mtime
@@ -258,8 +258,8 @@ def measured_rows(results_path: Path, runs_dir: Path) -> dict[str, RunRow]:
     kept = {}
     for row in json.loads(results_path.read_text(encoding="utf-8"))["runs"]:
         model = runs_dir / str(row.get("run")) / "model" / "model.safetensors"
-        if set(row) == names and model.is_file() and model.stat().st_mtime < written:
-            kept[row["run"]] = RunRow(**row)
+        if names <= set(row) and model.is_file() and model.stat().st_mtime < written:
+            kept[row["run"]] = RunRow(**{name: row[name] for name in names})
     return kept
 
 
@@ -326,12 +326,15 @@ def main(phase: str, runs_dir: Path, results_dir: Path, jobs: int, device: str, 
 
         if not results_path.is_file():
             raise click.ClickException(f"{results_path} not found: run the evaluate phase first")
-        from segment.eval.halting_length import RESULTS_NAME
+        from segment.eval.halting_length import PROBE_SETS
 
-        length_path = results_dir / "results" / RESULTS_NAME
-        length = json.loads(length_path.read_text(encoding="utf-8")) if length_path.is_file() else None
+        probes = {}
+        for probe_set, (*_, name) in PROBE_SETS.items():
+            path = results_dir / "results" / name
+            probes[probe_set] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
         write_report(json.loads(results_path.read_text(encoding="utf-8")), results_dir,
-                     command="python -m segment.eval.halting_study " + " ".join(sys.argv[1:]), length=length)
+                     command="python -m segment.eval.halting_study " + " ".join(sys.argv[1:]),
+                     length=probes["length"], early_stop=probes["early-stop"])
 
 
 if __name__ == "__main__":

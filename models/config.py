@@ -205,6 +205,11 @@ class TrainConfig:
     # halting can change
     halt_lr_scale: float = setting(0.1, "Learning rate of the halting unit relative to lr (at 1 halting collapsed "
                                         "to one update).")
+    holdout: float = setting(0.0, "Early stopping (label-free): hold out every k-th training unit (k = 1 / holdout), "
+                                  "score their bits per symbol at every evaluation and keep the model with the "
+                                  "lowest (0: train on every unit, keep the last model).")
+    patience: int | None = setting(None, "With holdout: stop after this many evaluations without a new lowest "
+                                         "held-out bits per symbol (None: run every iteration).")
     halt_freeze: int = setting(0, "Warm start: the halting unit is held (learning rate 0) for this many iterations, "
                                   "then released (with zero halting weights every symbol takes two updates).")
 
@@ -225,6 +230,9 @@ class TrainConfig:
             "constraint_rate": (self.constraint_rate > 0, "> 0"),
             "tau_rate": (self.tau_rate > 0, "> 0"), "halt_lr_scale": (self.halt_lr_scale > 0, "> 0"),
             "halt_freeze": (self.halt_freeze >= 0, ">= 0"),
+            "holdout": (0 <= self.holdout <= 0.5, "in [0, 0.5]"),
+            "patience": (self.patience is None or (self.patience >= 1 and self.holdout > 0),
+                         ">= 1 or None (and then holdout > 0)"),
             "tau_ramp": (self.tau_ramp is None or (min(self.tau_ramp) >= 0 and self.ponder_target is None),
                          "None or two values >= 0 (and then ponder_target None)"),
         })

@@ -32,6 +32,7 @@ from segment.models.act_lstm import ACTLanguageModel
 from segment.models.config import ACTConfig, TrainConfig
 from segment.models.dev_pass import LN2, DevMetrics, evaluate_stream
 from segment.models.device import init_distributed, resolve_device
+from segment.models.early_stopping import EarlyStopping, split_holdout
 from segment.models.run_files import (RunFiles, latest_checkpoint, load_trainer_state, rng_state, save_checkpoint,
                                       seed_everything, set_rng_state)
 from segment.models.streams import StreamBatches, encode_stream
@@ -100,7 +101,8 @@ class Trainer:
         self.carried = None
         self.output = None
         self.symbols_per_s = 0.0
-        self.out_of_time = False
+        self.stopping = False  # max_seconds spent or a callback's stop_requested (rank 0's, under DDP)
+        self.stop_requested = False  # set by a callback (early stopping) to end training
         self.seconds_before = 0.0  # training seconds of earlier invocations (from the checkpoint resumed)
         self.run_started: float | None = None
         self.callbacks: dict[str, list[Callback]] = defaultdict(list)
@@ -119,20 +121,23 @@ class Trainer:
 
     @property
     def finishing(self) -> bool:
-        """True in the callbacks of the last iteration (all done, or config.max_seconds spent)."""
-        return self.iteration >= self.config.iterations or self.out_of_time
+        """True in the callbacks of the last iteration (all done, config.max_seconds spent, or a stop
+        requested by a callback of the iteration before)."""
+        return self.iteration >= self.config.iterations or self.stopping
 
     def due(self, every: int) -> bool:
         """True every ``every`` iterations and on the last one."""
         return self.iteration % every == 0 or self.finishing
 
-    def time_is_up(self, since: float) -> bool:
-        """Whether config.max_seconds has passed; under DDP rank 0 decides for every process."""
-        if self.config.max_seconds is None:
-            return False
-        flag = torch.tensor([time.perf_counter() - since > self.config.max_seconds], device=self.device)
-        if dist.is_initialized():
-            dist.broadcast(flag, src=0)
+    def should_stop(self, since: float | None) -> bool:
+        """Whether config.max_seconds has passed since ``since`` (None: not asked) or a callback requested a stop;
+        under DDP rank 0 decides for every process."""
+        over = (since is not None and self.config.max_seconds is not None
+                and time.perf_counter() - since > self.config.max_seconds)
+        if not dist.is_initialized():
+            return over or self.stop_requested
+        flag = torch.tensor([over or self.stop_requested], device=self.device)
+        dist.broadcast(flag, src=0)
         return bool(flag.item())
 
     def train_seconds(self) -> float:
@@ -144,6 +149,7 @@ class Trainer:
     def run(self) -> None:
         self.model.train()
         run_started = self.run_started = time.perf_counter()
+        self.stopping = self.should_stop(None)  # a resumed run that had stopped early; the time budget allows one
         while not self.finishing:
             if self.batches.starts_epoch(self.position):
                 self.carried = None
@@ -163,7 +169,7 @@ class Trainer:
             self.position += 1
             world = dist.get_world_size() if dist.is_initialized() else 1
             self.symbols_per_s = ids.numel() * world / max(time.perf_counter() - started, 1e-9)
-            self.out_of_time = self.time_is_up(run_started)
+            self.stopping = self.should_stop(run_started)
             self.trigger("on_batch_end")
         self.trigger("on_train_end")
 
@@ -279,11 +285,12 @@ def train_statistics(trainer: Trainer) -> dict:
             "symbols_per_s": trainer.symbols_per_s, "lr": trainer.scheduler.get_last_lr()[0]}
 
 
-def evaluation_log(files: RunFiles, bar: tqdm, dev_sequences: Sequence | None, dev_metrics: DevMetrics | None
-                   ) -> Callback:
+def evaluation_log(files: RunFiles, bar: tqdm, dev_sequences: Sequence | None, dev_metrics: DevMetrics | None,
+                   early_stopping: EarlyStopping | None = None) -> Callback:
     """An on_batch_end callback (rank 0) that, every eval_every iterations and at the end, writes a record of
     training statistics to log.jsonl (and, with config.progress, to stderr), with the dev pass's scores and
-    ``dev_metrics(units, ponder)`` merged in when there are dev units."""
+    ``dev_metrics(units, ponder)`` merged in when there are dev units, and the held-out bits and best
+    iteration of ``early_stopping``."""
     def evaluate(trainer: Trainer) -> None:
         cfg = trainer.config
         if not trainer.due(cfg.eval_every):
@@ -295,6 +302,8 @@ def evaluation_log(files: RunFiles, bar: tqdm, dev_sequences: Sequence | None, d
             record.update(dev.scores)
             if dev_metrics is not None:
                 record.update(dev_metrics(dev.units, dev.ponder))
+        if early_stopping is not None:
+            record.update(early_stopping.measure(trainer))
         files.log(record)
         if cfg.progress:
             bar.write(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()),
@@ -319,12 +328,17 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
     """Train an ACT language model on units joined by <sep> (vocab built from train_sequences; with
     train_config.resume the model config, vocabulary and state come from the run's latest checkpoint).
     model_config.vocab_size is replaced by the vocabulary's size. Dev units, when given, are evaluated at
-    every interval; ``dev_metrics(units, ponder signals) -> fields`` adds to those records. ``callbacks``:
+    every interval; ``dev_metrics(units, ponder signals) -> fields`` adds to those records. With
+    train_config.holdout, every k-th training unit is held out and the model returned (and saved) is the
+    evaluation's with the lowest bits per symbol on them (``early_stopping.py``). ``callbacks``:
     (event, fn(trainer)) pairs added after the built-in ones. Returns the trained model (on CPU)."""
     cfg = train_config
     if cfg.ponder_constraint is not None and model_config.halt_distribution != "act":
         raise ValueError("ponder_constraint needs ACT halting (halt_distribution act): PonderNet's tau is its KL "
                          "weight, which must stay >= 0")
+    held_out = None
+    if cfg.holdout:
+        train_sequences, held_out = split_holdout(train_sequences, cfg.holdout)
     device = resolve_device(cfg.device)
     rank, world = init_distributed(device)
     seed_everything(cfg.seed + rank)
@@ -346,6 +360,11 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
     if checkpoint is not None:
         load_trainer_state(trainer, checkpoint)
     files = RunFiles(run_dir, rank)
+    early = EarlyStopping(held_out, run_dir if files.writes else None, cfg.patience) if held_out and rank == 0 \
+        else None  # rank 0 evaluates; the others follow its stop (Trainer.should_stop)
+    if early is not None and checkpoint is not None:
+        early.resume()
+        trainer.stop_requested = early.exhausted(trainer.iteration, cfg.eval_every)
     files.start({"model": asdict(module.config), "train": asdict(replace(cfg, warmup=cfg.warmup_iterations)),
                  "world_size": world, "device": str(device), "train_symbols": len(stream)})
     unknown = module.vocab.unknown_counts(dev_sequences) if dev_sequences is not None and rank == 0 else {}
@@ -366,7 +385,7 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
                disable=not cfg.progress or rank != 0, desc="train")
     trainer.add_callback("on_batch_end", progress_bar(bar))
     if rank == 0:
-        trainer.add_callback("on_batch_end", evaluation_log(files, bar, dev_sequences, dev_metrics))
+        trainer.add_callback("on_batch_end", evaluation_log(files, bar, dev_sequences, dev_metrics, early))
     if files.writes:
         trainer.add_callback("on_batch_end", checkpointing(files))
     for event, fn in callbacks:
@@ -375,5 +394,6 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
         trainer.run()
     finally:
         bar.close()
-    files.save_model(module)
-    return module.cpu()
+    final = early.best if early is not None and early.best is not None else module
+    files.save_model(final)
+    return final.cpu()

@@ -243,6 +243,20 @@ def test_end_to_end_with_a_model_from_actseg_train(tmp_path):
     assert result.stdout.replace(" ", "") == "thisisatest\n"
 
 
+def test_train_with_a_holdout_keeps_the_best_model_and_patience_needs_a_holdout(tmp_path):
+    options = ["train", "--corpus", "sample-brent-text", "--iterations", 6, "--hidden", 8, "--max-steps", 3,
+               "--seq-len", 8, "--batch-size", 2, "--eval-every", 2, "--device", "cpu"]
+    trained = run(*options, "--holdout", 0.2, "--patience", 5, "--out", tmp_path / "run")
+    assert trained.exit_code == 0, trained.output
+    records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert all("holdout_bps" in r for r in records)
+    assert json.loads((tmp_path / "run" / "best.json").read_text())["iteration"] == records[-1]["best_iteration"]
+    refused = run(*options, "--patience", 5, "--out", tmp_path / "refused")
+    assert refused.exit_code == 2 and refused.stderr.strip().splitlines()[-1] == (
+        "Error: invalid TrainConfig field(s): patience must be >= 1 or None (and then holdout > 0) (got 5)")
+    assert not (tmp_path / "refused").exists()
+
+
 def test_train_right_to_left_reads_every_unit_reversed(tmp_path, monkeypatch):
     import segment.models.trainer
     from segment.corpora import load_corpus

@@ -6,8 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from segment.eval.halting_length import PROBES, length_runs, summarise_lengths, training_curve
-from segment.eval.halting_study import CORPORA, StudyCorpus, seed_value, study_runs
+from segment.eval.halting_length import (EARLY_STOP_PROBES, PROBES, VARIANTS, best_iteration, length_runs,
+                                         summarise_lengths, training_curve)
+from segment.eval.halting_study import StudyCorpus, seed_value, study_runs
 
 
 def test_probes_repeat_the_study_runs_with_only_more_iterations():
@@ -29,6 +30,22 @@ def test_probes_repeat_the_study_runs_with_only_more_iterations():
         assert (spec.train_data, spec.test, spec.dev) == (short.train_data, short.test, short.dev)
         assert spec.name == short.name.replace(f"{value}", f"{value}-it3200", 1)
     assert {lever for _, lever, *_ in runs} == {"constraint", "graves"}  # Graves's ACT stays the reference row
+
+
+def test_early_stop_probes_change_the_study_runs_only_by_their_variant():
+    study = {(c.key, lever, tau, seed): spec for c, lever, tau, seed, spec in study_runs()}
+    runs = length_runs(factor=2, probes=EARLY_STOP_PROBES)
+    assert len({spec.name for *_, spec in runs}) == len(runs) == sum(len(p[2]) for p in EARLY_STOP_PROBES)
+    for probe in EARLY_STOP_PROBES:
+        corpus, lever, seeds, variant = probe
+        model, train = VARIANTS[variant]
+        assert train["holdout"] > 0 and train["patience"] >= 1
+        for (c, lever_, value, seed, spec) in length_runs(2, probes=(probe,)):
+            short = study[(corpus, lever, value, seed)]
+            assert spec.name == short.name.replace(f"{value}", f"{value}-it1600-{variant}", 1)
+            assert spec.model_config() == replace(short.model_config(), **model)
+            assert spec.train_config() == replace(short.train_config(), iterations=1600, **train)
+            assert (spec.train_data, spec.test, spec.dev) == (short.train_data, short.test, short.dev)
 
 
 def row(corpus, lever, seed, f, tau=None):
@@ -54,6 +71,24 @@ def test_summary_sets_each_length_beside_the_study_over_the_probe_seeds():
     assert graves.seeds == [0] and graves.ponder_f_spread is None and graves.ponder_f_mean == 0.33
 
 
+def test_summary_keeps_each_variant_apart_and_the_study_rows_once():
+    probes = (("brent-phono", "constraint", (0, 1), "holdout"), ("brent-phono", "constraint", (0, 1), "holdout+dropout"))
+    short = [row("brent-phono", "constraint", s, f) for s, f in ((0, 0.70), (1, 0.74))]
+    long = [{**row("brent-phono", "constraint", s, f), "variant": v, "best_iteration": b}
+            for s, f, v, b in ((0, 0.78, "holdout", 500), (1, 0.76, "holdout", 700), (0, 0.75, "holdout+dropout", 900))]
+    summary = summarise_lengths(long, short, 2, probes)
+    assert [(s.variant, s.iterations, s.seeds) for s in summary] == [
+        ("", 800, [0, 1]), ("holdout", 1600, [0, 1]), ("holdout+dropout", 1600, [0])]
+    assert summary[1].best_iterations == [500, 700] and summary[1].ponder_fs == [0.78, 0.76]
+    assert summary[0].best_iterations == [None, None]
+
+
+def test_best_iteration_reads_the_early_stopping_pointer(tmp_path):
+    assert best_iteration(tmp_path) is None
+    (tmp_path / "best.json").write_text(json.dumps({"model": "best-0000300", "iteration": 300, "holdout_bps": 2.5}))
+    assert best_iteration(tmp_path) == 300
+
+
 def test_training_curve_keeps_the_last_record_of_each_iteration(tmp_path):
     records = [{"iteration": 10, "train_loss": 3.0},  # no dev pass: not on the curve
                {"iteration": 20, "dev_bps": 3.0, "ponder_std": 0.1, "ponder_boundary_f": 0.5},
@@ -65,6 +100,8 @@ def test_training_curve_keeps_the_last_record_of_each_iteration(tmp_path):
                                         "dev_bps": [3.0, 2.9, 2.7], "ponder_std": [0.1, 0.2, 0.3]}
     assert training_curve(tmp_path / "absent") == {"iteration": [], "ponder_boundary_f": [], "dev_bps": [],
                                                    "ponder_std": []}
+    (tmp_path / "log.jsonl").write_text(json.dumps({"iteration": 5, "dev_bps": 2.0, "holdout_bps": 2.4}) + "\n")
+    assert training_curve(tmp_path)["holdout_bps"] == [2.4]  # an early-stopping run's held-out bits
 
 
 @pytest.mark.slow
@@ -75,13 +112,16 @@ def test_probes_end_to_end_on_the_sample_corpus(tmp_path):
     from segment.eval.scales import SMOKE_TINY
     from segment.eval.training_phase import train_all
 
+    preset = replace(SMOKE_TINY, seconds=600)  # every run completes its iterations, however loaded the machine
     corpus = StudyCorpus("sample-brent-phono", ("sample-brent-phono:all",), "sample-brent-phono:all",
-                         "sample-brent-phono:all", SMOKE_TINY, ("constraint",), seeds_of=("constraint",))
+                         "sample-brent-phono:all", preset, ("constraint",), seeds_of=("constraint",))
     probes = (("sample-brent-phono", "constraint", (0, 1)),)
+    early = (("sample-brent-phono", "constraint", (0,), "holdout"),)
     entries = [e for e in study_runs((corpus,)) if e[2] == seed_value("constraint") and e[3] in (0, 1)]
     runs = length_runs(2, (corpus,), probes)
-    assert [spec.train_config().iterations for *_, spec in runs] == [40, 40]
-    assert train_all([spec for *_, spec in entries + runs[:1]], tmp_path / "runs", device="cpu") == []
+    early_runs = length_runs(2, (corpus,), early)
+    assert [spec.train_config().iterations for *_, spec in runs + early_runs] == [40, 40, 40]
+    assert train_all([spec for *_, spec in entries + runs[:1] + early_runs], tmp_path / "runs", device="cpu") == []
     study = evaluate_all(tmp_path / "runs", tmp_path / "results" / "halting.json", device="cpu", data_dir=None,
                          corpora=(corpus,))
     results = evaluate_lengths(tmp_path / "runs", tmp_path, factor=2, device="cpu", data_dir=None,
@@ -94,8 +134,16 @@ def test_probes_end_to_end_on_the_sample_corpus(tmp_path):
     curve = results["curves"][runs[0][4].name]
     assert set(results["curves"]) == {runs[0][4].name} and curve["iteration"] == [20, 40]
     assert all(0 < bps < 10 for bps in curve["dev_bps"])
+    stopped = evaluate_lengths(tmp_path / "runs", tmp_path, factor=2, device="cpu", data_dir=None,
+                               corpora=(corpus,), probes=early, results_name="halting-early-stop.json")
+    [row_] = stopped["runs"]
+    assert (row_["variant"], row_["best_iteration"]) == ("holdout", 40)  # one evaluation, at the end
+    assert [(s["variant"], s["best_iterations"]) for s in stopped["summary"]] == [("", [None]), ("holdout", [40])]
+    assert "holdout_bps" in stopped["curves"][early_runs[0][4].name]
     text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
-                        length=results).read_text()
+                        length=results, early_stop=stopped).read_text()
+    assert "## Early stopping" in text and "`holdout` (train: holdout 0.1, patience 4, eval_every 100)" in text
+    assert (tmp_path / "figures" / "halting-early-stop-sample-brent-phono.png").stat().st_size > 0
     assert "## Training length" in text and runs[1][4].name in text
     assert "figures/halting-length-sample-brent-phono.png" in text
     assert (tmp_path / "figures" / "halting-length-sample-brent-phono.png").stat().st_size > 0

@@ -65,6 +65,8 @@ def fields_of(config: type, settings: dict) -> dict:
 @setting_option(TrainConfig, "device")
 @setting_option(TrainConfig, "eval_every", type=click.IntRange(min=1))
 @setting_option(TrainConfig, "max_seconds", type=click.FloatRange(min=0))
+@setting_option(TrainConfig, "holdout", type=click.FloatRange(0, 0.5))
+@setting_option(TrainConfig, "patience", type=click.IntRange(min=1))
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Run directory.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its latest checkpoint.")
 @click.option("--right-to-left", is_flag=True,
