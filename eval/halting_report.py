@@ -23,6 +23,12 @@ EARLY_STOP_COLUMNS = ["corpus", "variant", "iterations", "seeds", "best_iteratio
 
 
 def _markdown(rows: list[dict], columns: list[str]) -> str:
+    """A Markdown table; floats to 4 significant digits, also inside lists (per-seed figures)."""
+    def short(value):
+        if not isinstance(value, list):
+            return value
+        return ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in value)
+    rows = [{k: short(v) for k, v in row.items()} for row in rows]
     return table_frame(rows, columns).to_markdown(index=False, floatfmt=".4g")
 
 
