@@ -1,7 +1,7 @@
 """Training length in the halting study: do the candidate halting settings mark boundaries better, and do seeds
 agree, when they train longer than the study's 800 iterations, or stop early by a label-free rule?
 
-    python -m segment.eval.halting_length [--probes length|early-stop] [--phase train|evaluate|all]
+    python -m segment.eval.halting_length [--probes length|early-stop|release] [--phase train|evaluate|all]
         [--runs-dir runs/halting-length] [--results-dir eval] [--factor N] [--jobs 2] [--device cpu]
         [--data-dir DIR]
 
@@ -11,12 +11,12 @@ everything else (warm-up, halting freeze, evaluation, data), on seeds the study 
 its variant (``VARIANTS``). ``length`` (factor 4): the settings as they are, and one held-out control that
 trains on brent-phono's train split and is scored on its test split (the study reads the whole corpus).
 ``early-stop`` (factor 2, at most): every 10th training unit held out, the model with the lowest held-out bits
-per symbol kept (``segment.models.early_stopping``), alone and with dropout. Runs are measured exactly as the
+per symbol kept (``segment.models.early_stopping``), alone and with dropout. ``release`` (factor 1): the halting
+unit held for 400 or 600 of the 800 iterations instead of 200. Runs are measured exactly as the
 study measures its own (``halting_study.evaluate_run``: label-free dev statistics, unsupervised ponder and
 entropy F on the test units). The results set each probe's seeds beside the study's 800-iteration rows of the
-same lever, value and seeds (from ``results/halting.json``) and go to ``results/halting-length.json`` or
-``results/halting-early-stop.json``; ``python -m segment.eval.halting_study --phase report`` adds them to
-HALTING.md.
+same lever, value and seeds (from ``results/halting.json``) and go to ``results/halting-<probes>.json``;
+``python -m segment.eval.halting_study --phase report`` adds them to HALTING.md.
 """
 
 from __future__ import annotations
@@ -47,6 +47,9 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     "": ({}, {}),
     "holdout": ({}, EARLY_STOP),
     "holdout+dropout": ({"dropout": 0.2}, EARLY_STOP),  # dropout before the decoder, against memorisation
+    # a later release of the halting unit (the study: 200), so it learns over a better language model
+    "freeze400": ({}, {"halt_freeze": 400}),
+    "freeze600": ({}, {"halt_freeze": 600}),
 }
 #: (corpus key, lever, seeds[, variant]) of each probe, in training order: the study's candidate setting (three
 #: seeds on brent-phono), its held-out control, and Graves's ACT as the reference row
@@ -64,12 +67,18 @@ EARLY_STOP_PROBES: tuple[tuple, ...] = (
     ("brent-phono", "constraint", (0, *SEEDS), "holdout+dropout"),
     ("brent-text", "constraint", (0,), "holdout"),
 )
+#: The release probes: the candidate setting at the study's length with the halting unit released later
+RELEASE_PROBES: tuple[tuple, ...] = (
+    ("brent-phono", "constraint", (0, *SEEDS), "freeze400"),
+    ("brent-phono", "constraint", (0, *SEEDS), "freeze600"),
+)
 PROBE_CORPORA = (*CORPORA, HELDOUT)
 DEFAULT_FACTOR = 4
 RESULTS_NAME = "halting-length.json"
 #: --probes name -> (probes, default factor, results file name)
 PROBE_SETS = {"length": (PROBES, DEFAULT_FACTOR, RESULTS_NAME),
-              "early-stop": (EARLY_STOP_PROBES, 2, "halting-early-stop.json")}
+              "early-stop": (EARLY_STOP_PROBES, 2, "halting-early-stop.json"),
+              "release": (RELEASE_PROBES, 1, "halting-release.json")}
 #: The dev figures of log.jsonl followed over training (the dev pass reads the state carried across units;
 #: ponder_boundary_f: peaks of its ponder signal against the dev units' gold cuts)
 CURVE_FIELDS = ("ponder_boundary_f", "dev_bps", "ponder_std")
@@ -210,15 +219,15 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--probes", "probe_set", type=click.Choice(list(PROBE_SETS)), default="length", show_default=True,
               help="length: the study's settings trained longer; early-stop: with held-out units and early "
-                   "stopping (alone and with dropout).")
+                   "stopping (alone and with dropout); release: the halting unit released later.")
 @click.option("--phase", type=click.Choice(["train", "evaluate", "all"]), default="all", show_default=True)
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/halting-length"),
               show_default=True)
 @click.option("--results-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("eval"),
-              show_default=True, help="Where results/halting-length.json (halting-early-stop.json) goes.")
-@click.option("--factor", type=click.IntRange(min=2), default=None,
+              show_default=True, help="Where results/halting-<probes>.json goes.")
+@click.option("--factor", type=click.IntRange(min=1), default=None,
               help="Times the study's iterations each probe trains (at most, with early stopping) [default: 4 for "
-                   "length, 2 for early-stop].")
+                   "length, 2 for early-stop, 1 for release].")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Runs trained (and evaluated) at a time.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")

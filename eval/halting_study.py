@@ -19,8 +19,8 @@ Per corpus and lever: the tau the label-free rule selects and its F, the best F 
 and the width of the informative regime in decades; the seed spread of F at tau 0.03 (the constraint: target
 2.5; fixed in advance).
 Results go to ``results/halting.json``, the report to ``HALTING.md`` and ``figures/halting-<corpus>.png``; the
-report adds the training-length and early-stopping probes of ``segment.eval.halting_length`` when
-``results/halting-length.json`` and ``results/halting-early-stop.json`` are there.
+report adds the probes of ``segment.eval.halting_length`` (training length, early stopping, halting release)
+whose results are there (``results/halting-length.json``, ``halting-early-stop.json``, ``halting-release.json``).
 """
 
 from __future__ import annotations
@@ -334,7 +334,7 @@ def main(phase: str, runs_dir: Path, results_dir: Path, jobs: int, device: str, 
             probes[probe_set] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
         write_report(json.loads(results_path.read_text(encoding="utf-8")), results_dir,
                      command="python -m segment.eval.halting_study " + " ".join(sys.argv[1:]),
-                     length=probes["length"], early_stop=probes["early-stop"])
+                     probes=probes)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from segment.eval.halting_length import (EARLY_STOP_PROBES, PROBES, VARIANTS, best_iteration, length_runs,
+from segment.eval.halting_length import (PROBE_SETS, PROBES, VARIANTS, best_iteration, length_runs,
                                          summarise_lengths, training_curve)
 from segment.eval.halting_study import StudyCorpus, seed_value, study_runs
 
@@ -32,19 +32,23 @@ def test_probes_repeat_the_study_runs_with_only_more_iterations():
     assert {lever for _, lever, *_ in runs} == {"constraint", "graves"}  # Graves's ACT stays the reference row
 
 
-def test_early_stop_probes_change_the_study_runs_only_by_their_variant():
+@pytest.mark.parametrize("probe_set", ["early-stop", "release"])
+def test_variant_probes_change_the_study_runs_only_by_their_variant(probe_set):
     study = {(c.key, lever, tau, seed): spec for c, lever, tau, seed, spec in study_runs()}
-    runs = length_runs(factor=2, probes=EARLY_STOP_PROBES)
-    assert len({spec.name for *_, spec in runs}) == len(runs) == sum(len(p[2]) for p in EARLY_STOP_PROBES)
-    for probe in EARLY_STOP_PROBES:
+    probes, factor, _ = PROBE_SETS[probe_set]
+    runs = length_runs(factor, probes=probes)
+    assert len({spec.name for *_, spec in runs}) == len(runs) == sum(len(p[2]) for p in probes)
+    for probe in probes:
         corpus, lever, seeds, variant = probe
         model, train = VARIANTS[variant]
-        assert train["holdout"] > 0 and train["patience"] >= 1
-        for (c, lever_, value, seed, spec) in length_runs(2, probes=(probe,)):
+        if probe_set == "early-stop":
+            assert train["holdout"] > 0 and train["patience"] >= 1
+        for (c, lever_, value, seed, spec) in length_runs(factor, probes=(probe,)):
             short = study[(corpus, lever, value, seed)]
-            assert spec.name == short.name.replace(f"{value}", f"{value}-it1600-{variant}", 1)
+            iterations = factor * short.train_config().iterations
+            assert spec.name == short.name.replace(f"{value}", f"{value}-it{iterations}-{variant}", 1)
             assert spec.model_config() == replace(short.model_config(), **model)
-            assert spec.train_config() == replace(short.train_config(), iterations=1600, **train)
+            assert spec.train_config() == replace(short.train_config(), iterations=iterations, **train)
             assert (spec.train_data, spec.test, spec.dev) == (short.train_data, short.test, short.dev)
 
 
@@ -141,7 +145,7 @@ def test_probes_end_to_end_on_the_sample_corpus(tmp_path):
     assert [(s["variant"], s["best_iterations"]) for s in stopped["summary"]] == [("", [None]), ("holdout", [40])]
     assert "holdout_bps" in stopped["curves"][early_runs[0][4].name]
     text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
-                        length=results, early_stop=stopped).read_text()
+                        probes={"length": results, "early-stop": stopped}).read_text()
     assert "## Early stopping" in text and "`holdout` (train: holdout 0.1, patience 4, eval_every 100)" in text
     assert (tmp_path / "figures" / "halting-early-stop-sample-brent-phono.png").stat().st_size > 0
     assert "## Training length" in text and runs[1][4].name in text
