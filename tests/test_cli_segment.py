@@ -250,7 +250,9 @@ def test_train_with_a_holdout_keeps_the_best_model_and_patience_needs_a_holdout(
     assert trained.exit_code == 0, trained.output
     records = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert all("holdout_bps" in r for r in records)
-    assert json.loads((tmp_path / "run" / "best.json").read_text())["iteration"] == records[-1]["best_iteration"]
+    best = json.loads((tmp_path / "run" / "best.json").read_text())
+    assert best["iteration"] == records[-1]["best_iteration"]
+    assert f"; the model of iteration {best['iteration']}, held-out bits per symbol" in trained.stderr
     refused = run(*options, "--patience", 5, "--out", tmp_path / "refused")
     assert refused.exit_code == 2 and refused.stderr.strip().splitlines()[-1] == (
         "Error: invalid TrainConfig field(s): patience must be >= 1 or None (and then holdout > 0) (got 5)")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import fields
+from pathlib import Path
 
 import click
 
@@ -105,4 +107,8 @@ def train(corpus, split, dev_split, data_dir, no_act, out, resume, right_to_left
         model = run_training(model_config, train_config, train_sequences, dev_sequences, dev_metrics=dev_metrics)
     except ValueError as err:
         raise click.UsageError(str(err)) from None
-    click.echo(f"model written to {out}/model ({len(model.vocab)} symbols)", err=True)
+    kept = ""
+    if train_config.holdout and (Path(out) / "best.json").is_file():  # under torchrun rank 0 alone writes it
+        best = json.loads((Path(out) / "best.json").read_text(encoding="utf-8"))
+        kept = f"; the model of iteration {best['iteration']}, held-out bits per symbol {best['holdout_bps']:.4f}"
+    click.echo(f"model written to {out}/model ({len(model.vocab)} symbols{kept})", err=True)
