@@ -71,6 +71,8 @@ EARLY_STOP_PROBES: tuple[tuple, ...] = (
 RELEASE_PROBES: tuple[tuple, ...] = (
     ("brent-phono", "constraint", (0, *SEEDS), "freeze400"),
     ("brent-phono", "constraint", (0, *SEEDS), "freeze600"),
+    ("brent-text", "constraint", (0,), "freeze400"),
+    ("brent-text", "constraint", (0,), "freeze600"),
 )
 PROBE_CORPORA = (*CORPORA, HELDOUT)
 DEFAULT_FACTOR = 4
