@@ -1,12 +1,12 @@
 """Label-free early stopping: units held out of training, and the model of the evaluation with the lowest bits
 per symbol on them.
 
-Ponder boundary F peaks early in training and then falls while the model memorises its corpus (HALTING.md,
-"Training length"); held-out bits per symbol reach their minimum at the same point and need no gold boundaries.
-With ``TrainConfig.holdout`` the trainer holds out every k-th training unit (k = round(1 / holdout)), scores
-them at every evaluation and keeps the best model: in memory, and in the run directory as best-NNNNNNN/ (the
-model files) named by best.json (with its iteration and held-out bits), so a resumed run keeps it. ``patience`` ends training
-after that many evaluations without a new best.
+Held-out bits per symbol need no gold boundaries. With ``TrainConfig.holdout`` the trainer holds out every k-th
+training unit (k = round(1 / holdout)), scores them at every evaluation and keeps the best model: in memory, and
+in the run directory as best-NNNNNNN/ (the model files) named by best.json (with its iteration and held-out
+bits), so a resumed run keeps it. ``patience`` ends training after that many evaluations without a new best.
+What it does to the ponder signal is measured in HALTING.md ("Early stopping": on Brent the held-out bits bottom
+out after the ponder boundary F has peaked, so the kept model marks boundaries less well than the study's).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from segment.models.dev_pass import evaluate_stream
 
 def split_holdout(sequences: Sequence, fraction: float) -> tuple[list, list]:
     """(training units, held-out units): every k-th unit (k = round(1 / fraction)) is held out, so the two
-    parts cover the whole corpus evenly; ValueError when either part would be empty."""
+    parts cover the whole corpus evenly; ValueError when no unit would be held out."""
     step = max(2, round(1 / fraction))
     held = list(sequences[step - 1::step])
     kept = [s for i, s in enumerate(sequences) if i % step != step - 1]

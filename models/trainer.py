@@ -149,7 +149,9 @@ class Trainer:
     def run(self) -> None:
         self.model.train()
         run_started = self.run_started = time.perf_counter()
-        self.stopping = self.should_stop(None)  # a resumed run that had stopped early; the time budget allows one
+        # a resumed run that early stopping had ended trains no further; max_seconds is only checked after an
+        # iteration, so every invocation runs at least one
+        self.stopping = self.should_stop(None)
         while not self.finishing:
             if self.batches.starts_epoch(self.position):
                 self.carried = None
