@@ -19,16 +19,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import shlex
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from bench_record import machine
 
 from segment.models import ACTConfig, ACTLanguageModel
 from segment.models.fast_act import fast_forward
@@ -188,22 +188,13 @@ def inference_row(args) -> dict:
     return row
 
 
-def machine(device: torch.device) -> str:
-    try:
-        model = next(line.split(":", 1)[1].strip() for line in subprocess.run(
-            ["lscpu"], capture_output=True, text=True, check=True).stdout.splitlines() if line.startswith("Model name"))
-    except (OSError, subprocess.CalledProcessError, StopIteration):
-        model = platform.processor() or platform.machine()
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    text = (f"{model}, {os.cpu_count()} CPUs, {torch.get_num_threads()} torch threads, torch {torch.__version__}, "
-            f"load average {load}")
-    if device.type == "cuda":
-        text += f", GPU {torch.cuda.get_device_name(device)}"
-    return text
+def machine_and_load(device: torch.device) -> str:
+    """The machine (``bench_record.machine``) and its load averages over 1, 5 and 15 minutes."""
+    return f"{machine(device)}, load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}"
 
 
 def markdown(rows: list[dict], inference: dict | None, args, device: torch.device) -> str:
-    lines = [f"Machine: {machine(device)}", f"Command: `python benchmarks/bench_act_speed.py {shlex.join(args.argv)}`",
+    lines = [f"Machine: {machine_and_load(device)}", f"Command: `python benchmarks/bench_act_speed.py {shlex.join(args.argv)}`",
              f"Training: batch {args.batch_size}, seq-len {args.seq_len}, vocab {args.vocab}, M = {args.max_steps}, "
              f"best of {args.repeats} rounds" + (", bf16 autocast" if device.type == "cuda" else ""), "",
              "| hidden | model | symbols/s | mean N | loop runs | ACT updates/s | ratio to nn.LSTM symbols/s |",
@@ -256,7 +247,7 @@ def main(argv: list[str] | None = None) -> None:
     print(markdown(rows, inference, args, device))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump({"machine": machine(device), "argv": args.argv, "training": rows, "inference": inference}, fh,
+            json.dump({"machine": machine_and_load(device), "argv": args.argv, "training": rows, "inference": inference}, fh,
                       indent=2)
 
 

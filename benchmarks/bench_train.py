@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
-import platform
 import shlex
 import sys
 import time
@@ -20,6 +18,8 @@ from pathlib import Path
 
 import torch
 from torch import nn
+
+from bench_record import machine
 
 from segment.models import ACTConfig, ACTLanguageModel
 
@@ -74,14 +74,6 @@ def measure(model: nn.Module, args, device: torch.device) -> tuple[float, float]
             timed += time.perf_counter() - started
             total_steps += 1.0 if steps is None else steps.float().mean().item()
     return args.iterations * args.batch_size * args.seq_len / timed, total_steps / args.iterations
-
-
-def machine(device: torch.device) -> str:
-    cpu = platform.processor() or platform.machine()
-    text = f"{platform.node()}: {cpu}, {os.cpu_count()} CPUs, torch {torch.__version__}, threads {torch.get_num_threads()}"
-    if device.type == "cuda":
-        text += f", GPU {torch.cuda.get_device_name(device)}"
-    return text
 
 
 def main(argv=None) -> None:
