@@ -92,5 +92,6 @@ def main() -> None:
                    f"read per symbol, batch {args.batch_size}, chunk {args.chunk_len}, context {args.context}", table,
                    load_before)
 
+
 if __name__ == "__main__":
     main()

@@ -12,11 +12,11 @@ its variant (``VARIANTS``). ``length`` (factor 4): the settings as they are, and
 trains on brent-phono's train split and is scored on its test split (the study reads the whole corpus).
 ``early-stop`` (factor 2, at most): every 10th training unit held out, the model with the lowest held-out bits
 per symbol kept (``segment.models.early_stopping``), alone and with dropout. ``release`` (factor 1): the halting
-unit held for 400 or 600 of the 800 iterations instead of 200, or learning at 0.01 x lr instead of 0.1 x. Runs are measured exactly as the
-study measures its own (``halting_study.evaluate_run``: label-free dev statistics, unsupervised ponder and
-entropy F on the test units). The results set each probe's seeds beside the study's 800-iteration rows of the
-same lever, value and seeds (from ``results/halting.json``) and go to ``results/halting-<probes>.json``;
-``python -m segment.eval.halting_study --phase report`` adds them to HALTING.md.
+unit held for 400 or 600 of the 800 iterations instead of 200, or learning at 0.01 x lr instead of 0.1 x. Runs
+are measured exactly as the study measures its own (``halting_study.evaluate_run``: label-free dev statistics,
+unsupervised ponder and entropy F on the test units). The results set each probe's seeds beside the study's
+800-iteration rows of the same lever, value and seeds (from ``results/halting.json``) and go to
+``results/halting-<probes>.json``; ``python -m segment.eval.halting_study --phase report`` adds them to HALTING.md.
 """
 
 from __future__ import annotations
@@ -199,9 +199,9 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
     path = results_dir / "results" / results_name
     from segment.eval.training_phase import run_dir_of
 
-    entries = length_runs(factor, corpora, probes)
-    variants = {spec.name: variant_of(probe) for probe in probes
-                for *_, spec in length_runs(factor, corpora, (probe,))}
+    per_probe = [(variant_of(probe), length_runs(factor, corpora, (probe,))) for probe in probes]
+    entries = [entry for _, runs in per_probe for entry in runs]
+    variants = {entry[4].name: variant for variant, runs in per_probe for entry in runs}
     rows, missing = measure_runs(entries, runs_dir, path, device=device, data_dir=data_dir, jobs=jobs)
     curves = {spec.name: training_curve(run_dir_of(runs_dir, spec)) for *_, spec in entries
               if spec.name not in missing}

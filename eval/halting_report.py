@@ -63,8 +63,8 @@ def _probe_section(probes: dict, figures: Path, *, heading: str, intro: str, col
     lines += [_markdown(probes["summary"], columns), "",
               "Over training (the dev evaluations of each run's log.jsonl: the first "
               + " / ".join(f"{n:,}" for n in dict.fromkeys(probes["eval_symbols"].values()))
-              + " dev symbols read with the state carried across units, as the trainer reads them; `ponder_boundary_f`: "
-              "peaks of that ponder signal against the gold cuts, labels used for this figure only; `holdout_bps`: "
+              + " dev symbols read with the state carried across units, as the trainer reads them; "
+              "`ponder_boundary_f`: peaks of that ponder signal against the gold cuts, labels used for this figure only; `holdout_bps`: "
               "the held-out units' bits per symbol that early stopping reads; dotted: the study's length):", ""]
     figures.mkdir(parents=True, exist_ok=True)
     for corpus in dict.fromkeys(r["corpus"] for r in probes["runs"]):
@@ -123,8 +123,9 @@ def _release_section(release: dict, figures: Path) -> list[str]:
              "at 0.1 x lr): a later release lets it learn over a better language model, a slower rate keeps it "
              "nearer its first direction; set beside the study's rows (variant empty) of the same setting and "
              "seeds.")
-    return _probe_section(release, figures, heading="Halting release and learning rate", intro=intro, columns=LENGTH_COLUMNS[:3]
-                          + ["variant"] + LENGTH_COLUMNS[3:], figure_prefix="halting-release")
+    return _probe_section(release, figures, heading="Halting release and learning rate", intro=intro,
+                          columns=LENGTH_COLUMNS[:3] + ["variant"] + LENGTH_COLUMNS[3:],
+                          figure_prefix="halting-release")
 
 
 #: probe set (``halting_length.PROBE_SETS``) -> its section of the report, in report order

@@ -50,7 +50,8 @@ def test_the_saved_model_is_the_evaluation_with_the_lowest_held_out_bits(tmp_pat
                        "holdout_bps": best["holdout_bps"]}
     assert [p.name for p in tmp_path.glob("best-*")] == [pointer["model"]]
     saved = ACTLanguageModel.from_pretrained(tmp_path / "model")
-    assert same_weights(saved, model) and same_weights(saved, ACTLanguageModel.from_pretrained(tmp_path / pointer["model"]))
+    assert same_weights(saved, model)
+    assert same_weights(saved, ACTLanguageModel.from_pretrained(tmp_path / pointer["model"]))
     _, held = split_holdout(UNITS, CONFIG["holdout"])
     again = evaluate_stream(saved, held, seq_len=CONFIG["seq_len"]).scores["dev_bps"]
     assert again == pytest.approx(best["holdout_bps"], rel=1e-5)

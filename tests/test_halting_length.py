@@ -76,7 +76,8 @@ def test_summary_sets_each_length_beside_the_study_over_the_probe_seeds():
 
 
 def test_summary_keeps_each_variant_apart_and_the_study_rows_once():
-    probes = (("brent-phono", "constraint", (0, 1), "holdout"), ("brent-phono", "constraint", (0, 1), "holdout+dropout"))
+    probes = (("brent-phono", "constraint", (0, 1), "holdout"),
+              ("brent-phono", "constraint", (0, 1), "holdout+dropout"))
     short = [row("brent-phono", "constraint", s, f) for s, f in ((0, 0.70), (1, 0.74))]
     long = [{**row("brent-phono", "constraint", s, f), "variant": v, "best_iteration": b}
             for s, f, v, b in ((0, 0.78, "holdout", 500), (1, 0.76, "holdout", 700), (0, 0.75, "holdout+dropout", 900))]
