@@ -18,6 +18,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+from segment.errors import ModelLoadError
 from segment.files import write_atomic
 from segment.models.act_lstm import ACTLanguageModel
 from segment.models.checkpoint import read_json
@@ -53,9 +54,13 @@ class EarlyStopping:
         """Reload the best model a killed run recorded (nothing when it had none yet)."""
         if self.run_dir is None or not (self.run_dir / "best.json").is_file():
             return
-        record = read_json(self.run_dir / "best.json")
+        path = self.run_dir / "best.json"
+        record = read_json(path)
+        fields = {"model": str, "iteration": int, "holdout_bps": float}
+        if not isinstance(record, dict) or not all(isinstance(record.get(k), t) for k, t in fields.items()):
+            raise ModelLoadError(f"{path}: not an early-stopping record (model, iteration, holdout_bps)")
         self.best = ACTLanguageModel.from_pretrained(self.run_dir / record["model"])
-        self.best_bps, self.best_iteration = float(record["holdout_bps"]), int(record["iteration"])
+        self.best_bps, self.best_iteration = record["holdout_bps"], record["iteration"]
 
     def exhausted(self, iteration: int, eval_every: int) -> bool:
         """True once ``patience`` evaluations have passed since the best one."""

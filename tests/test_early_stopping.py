@@ -107,3 +107,13 @@ def test_an_interrupted_run_resumes_with_its_best_model(tmp_path):
 def test_invalid_early_stopping_settings_are_named(fields, message):
     with pytest.raises(ValueError, match=message):
         TrainConfig(**fields)
+
+
+def test_a_broken_early_stopping_record_is_named_on_resume(tmp_path):
+    from segment.errors import ModelLoadError
+
+    config = TrainConfig(**{**CONFIG, "iterations": 8}, out=str(tmp_path))
+    train(model_config(), config, UNITS)
+    (tmp_path / "best.json").write_text(json.dumps({"iteration": 4}))
+    with pytest.raises(ModelLoadError, match=r"best.json: not an early-stopping record"):
+        train(model_config(), TrainConfig(**{**CONFIG, "iterations": 12}, out=str(tmp_path), resume=True), UNITS)
