@@ -144,7 +144,7 @@ def _baseline(name: str, split_punctuation: bool):
 
 def reusable_baseline_rows(previous: Results, scale: Scale) -> dict[str, list[dict]]:
     """Per word corpus of ``scale``: the baseline rows of an earlier evaluation ``previous`` that measured the
-    same thing (same scale, reference, punctuation handling, unit cap and bootstrap); ``word_task`` further
+    same thing (same scale, reference, punctuation handling, fit text, unit cap and bootstrap); ``word_task`` further
     checks each row's unit and symbol counts against the corpus it loads. Only valid while the baselines' code
     and the corpora are unchanged since ``previous`` was computed: the caller vouches for that."""
     if previous.meta.scale != scale.name or (previous.meta.max_units, previous.meta.bootstrap) != (
@@ -153,7 +153,8 @@ def reusable_baseline_rows(previous: Results, scale: Scale) -> dict[str, list[di
     rows = {}
     for key, spec in scale.corpora.items():
         part = previous.word.get(key)
-        if part is not None and part.corpus == spec.ref and part.split_punctuation == spec.split_punctuation:
+        if part is not None and part.corpus == spec.ref and part.split_punctuation == spec.split_punctuation \
+                and part.baseline_fit == list(spec.fit_text):
             rows[key] = [r for r in part.rows if r["family"] == "baseline" and r["segmenter"] in scale.baselines]
     return rows
 
@@ -173,8 +174,11 @@ def word_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir,
     if len(kept) < len(reuse):
         print(f"note: {key}: {len(reuse) - len(kept)} earlier baseline row(s) not reused: the corpus's units or "
               "symbols changed", file=sys.stderr)
-    measured = compare({name: partial(_baseline, name, split) for name in scale.baselines if name not in kept},
-                       corpus, bootstrap=scale.bootstrap, progress=False, dictionary=dictionary)
+    fit_text = _fit_text(scale.corpora[key], corpus, data_dir)
+    measured = pd.concat([compare({name: partial(_baseline, name, split) for name in names}, corpus,
+                                  bootstrap=scale.bootstrap, progress=False, dictionary=dictionary, fit=fit)
+                          for names, fit in _by_fit_text(scale.baselines, set(kept), fit_text)],
+                         ignore_index=True)
     measured["family"], measured["run"], measured["calibrated"] = "baseline", "", False
     order = {name: i for i, name in enumerate(scale.baselines)}
     baselines = pd.concat([measured, pd.DataFrame(list(kept.values()))], ignore_index=True) if kept else measured
@@ -196,7 +200,30 @@ def word_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir,
     table = pd.concat(frames, ignore_index=True)
     spec = scale.corpora[key]
     return WordComparison(key, spec.ref, spec.labelled, len(labelled.units), _records(table), stats,
-                          _pr_curves(table, corpus, values) if key == scale.pr else {}, split, list(kept))
+                          _pr_curves(table, corpus, values, fit_text) if key == scale.pr else {}, split, list(kept),
+                          list(spec.fit_text))
+
+
+def _fit_text(spec, corpus, data_dir):
+    """The corpus the label-free baselines of ``spec`` are fitted on: True (the evaluated units) unless the
+    spec names ``fit_text``, then those references run together, with the evaluated units when ``spec.ref``
+    is not among them."""
+    if not spec.fit_text:
+        return True
+    parts = [load_ref(ref, data_dir, punctuation=spec.punctuation, case=spec.case) for ref in spec.fit_text]
+    documents = [doc for part in parts for doc in part.documents]
+    if spec.ref not in spec.fit_text:
+        documents += corpus.documents
+    return dataclasses.replace(corpus, name="+".join(spec.fit_text), documents=documents)
+
+
+def _by_fit_text(names, kept: set[str], fit_text) -> list[tuple[list[str], object]]:
+    """The baselines still to measure, grouped by what they are fitted on: the label-free ones on
+    ``fit_text``, those that read gold boundaries or a word list on the evaluated units."""
+    from segment.baselines import UNSUPERVISED
+
+    todo = [name for name in names if name not in kept]
+    return [([n for n in todo if n in UNSUPERVISED], fit_text), ([n for n in todo if n not in UNSUPERVISED], True)]
 
 
 def _downsample(precision: np.ndarray, recall: np.ndarray) -> PRCurve:
@@ -204,8 +231,9 @@ def _downsample(precision: np.ndarray, recall: np.ndarray) -> PRCurve:
     return PRCurve(precision[keep].tolist(), recall[keep].tolist())
 
 
-def _pr_curves(table: pd.DataFrame, corpus, values: dict[str, list[np.ndarray]]) -> dict[str, PRCurve]:
-    """Precision-recall points of the main model signals and the two best unsupervised baselines."""
+def _pr_curves(table: pd.DataFrame, corpus, values: dict[str, list[np.ndarray]], fit_text) -> dict[str, PRCurve]:
+    """Precision-recall points of the main model signals and the two best unsupervised baselines (fitted on
+    ``fit_text``, see :func:`_fit_text`)."""
     from segment.registry import make_segmenter
 
     sequences, gold = corpus.sequences(), corpus.word_boundaries()
@@ -217,7 +245,7 @@ def _pr_curves(table: pd.DataFrame, corpus, values: dict[str, list[np.ndarray]])
     label_free = table[(table.family == "baseline") & ~table.uses_gold.astype(bool)
                        & ~table.uses_lexicon.astype(bool) & ~table.segmenter.str.startswith("random")]
     for name in label_free.sort_values("headline_f", ascending=False).segmenter.head(2):
-        segmenter = make_segmenter(name).fit(sequences)
+        segmenter = make_segmenter(name).fit(sequences if fit_text is True else fit_text.sequences())
         scores = [segmenter.boundary_scores(s) for s in sequences]
         curves[name] = _downsample(*pr_curve(scores, gold)[:2])
     return curves

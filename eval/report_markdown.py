@@ -88,13 +88,21 @@ def _header(results: Results, results_path: Path, results_dir: Path) -> list[str
             "symbol.", ""]
 
 
+def _fit_note(part) -> str:
+    """Where the label-free baselines of a word comparison read their statistics, when not the evaluated units."""
+    if not part.baseline_fit:
+        return ""
+    extra = "" if part.corpus in part.baseline_fit else f", `{part.corpus}`"
+    return f"; label-free baselines fitted on {', '.join(f'`{ref}`' for ref in part.baseline_fit)}{extra}"
+
+
 def _word_sections(results: Results) -> list[str]:
     lines = ["## Word boundaries: unsupervised (headline)", ""]
     for key, part in results.word.items():
         rows = [r for r in part.rows if _in_comparison(results, r)]
         shown = [r for r in rows if _unsupervised(r) and not _skipped(r)]
         split = (", cuts around every punctuation mark forced in every row but the gold-rate oracle's"
-                 if part.split_punctuation else "")
+                 if part.split_punctuation else "") + _fit_note(part)
         lines += [f"### {key} (`{part.corpus}`{split})", "",
                   to_markdown(_sorted(table_frame(shown, WORD_COLUMNS), "boundary_noedge_f"))]
         toplines = [r for r in rows if (r.get("uses_gold") or r.get("uses_lexicon")) and not r.get("calibrated")]
@@ -329,7 +337,7 @@ def _sub_scale_sections(results_dir: Path) -> list[str]:
                                 and not str(r["segmenter"]).startswith("random")),
                                key=lambda r: -(r["boundary_noedge_f"] or 0))[:3]
             toplines = [r for r in rows if r.get("uses_lexicon") and not r.get("calibrated")]
-            split = ", punctuation split first" if part.split_punctuation else ""
+            split = (", punctuation split first" if part.split_punctuation else "") + _fit_note(part)
             ranked = sorted(models + baselines, key=lambda r: -(r["boundary_noedge_f"] or 0))
             lines += [f"### {key} (`{part.corpus}`{split})", "",
                       to_markdown(table_frame(ranked + toplines, SUMMARY_COLUMNS))]

@@ -50,6 +50,7 @@ class WordComparison:
     pr: dict[str, PRCurve] = field(default_factory=dict)  # on the scale's precision-recall corpus only
     split_punctuation: bool = False  # every segmenter's cuts plus cuts around each punctuation mark
     reused_baselines: list[str] = field(default_factory=list)  # baseline rows taken from an earlier evaluation
+    baseline_fit: list[str] = field(default_factory=list)  # EvalCorpus.fit_text: the label-free baselines' text
 
     @classmethod
     def from_dict(cls, data: dict) -> WordComparison:

@@ -29,6 +29,9 @@ class EvalCorpus:
     runs_of: str | None = None  # score the runs of this other EvalCorpus key here (default: the runs of this key)
     split_punctuation: bool = False  # every segmenter's cuts plus cuts around each punctuation mark
     oov_words: str | None = None  # bakeoff set (corpora.sighan.BAKEOFF_SETS) whose training words give OOV recall
+    # the label-free baselines are fitted on the raw text of these corpus:split references (plus the evaluated
+    # units when ``ref`` is not among them) instead of on the evaluated units alone
+    fit_text: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,10 +148,11 @@ SMOKE = Scale(
     corpora={"bp": EvalCorpus("sample-brent-phono:all", "sample-brent-phono:all", 50),
              "en": EvalCorpus("sample-en:test", "sample-en:train", 10),
              "en-train": EvalCorpus("sample-en:train", "sample-en:test", 10, runs_of="en"),
-             "en+punct": EvalCorpus("sample-en:test", "sample-en:train", 10, runs_of="en", split_punctuation=True)},
+             "en+punct": EvalCorpus("sample-en:test", "sample-en:train", 10, runs_of="en", split_punctuation=True,
+                                    fit_text=("sample-en:train",))},
     sentences={"en-punct": SentenceTask("sample-en:test", "en", True, ("punct-rule", "pysbd")),
                "bp-utterances": SentenceTask("sample-brent-phono:all", "bp")},
-    baselines=("tp-forward-relative", "tp-mi-relative", "ngram-bentropy-sum", "random", "random-oracle",
+    baselines=("tp-forward-relative", "tp-mi-relative", "ngram-bentropy-sum", "nvbe", "random", "random-oracle",
                "wordninja"),
     graves="sample-en:test", dev="sample-en:test", trace=("bp", "en", "en-train"), pr="bp", sweep="bp", bootstrap=50,
     bits=BitsTask(("sample-en:test",), "en"),
@@ -158,7 +162,7 @@ SMOKE = Scale(
 
 ALL_WORD_BASELINES = ("tp-forward-relative", "tp-forward-absolute", "tp-backward-relative", "tp-backward-absolute",
                       "tp-mi-relative", "tp-mi-absolute", "ngram-surprisal", "ngram-bentropy-forward",
-                      "ngram-bentropy-backward", "ngram-bentropy-sum", "random", "random-oracle",
+                      "ngram-bentropy-backward", "ngram-bentropy-sum", "nvbe", "random", "random-oracle",
                       "wordsegment", "wordninja", "instant-segment")
 WORD_CORPORA = {
     "brent-phono": EvalCorpus("brent-phono:all", "brent-phono:all", 200),
@@ -292,7 +296,8 @@ CPU_LONG = Scale(
 # The bakeoffs' training texts are not here, so the model reads raw text transductively, as the unsupervised
 # literature does: the PKU and MSR test texts with their spaces removed, and UD Chinese GSD train and dev (its
 # test stays unseen). Every corpus is scored twice: as it is, and with cuts forced around punctuation (the
-# field's common "split at punctuation first"). Calibrated rows learn their peak settings on GSD dev.
+# field's common "split at punctuation first"). Calibrated rows learn their peak settings on GSD dev. The
+# label-free baselines read the same raw text as the models (and the evaluated text, for GSD test).
 ZH_TRAIN = ("sighan-pku:test", "sighan-msr:test", "ud-zh-gsd:train", "ud-zh-gsd:dev")
 # About 1.3 s per iteration of 32 x 128 symbols with one thread (the output layer over some 5,000 characters
 # dominates), so 1,000 iterations (4M symbols, 8 passes over the text) take about 25 minutes.
@@ -301,7 +306,8 @@ CPU_ZH = Preset(seconds=1800, train={"iterations": 1000, "seq_len": 128, "batch_
 #: Word cuts of all UD Chinese GSD train sentences by the MLP reading the signals +-4 and the classes +-2.
 CHINESE_READOUT = ShippedReadout("word", "ud-zh-gsd:train", 4000, "ud-zh-gsd:test", classifier="mlp", window=4,
                                  class_window=2)
-ZH_BASELINES = (*(name for name in ALL_WORD_BASELINES if name.startswith(("tp-", "ngram-", "random"))), "jieba")
+ZH_BASELINES = (*(name for name in ALL_WORD_BASELINES if name.startswith(("tp-", "ngram-", "nvbe", "random"))),
+                "jieba")
 
 
 def chinese_corpora() -> dict[str, EvalCorpus]:
@@ -311,9 +317,9 @@ def chinese_corpora() -> dict[str, EvalCorpus]:
                      ("ud-zh-gsd", "ud-zh-gsd:test")):
         runs_of = None if key == "sighan-pku" else "sighan-pku"
         words = key if key.startswith("sighan") else None
-        corpora[key] = EvalCorpus(ref, "ud-zh-gsd:dev", 200, runs_of=runs_of, oov_words=words)
+        corpora[key] = EvalCorpus(ref, "ud-zh-gsd:dev", 200, runs_of=runs_of, oov_words=words, fit_text=ZH_TRAIN)
         corpora[f"{key}+punct"] = EvalCorpus(ref, "ud-zh-gsd:dev", 200, runs_of="sighan-pku", split_punctuation=True,
-                                             oov_words=words)
+                                             oov_words=words, fit_text=ZH_TRAIN)
     return corpora
 
 

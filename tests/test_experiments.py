@@ -113,7 +113,8 @@ def test_a_corpus_split_at_punctuation_forces_those_cuts_in_every_row_but_the_or
     assert part.split_punctuation and not smoke.results.word["en"].split_punctuation
     test = load_corpus("sample-en", "test")
     sequences = test.sequences()
-    split = PunctuationSplit(TransitionalProbability("forward", "relative", pad_ends=False)).fit(sequences)
+    fit_text = load_corpus("sample-en", "train").sequences() + sequences  # the corpus's fit_text and itself
+    split = PunctuationSplit(TransitionalProbability("forward", "relative", pad_ends=False)).fit(fit_text)
     expected = word_scores(reference=test.word_boundaries(), hypothesis=split.predict_many(sequences),
                            sequences=sequences)
     rows = {r["segmenter"]: r for r in part.rows if not r["calibrated"]}
@@ -171,6 +172,39 @@ def test_reused_baseline_rows_are_kept_as_measured_unless_the_corpus_changed(smo
     assert all(r["boundary_noedge_f"] == 0.123 for r in baselines[1:])
     assert reusable_baseline_rows(smoke.results, dataclasses.replace(scale, bootstrap=scale.bootstrap + 1)) == {}
     assert reusable_baseline_rows(smoke.results, dataclasses.replace(scale, name="cpu")) == {}
+
+
+def test_label_free_baselines_read_the_fit_text_of_their_corpus(smoke):
+    """en+punct names fit_text: its label-free baselines are fitted on sample-en:train plus the evaluated units
+    (its nvbe row is what that fit gives), those reading gold or a word list on the evaluated units; the report
+    says so, and rows fitted on other text are never reused."""
+    import dataclasses
+
+    from segment.baselines import UNSUPERVISED, BranchingAutonomy
+    from segment.eval.evaluate_runs import _by_fit_text, _fit_text, reusable_baseline_rows
+    from segment.eval.harness import evaluate
+    from segment.eval.run_specs import load_ref
+    from segment.punctuation_split import PunctuationSplit
+
+    scale = SCALES["smoke"]
+    spec = scale.corpora["en+punct"]
+    corpus = load_ref(spec.ref)
+    fit = _fit_text(spec, corpus, None)
+    assert fit.sequences() == load_ref("sample-en:train").sequences() + corpus.sequences()
+    assert _fit_text(scale.corpora["en"], corpus, None) is True
+    assert _fit_text(dataclasses.replace(spec, fit_text=(spec.ref,)), corpus, None).sequences() == corpus.sequences()
+    (free, on_fit), (others, on_units) = _by_fit_text(scale.baselines, {"tp-mi-relative"}, fit)
+    assert on_fit is fit and on_units is True and "tp-mi-relative" not in free
+    assert set(free) <= set(UNSUPERVISED) and others == ["random-oracle", "wordninja"]
+    part = smoke.results.word["en+punct"]
+    assert part.baseline_fit == ["sample-en:train"] and smoke.results.word["en"].baseline_fit == []
+    row = next(r for r in part.rows if r["segmenter"] == "nvbe")
+    expected = evaluate(PunctuationSplit(BranchingAutonomy()), corpus, fit=fit, bootstrap=scale.bootstrap)
+    assert row["token_f"] == pytest.approx(expected.token_f[0])
+    assert "label-free baselines fitted on `sample-en:train`, `sample-en:test`" in smoke.report
+    changed = dataclasses.replace(scale, corpora={**scale.corpora, "en+punct": dataclasses.replace(spec, fit_text=())})
+    assert "en+punct" in reusable_baseline_rows(smoke.results, scale)
+    assert "en+punct" not in reusable_baseline_rows(smoke.results, changed)
 
 
 def test_the_evaluate_phase_reuses_baselines_when_asked_and_says_so(smoke, tmp_path):

@@ -1,6 +1,7 @@
 """Baseline segmenters for the comparison table, by stable name.
 
-``BASELINES`` maps a name to a zero-argument factory. ``UNSUPERVISED`` names use neither gold
+``BASELINES`` maps a name to a zero-argument factory (``nvbe``: word autonomy from normalised variation of
+branching entropy, Magistry & Sagot 2012). ``UNSUPERVISED`` names use neither gold
 boundaries nor a lexicon (``random-oracle`` uses the gold boundary rate; ``wordsegment``, ``wordninja``,
 ``instant-segment``, ``jieba`` and ``pysbd`` use word lists or hand-written language rules, from the optional
 ``peers`` extra: building one without it installed raises ImportError). ``SENTENCE_LEVEL`` names cut
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from functools import partial
 
 from segment.base import Segmenter
+from segment.baselines.autonomy import BranchingAutonomy
 from segment.baselines.lexicon import (InstantSegmentSegmenter, JiebaSegmenter, LexiconSegmenter,
                                        WordninjaSegmenter, WordsegmentSegmenter)
 from segment.baselines.ngram import STATISTICS as NGRAM_STATISTICS
@@ -27,7 +29,7 @@ from segment.baselines.transitional import STATISTICS as TP_STATISTICS
 from segment.baselines.transitional import THRESHOLDS as TP_THRESHOLDS
 from segment.baselines.transitional import TransitionalProbability
 
-__all__ = ["BASELINES", "SENTENCE_LEVEL", "UNSUPERVISED", "WORD_LEVEL", "InstantSegmentSegmenter",
+__all__ = ["BASELINES", "SENTENCE_LEVEL", "UNSUPERVISED", "WORD_LEVEL", "BranchingAutonomy", "InstantSegmentSegmenter",
            "JiebaSegmenter", "LexiconSegmenter", "NgramPeakSegmenter", "OracleRateRandomSegmenter",
            "PunctuationRuleSegmenter",
            "PysbdSegmenter", "RandomSegmenter", "TransitionalProbability", "WordninjaSegmenter",
@@ -38,6 +40,7 @@ BASELINES: dict[str, Callable[[], Segmenter]] = {
        for statistic in TP_STATISTICS for threshold in TP_THRESHOLDS},
     **{f"ngram-{statistic}": partial(NgramPeakSegmenter, statistic)
        for statistic in NGRAM_STATISTICS},
+    "nvbe": BranchingAutonomy,
     "random": RandomSegmenter,
     "random-oracle": OracleRateRandomSegmenter,
     "wordsegment": WordsegmentSegmenter,
