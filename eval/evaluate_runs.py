@@ -205,16 +205,13 @@ def word_task(scale: Scale, key: str, runs_dir: Path, device: str, data_dir,
 
 
 def _fit_text(spec, corpus, data_dir):
-    """The corpus the label-free baselines of ``spec`` are fitted on: True (the evaluated units) unless the
-    spec names ``fit_text``, then those references run together, with the evaluated units when ``spec.ref``
-    is not among them."""
+    """What the label-free baselines of ``spec`` are fitted on: True (the evaluated units) unless the spec
+    names ``fit_text`` (see ``harness.with_fit_text``)."""
+    from segment.eval.harness import with_fit_text
+
     if not spec.fit_text:
         return True
-    parts = [load_ref(ref, data_dir, punctuation=spec.punctuation, case=spec.case) for ref in spec.fit_text]
-    documents = [doc for part in parts for doc in part.documents]
-    if spec.ref not in spec.fit_text:
-        documents += corpus.documents
-    return dataclasses.replace(corpus, name="+".join(spec.fit_text), documents=documents)
+    return with_fit_text(corpus, spec.fit_text, data_dir, punctuation=spec.punctuation, case=spec.case)
 
 
 def _by_fit_text(names, kept: set[str], fit_text) -> list[tuple[list[str], object]]:

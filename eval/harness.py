@@ -12,6 +12,7 @@ A segmenter that raises ImportError (an optional extra that is not installed) gi
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Literal
@@ -39,6 +40,27 @@ def resolve_corpus(corpus: Any, split: str | None = None, data_dir=None):
     if split is not None and split != corpus.split:
         raise CorpusError(f"corpus {corpus.name!r} is the {corpus.split!r} split, not {split!r}")
     return corpus
+
+
+def split_ref(ref: str) -> tuple[str, str]:
+    """(name, split) of a "corpus:split" reference; a name alone (``plain:PATH`` included) is its "all" split."""
+    from segment.corpora.plain import LAYOUTS
+
+    name, sep, split = ref.rpartition(":")
+    return (ref, "all") if not sep or name in LAYOUTS else (name, split)
+
+
+def with_fit_text(corpus, refs: Sequence[str], data_dir=None, *, punctuation: bool = True, case: bool = True):
+    """The corpus to fit on: the units of the references ``refs`` (see :func:`split_ref`) run together, with
+    ``corpus``'s own units after them unless ``corpus`` is one of them (same name and split)."""
+    from segment.corpora import load_corpus
+
+    keys = [split_ref(ref) for ref in refs]
+    parts = [load_corpus(name, split, data_dir, punctuation=punctuation, case=case) for name, split in keys]
+    documents = [doc for part in parts for doc in part.documents]
+    if (corpus.name, corpus.split) not in keys:
+        documents += corpus.documents
+    return dataclasses.replace(corpus, name="+".join(refs), documents=documents)
 
 
 def _task(corpus, level: Level) -> tuple[list, list[np.ndarray], np.ndarray | None]:

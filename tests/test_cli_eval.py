@@ -93,6 +93,21 @@ def test_compare_sentence_level_fitted_on_the_train_split(toy_registry):
     assert FITTED == [3467]  # the whole train stream, not the evaluated test units
 
 
+def test_compare_fitted_on_named_raw_text(toy_registry):
+    """--fit-text: the named units, then the evaluated ones unless named; never with --train."""
+    test_symbols, train_symbols = 987, 3467
+    for refs, expected in [("sample-brent-phono:train", train_symbols + test_symbols),
+                           ("sample-brent-phono:test,sample-brent-phono:train", test_symbols + train_symbols),
+                           ("sample-brent-phono", train_symbols + test_symbols + test_symbols)]:
+        FITTED.clear()
+        result = invoke("compare", "--corpus", "sample-brent-phono", "--split", "test", "--fit-text", refs,
+                        "--segmenters", "recorder", "--format", "json", "--bootstrap", "0")
+        assert result.exit_code == 0, result.output
+        assert FITTED == [expected], refs
+    result = invoke("compare", "--corpus", "sample-brent-phono", "--fit-text", "sample-en", "--train")
+    assert result.exit_code == 2 and "give --train or --fit-text, not both" in result.output
+
+
 def test_unknown_segmenter_is_a_one_line_error(toy_registry):
     result = invoke("evaluate", "--corpus", "sample-brent-phono", "--segmenter", "nope")
     assert result.exit_code == 1

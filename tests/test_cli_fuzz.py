@@ -237,7 +237,8 @@ OUTPUT_BAD = [("-o", "."), ("-o", "no/such/dir/out"), ("-o", ""), ("-f", "."), (
 EVAL_BAD = [("--corpus", "nope"), ("--corpus", "plain:"), ("--corpus", "plain:."), ("--split", "nope"),
             ("--level", "nope"), ("--level", "sentence"), ("--format", "xml"), ("--bootstrap", "-1"),
             ("--seed", "x"), ("--seed", "-1"), ("--data-dir", "no-such-dir"), ("--train", None),
-            ("--model", "no-such-model"), ("-o", ".")]
+            ("--model", "no-such-model"), ("-o", "."), ("--fit-text", "nope"), ("--fit-text", ","),
+            ("--fit-text", "sample-en:nope"), ("--fit-text", "plain:no-such-file")]
 BAD_OPTIONS = {
     "segment": PEAK_BAD + MODEL_BAD + OUTPUT_BAD + [("--level", "nope"), ("--format", "nope")],
     "ponder": MODEL_BAD + OUTPUT_BAD + [("--format", "nope")],

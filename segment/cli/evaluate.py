@@ -18,6 +18,10 @@ run_options = [
                  help="Score word cuts per unit, or sentence cuts over the running text."),
     click.option("--train", "fit_on_train", is_flag=True,
                  help="Fit on the corpus's train split instead of the evaluated units themselves."),
+    click.option("--fit-text", default=None, metavar="REFS",
+                 help="Fit on the units of these comma-separated corpus[:split] references (a name alone: its "
+                      "'all' split), followed by the evaluated units unless they are one of them: more raw text "
+                      "for the statistics of the unsupervised baselines."),
     click.option("--format", "fmt", type=click.Choice(["markdown", "csv", "json"]), default="markdown",
                  show_default=True),
     click.option("--bootstrap", type=click.IntRange(min=0), default=1000, show_default=True,
@@ -47,14 +51,23 @@ def build(name: str, model: Path | None, seed: int):
     return segmenter
 
 
-def run(segmenters: dict, *, corpus_name: str, split: str, level: str, fit_on_train: bool, fmt: str,
-        bootstrap: int, seed: int, data_dir, output) -> None:
+def run(segmenters: dict, *, corpus_name: str, split: str, level: str, fit_on_train: bool, fit_text: str | None,
+        fmt: str, bootstrap: int, seed: int, data_dir, output) -> None:
     from segment.corpora import load_corpus
     from segment.eval.harness import compare as compare_segmenters
+    from segment.eval.harness import with_fit_text
     from segment.eval.report import format_report
 
+    if fit_on_train and fit_text is not None:
+        raise click.UsageError("give --train or --fit-text, not both")
+    refs = [ref.strip() for ref in (fit_text or "").split(",") if ref.strip()]
+    if fit_text is not None and not refs:
+        raise click.BadParameter("name at least one corpus", param_hint="--fit-text")
     corpus = load_corpus(corpus_name, split, data_dir=data_dir)
-    fit = load_corpus(corpus_name, "train", data_dir=data_dir) if fit_on_train else True
+    if refs:
+        fit = with_fit_text(corpus, refs, data_dir)
+    else:
+        fit = load_corpus(corpus_name, "train", data_dir=data_dir) if fit_on_train else True
     frame = compare_segmenters(segmenters, corpus, level=level, bootstrap=bootstrap, seed=seed, fit=fit,
                                progress=len(segmenters) > 1)
     with Output(output) as out:
