@@ -12,7 +12,7 @@ its variant (``VARIANTS``). ``length`` (factor 4): the settings as they are, and
 trains on brent-phono's train split and is scored on its test split (the study reads the whole corpus).
 ``early-stop`` (factor 2, at most): every 10th training unit held out, the model with the lowest held-out bits
 per symbol kept (``segment.models.early_stopping``), alone and with dropout. ``release`` (factor 1): the halting
-unit held for 400 or 600 of the 800 iterations instead of 200, or learning at 0.01 x lr instead of 0.1 x. Runs
+unit held for 400, 600 or 700 of the 800 iterations instead of 200, or learning at 0.01 x lr instead of 0.1 x. Runs
 are measured exactly as the study measures its own (``halting_study.evaluate_run``: label-free dev statistics,
 unsupervised ponder and entropy F on the test units). The results set each probe's seeds beside the study's
 800-iteration rows of the same lever, value and seeds (from ``results/halting.json``) and go to
@@ -50,6 +50,9 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     # a later release of the halting unit (the study: 200), so it learns over a better language model
     "freeze400": ({}, {"halt_freeze": 400}),
     "freeze600": ({}, {"halt_freeze": 600}),
+    # released for the last 100 iterations only: the dev logs put the best ponder F about 100 iterations after
+    # the release, whatever the release point, and falling after it
+    "freeze700": ({}, {"halt_freeze": 700}),
     # or a halting unit that learns 10x slower than the study's (halt_lr_scale 0.1), released at 200 as there
     "halt-lr0.01": ({}, {"halt_lr_scale": 0.01}),
 }
@@ -77,6 +80,8 @@ RELEASE_PROBES: tuple[tuple, ...] = (
     ("brent-text", "constraint", (0,), "freeze400"),
     ("brent-text", "constraint", (0,), "freeze600"),
     ("brent-phono", "constraint", (0, *SEEDS), "halt-lr0.01"),
+    ("brent-phono", "constraint", (0, *SEEDS), "freeze700"),
+    ("brent-text", "constraint", (0,), "freeze700"),
 )
 PROBE_CORPORA = (*CORPORA, HELDOUT)
 DEFAULT_FACTOR = 4

@@ -2,6 +2,7 @@
 
 import itertools
 import math
+import warnings
 from collections import Counter, defaultdict
 
 import numpy as np
@@ -116,6 +117,16 @@ def test_unseen_symbols_and_strings_still_get_a_segmentation():
     assert {2, 3}.issubset(set(cuts.tolist()))  # each unseen symbol is a word of its own
     assert segmenter.segment("z") == ["z"] and segmenter.predict("").tolist() == []
     assert "".join(segmenter.segment("qqabcabqq")) == "qqabcabqq"
+
+
+@pytest.mark.parametrize("units", [[], ["", "ab", ""], ["a"], ["ab", "b"]])
+def test_little_or_no_text_to_fit_on_still_gives_a_segmenter(units):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        segmenter = BranchingAutonomy(max_length=5).fit(units)
+        segments = segmenter.segment("abcaab")
+    assert "".join(segments) == "abcaab"
+    assert segmenter.predict_many(["", "a"])[0].tolist() == []
 
 
 def test_symbols_need_not_be_characters():

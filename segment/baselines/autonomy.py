@@ -55,6 +55,8 @@ def _entropies(types: np.ndarray, outcomes: np.ndarray, n_types: int, n_codes: i
 
 
 def _zscore(values: np.ndarray) -> np.ndarray:
+    if len(values) == 0:
+        return values
     centred = values - values.mean()
     spread = values.std()
     return centred / spread if spread > 0 else centred
@@ -64,7 +66,7 @@ def _extend(ids: np.ndarray, codes: np.ndarray, n: int, n_codes: int) -> tuple[n
     """Keys of the strings of length n at each position, from the ids of those of length n - 1, and where
     the key is valid (no unit edge inside)."""
     last = np.full(len(codes), BOUNDARY, dtype=np.int64)
-    last[:len(codes) - n + 1] = codes[n - 1:]
+    last[:max(len(codes) - n + 1, 0)] = codes[n - 1:]
     return ids * n_codes + last, (ids >= 0) & (last != BOUNDARY)
 
 
