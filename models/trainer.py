@@ -396,6 +396,9 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
         trainer.run()
     finally:
         bar.close()
+    if module.config.halting and trainer.iteration <= cfg.halt_freeze and rank == 0:
+        print(f"warning: training ended at iteration {trainer.iteration}, before the halting unit's release after "
+              f"iteration {cfg.halt_freeze} (halt_freeze): its halting is still the initial one", file=sys.stderr)
     final = early.best if early is not None and early.best is not None else module
     files.save_model(final)
     return final.cpu()

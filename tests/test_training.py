@@ -426,15 +426,18 @@ def test_cli_wall_clock_budget_stops_early_and_resume_continues(tmp_path):
     assert json.loads((out / "checkpoints" / "latest.json").read_text())["iteration"] == stopped + 1
 
 
-def test_halt_freeze_holds_the_halting_unit_then_releases_it(tmp_path):
+def test_halt_freeze_holds_the_halting_unit_then_releases_it(tmp_path, capsys):
     """A warm start: the halting unit is not updated for halt_freeze iterations (every symbol keeps its two
-    updates) while the rest trains; afterwards it learns, and a resumed run holds and releases it the same."""
+    updates) while the rest trains, and a run that ends inside the hold says so; afterwards it learns, and a
+    resumed run holds and releases it the same."""
     config = dict(seq_len=8, batch_size=3, progress=False, seed=1, warmup=0, halt_freeze=3, eval_every=100)
     held = train(tiny(), TrainConfig(iterations=3, **config), SEQS)
     assert held.halt.weight.abs().sum() == 0 and held.halt.bias.item() == 1.0
     assert held.decoder.bias.abs().sum() > 0
+    assert "training ended at iteration 3, before the halting unit's release" in capsys.readouterr().err
     released = train(tiny(), TrainConfig(iterations=5, **config), SEQS)
     assert released.halt.bias.item() != 1.0
+    assert "halting unit's release" not in capsys.readouterr().err
 
     def kill_after_two(trainer):
         if trainer.iteration == 2:
