@@ -7,8 +7,8 @@ download cache (see ``segment.corpora.locate``).
 """
 
 from segment.corpora.locate import cache_dir
-from segment.corpora.registry import CorpusInfo, Sizes, corpus_info, list_corpora, load_corpus
+from segment.corpora.registry import CorpusInfo, Sizes, corpus_info, list_corpora, load_corpus, split_ref
 from segment.corpora.types import Corpus, Stream, Unit
 
 __all__ = ["Corpus", "CorpusInfo", "Sizes", "Stream", "Unit", "cache_dir", "corpus_info", "list_corpora",
-           "load_corpus"]
+           "load_corpus", "split_ref"]

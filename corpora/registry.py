@@ -108,6 +108,12 @@ def mix_parts(name: str) -> list[str]:
     return parts
 
 
+def split_ref(ref: str) -> tuple[str, str]:
+    """(name, split) of a "corpus:split" reference; a name alone (``plain:PATH`` included) is its "all" split."""
+    name, sep, split = ref.rpartition(":")
+    return (ref, "all") if not sep or ref.partition(":")[0] in plain.LAYOUTS else (name, split)
+
+
 def list_corpora() -> list[str]:
     """The registered corpus names (user files are loaded as ``plain:PATH``)."""
     return list(REGISTRY)

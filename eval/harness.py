@@ -42,18 +42,10 @@ def resolve_corpus(corpus: Any, split: str | None = None, data_dir=None):
     return corpus
 
 
-def split_ref(ref: str) -> tuple[str, str]:
-    """(name, split) of a "corpus:split" reference; a name alone (``plain:PATH`` included) is its "all" split."""
-    from segment.corpora.plain import LAYOUTS
-
-    name, sep, split = ref.rpartition(":")
-    return (ref, "all") if not sep or name in LAYOUTS else (name, split)
-
-
 def with_fit_text(corpus, refs: Sequence[str], data_dir=None, *, punctuation: bool = True, case: bool = True):
-    """The corpus to fit on: the units of the references ``refs`` (see :func:`split_ref`) run together, with
-    ``corpus``'s own units after them unless ``corpus`` is one of them (same name and split)."""
-    from segment.corpora import load_corpus
+    """The corpus to fit on: the units of the references ``refs`` (``segment.corpora.split_ref``) run together,
+    with ``corpus``'s own units after them unless ``corpus`` is one of them (same name and split)."""
+    from segment.corpora import load_corpus, split_ref
 
     keys = [split_ref(ref) for ref in refs]
     parts = [load_corpus(name, split, data_dir, punctuation=punctuation, case=case) for name, split in keys]

@@ -126,9 +126,9 @@ class Preset:
 
 def load_ref(ref: str, data_dir=None, *, punctuation: bool = True, case: bool = True, max_units: int | None = None):
     """The corpus a "corpus:split" reference names, read with the view options, cut to ``max_units``."""
-    from segment.corpora import load_corpus
+    from segment.corpora import load_corpus, split_ref
 
-    name, _, split = ref.rpartition(":")
+    name, split = split_ref(ref)
     corpus = load_corpus(name, split, data_dir, punctuation=punctuation, case=case)
     if max_units is not None and len(corpus.units) > max_units:
         corpus = dataclasses.replace(corpus, documents=[corpus.units[:max_units]])

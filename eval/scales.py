@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from segment.corpora.registry import split_ref
 from segment.errors import ActSegError
 from segment.eval.run_specs import Preset, RunSpec
 
@@ -69,7 +70,7 @@ class ShippedReadout:
     class_window: int = 1  # symbols whose classes are read either side of the cut
 
     def command(self, target: str) -> str:
-        name, _, split = self.train.rpartition(":")
+        name, split = split_ref(self.train)
         sentence = f" --level sentence --chunk-units {self.chunk_units}" if self.level == "sentence" else ""
         network = " --classifier mlp" if self.classifier == "mlp" else ""
         window = f" --window {self.window}" if self.window != 2 else ""

@@ -217,3 +217,12 @@ def test_loading_twice_gives_equal_but_independent_lists(corpora_dir):
     first.documents[0].clear()
     again = load_corpus("brent-text", "test", data_dir=corpora_dir)
     assert len(again) == 4790
+
+
+def test_a_reference_names_a_corpus_and_its_split():
+    from segment.corpora import split_ref
+
+    assert split_ref("sighan-pku:test") == ("sighan-pku", "test")
+    assert split_ref("brent-phono") == ("brent-phono", "all")
+    assert split_ref("plain:/data/my:file.txt") == ("plain:/data/my:file.txt", "all")
+    assert split_ref("plain-lines:notes.txt") == ("plain-lines:notes.txt", "all")
