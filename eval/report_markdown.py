@@ -85,7 +85,11 @@ def _header(results: Results, results_path: Path, results_dir: Path) -> list[str
             "`fixed` (fixed-repeat control); `halt-first` is 1 minus the first update's halting probability; "
             "`act-ponder-rtl` is a model reading right to left, `act-ponder-ltr+rtl` the sum of both "
             "z-normalised signals. Unsupervised peak settings: every local maximum, a cut before the peak's "
-            "symbol.", ""]
+            "symbol. Baselines: `tp-<statistic>-<threshold>` transitional probability (forward, backward or "
+            "mutual information; cuts at local dips or below the mean), `ngram-<statistic>` peaks of a "
+            "Kneser-Ney n-gram model's surprisal or branching entropy, `nvbe` word autonomy from normalised "
+            "variation of branching entropy decoded by dynamic programming (Magistry & Sagot 2012), `random` "
+            "and `random-oracle` (at the gold boundary rate); the lexicon toplines by their package's name.", ""]
 
 
 def _fit_note(part) -> str:
