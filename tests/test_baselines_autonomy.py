@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from segment.baselines import BASELINES, UNSUPERVISED, BranchingAutonomy
-from segment.baselines.autonomy import best_split
+from segment.baselines.autonomy import FORCED, best_split, cut_margins
 from segment.errors import NotFittedError
 
 EDGE = object()
@@ -69,20 +69,50 @@ def test_autonomy_matches_the_definition_for_every_substring(max_length):
 
 
 def test_the_decoder_finds_the_best_split_of_every_score_table():
-    rng = np.random.default_rng(0)
-    for length, longest in [(1, 1), (5, 2), (7, 3), (8, 4)]:
+    for scores in _random_tables(np.random.default_rng(0), 60):
+        edges = [0, *best_split(scores).tolist(), scores.shape[0]]
+        total = sum(scores[a, b - a - 1] for a, b in zip(edges, edges[1:]))
+        assert total == pytest.approx(_best_total(scores, lambda mask: True))
+
+
+def _random_tables(rng, count):
+    for _ in range(count):
+        length, longest = int(rng.integers(1, 9)), int(rng.integers(1, 4))
         scores = rng.normal(size=(length, longest))
         for i, n in itertools.product(range(length), range(1, longest + 1)):
             if i + n > length or (n > 1 and rng.random() < 0.2):
                 scores[i, n - 1] = -np.inf
-        best = -np.inf
-        for mask in itertools.product([0, 1], repeat=length - 1):
-            cuts = [i + 1 for i, cut in enumerate(mask) if cut]
-            edges = [0, *cuts, length]
-            total = sum(scores[a, b - a - 1] if b - a <= longest else -np.inf for a, b in zip(edges, edges[1:]))
-            if total > best:
-                best, best_cuts = total, cuts
-        assert best_split(scores).tolist() == best_cuts
+        yield scores
+
+
+def _best_total(scores, keep) -> float:
+    """Brute force: the best total over the splits whose cut set passes ``keep``."""
+    length, longest = scores.shape
+    best = -np.inf
+    for mask in itertools.product([0, 1], repeat=length - 1):
+        edges = [0, *[i + 1 for i, cut in enumerate(mask) if cut], length]
+        if keep(mask) and all(b - a <= longest for a, b in zip(edges, edges[1:])):
+            best = max(best, sum(scores[a, b - a - 1] for a, b in zip(edges, edges[1:])))
+    return best
+
+
+def test_cut_margins_are_the_best_total_with_the_cut_minus_the_best_without():
+    for scores in _random_tables(np.random.default_rng(2), 60):
+        margins = cut_margins(scores)
+        assert margins.shape == (scores.shape[0] - 1,)
+        for j in range(scores.shape[0] - 1):
+            without = _best_total(scores, lambda mask: not mask[j])
+            expected = FORCED if without == -np.inf else _best_total(scores, lambda mask: mask[j]) - without
+            assert margins[j] == pytest.approx(expected)
+        assert np.flatnonzero(margins > 0).tolist() == (best_split(scores) - 1).tolist()
+
+
+def test_boundary_scores_rank_the_decoded_cuts_first():
+    segmenter = BranchingAutonomy(max_length=3).fit(UNITS)
+    for unit in UNITS + ["abzzcab"]:
+        margins = segmenter.boundary_scores(unit)
+        assert margins.shape == (len(unit) - 1,)
+        assert np.flatnonzero(margins > 0).tolist() == (segmenter.predict(unit) - 1).tolist()
 
 
 def test_it_recovers_the_words_of_a_random_word_language():

@@ -15,7 +15,10 @@ such string type x:
 A unit is then cut into the strings w that maximise the sum of a(w) * len(w) - ``word_penalty``: the paper's
 Viterbi decoding with, added here, a constant cost per word (0 gives the paper's rule; a positive cost
 trades short words for long ones). Strings longer than ``max_length`` or never seen in fit are not
-candidates, except single symbols, which always are (an unseen one has autonomy 0).
+candidates, except single symbols, which always are (an unseen one has autonomy 0). ``boundary_scores``
+gives each cut offset its max-marginal margin: the best total of a split that cuts there minus the best of
+one that does not, so the decoded cuts are the offsets with a positive margin (``FORCED`` where no candidate
+string spans the offset), and a threshold on the margin trades precision for recall.
 
 The defaults (``max_length`` 3, ``word_penalty`` 3) were chosen on UD Chinese GSD dev, fitted on the cpu-zh
 scale's raw training text: ``python -m segment.eval.autonomy_choice`` (eval/results/autonomy-choice-zh.json).
@@ -31,6 +34,10 @@ import numpy as np
 from segment.base import Segmenter
 from segment.baselines._stream import BOUNDARY, build_vocabulary, encode_padded
 from segment.boundaries import Symbols
+
+
+#: The margin of a cut that no candidate string spans (every split must cut there).
+FORCED = 1e9
 
 
 @dataclass(frozen=True)
@@ -147,18 +154,26 @@ class BranchingAutonomy(Segmenter):
         self.strings_ = strings
         return self
 
-    def _predict(self, seq: Symbols) -> np.ndarray:
-        return self.predict_many([seq])[0]
-
-    def predict_many(self, sequences: Sequence[Symbols]) -> list[np.ndarray]:
-        """Cut offsets of each unit: its best-scoring split into candidate strings."""
+    def _string_scores(self, sequences: Sequence[Symbols]) -> list[np.ndarray]:
+        """Per unit, the table ``scores[i, n - 1]`` of the string of n symbols from i (-inf: not a candidate)."""
         self.check_is_fitted()
         stream = encode_padded(sequences, self.vocabulary_)
         scores = np.full((len(stream.codes), self.max_length), -np.inf)
         for n, (strings, ids) in enumerate(zip(self.strings_, self._lookup(stream.codes)), start=1):
             known = ids >= 0
             scores[known, n - 1] = strings.autonomy[ids[known]] * n - self.word_penalty
-        return [best_split(scores[start:start + length]) for start, length in zip(stream.starts, stream.lengths)]
+        return [scores[start:start + length] for start, length in zip(stream.starts, stream.lengths)]
+
+    def _predict(self, seq: Symbols) -> np.ndarray:
+        return self.predict_many([seq])[0]
+
+    def predict_many(self, sequences: Sequence[Symbols]) -> list[np.ndarray]:
+        """Cut offsets of each unit: its best-scoring split into candidate strings."""
+        return [best_split(table) for table in self._string_scores(sequences)]
+
+    def boundary_scores(self, seq: Symbols) -> np.ndarray:
+        """The max-marginal margin of each cut offset 1..n-1 (see the module docstring)."""
+        return cut_margins(self._string_scores([seq])[0])
 
 
 def best_split(scores: np.ndarray) -> np.ndarray:
@@ -178,3 +193,25 @@ def best_split(scores: np.ndarray) -> np.ndarray:
         end -= back[end]
         cuts.append(end)
     return np.array(cuts[-2::-1], dtype=np.int64)
+
+
+def cut_margins(scores: np.ndarray) -> np.ndarray:
+    """For each offset 1..n-1 of the table ``scores`` (as in :func:`best_split`): the best total of a split
+    cutting there minus the best total of a split that does not (``FORCED`` when no candidate spans it)."""
+    length, longest = scores.shape
+    table = scores.tolist()
+    before = [0.0] + [-np.inf] * length  # best total of the first j symbols
+    for end in range(1, length + 1):
+        before[end] = max(before[end - n] + table[end - n][n - 1] for n in range(1, min(longest, end) + 1))
+    after = [-np.inf] * length + [0.0]  # best total of the symbols from j on
+    for start in range(length - 1, -1, -1):
+        after[start] = max(table[start][n - 1] + after[start + n] for n in range(1, min(longest, length - start) + 1))
+    spanned = np.full(length + 1, -np.inf)  # best total of a split with a string across offset j
+    for start in range(length):
+        for n in range(2, min(longest, length - start) + 1):
+            value = before[start] + table[start][n - 1] + after[start + n]
+            if value > -np.inf:
+                spanned[start + 1:start + n] = np.maximum(spanned[start + 1:start + n], value)
+    cut = np.array(before[1:length]) + np.array(after[1:length])
+    inner = spanned[1:length]
+    return np.where(np.isfinite(inner), cut - inner, FORCED) if length > 1 else np.zeros(0)
