@@ -13,6 +13,7 @@ rows, the command that measured them and the chosen pair (the best dev token F, 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -72,12 +73,13 @@ def _numbers(text: str, kind: type, option: str) -> list:
 def main(fit: str, dev: str, max_lengths: str, penalties: str, split_punctuation: bool, out: Path,
          data_dir: Path | None) -> None:
     """Compare the settings on the dev split and write the choice."""
-    lengths = _numbers(max_lengths, int, "--max-lengths")
+    lengths, costs = _numbers(max_lengths, int, "--max-lengths"), _numbers(penalties, float, "--penalties")
     if min(lengths) < 1:
         raise click.BadParameter(f"{max_lengths!r}: every max_length must be at least 1", param_hint="--max-lengths")
+    if not all(math.isfinite(cost) for cost in costs):
+        raise click.BadParameter(f"{penalties!r}: every word_penalty must be finite", param_hint="--penalties")
     try:
-        result = choose(fit.split(","), dev, lengths, _numbers(penalties, float, "--penalties"),
-                        split_punctuation=split_punctuation, data_dir=data_dir)
+        result = choose(fit.split(","), dev, lengths, costs, split_punctuation=split_punctuation, data_dir=data_dir)
     except ActSegError as err:
         raise click.ClickException(str(err)) from None
     out.parent.mkdir(parents=True, exist_ok=True)

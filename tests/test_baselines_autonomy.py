@@ -173,6 +173,14 @@ def test_bad_settings_are_refused_at_fit(params):
         BranchingAutonomy(**params).fit(UNITS)
 
 
+def test_settings_changed_after_fit_are_checked_before_decoding():
+    segmenter = BranchingAutonomy(max_length=3).fit(UNITS)
+    with pytest.raises(ValueError, match="word_penalty"):
+        segmenter.set_params(word_penalty=float("nan")).predict("abcab")
+    with pytest.raises(NotFittedError, match="fitted with max_length 3"):
+        segmenter.set_params(word_penalty=1.0, max_length=4).boundary_scores("abcab")
+
+
 def test_it_is_a_registered_label_free_baseline_that_needs_fitting():
     assert "nvbe" in UNSUPERVISED and isinstance(BASELINES["nvbe"](), BranchingAutonomy)
     with pytest.raises(NotFittedError):

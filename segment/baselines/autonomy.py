@@ -34,6 +34,7 @@ import numpy as np
 from segment.base import Segmenter
 from segment.baselines._stream import BOUNDARY, build_vocabulary, encode_padded
 from segment.boundaries import Symbols
+from segment.errors import NotFittedError
 
 
 #: The margin of a cut that no candidate string spans (every split must cut there).
@@ -157,6 +158,10 @@ class BranchingAutonomy(Segmenter):
     def _string_scores(self, sequences: Sequence[Symbols]) -> list[np.ndarray]:
         """Per unit, the table ``scores[i, n - 1]`` of the string of n symbols from i (-inf: not a candidate)."""
         self.check_is_fitted()
+        self._check_params()  # set_params may have changed them since fit
+        if self.max_length != len(self.strings_):
+            raise NotFittedError(f"{type(self).__name__} was fitted with max_length {len(self.strings_)}, not "
+                                 f"{self.max_length}: fit it again")
         stream = encode_padded(sequences, self.vocabulary_)
         scores = np.full((len(stream.codes), self.max_length), -np.inf)
         for n, (strings, ids) in enumerate(zip(self.strings_, self._lookup(stream.codes)), start=1):
