@@ -317,3 +317,37 @@ def plot_training_curves(panels: Mapping[str, Mapping[str, tuple[Sequence[float]
         figure.suptitle(title)
     figure.tight_layout()
     return _save(figure, path)
+
+
+def plot_scaling(points: Mapping[str, Sequence[tuple[float, float]]],
+                 lines: Mapping[str, tuple[float, float, float | None, float | None]] | None = None, *,
+                 xlabel: str = "size", ylabel: str = "F", title: str | None = None, path: str | Path | None = None):
+    """A measure against a size (log axis), one colour per name: its (size, value) ``points``; with ``lines``
+    the name's (intercept, gain per doubling, target, size at the target) line, solid over the measured sizes
+    and dotted from there to the size at the target (when there is one), and the target as a dashed level."""
+    figure = _figure(6.0, 4.0)
+    ax = figure.subplots()
+    for index, (name, measured) in enumerate(points.items()):
+        color = f"C{index}"
+        if measured:
+            ax.plot(*zip(*measured), "o", color=color, alpha=0.7, label=name)
+        if lines is None or name not in lines or not measured:
+            continue
+        intercept, gain, target, reach = lines[name]
+        sizes = [size for size, _ in measured]
+        line = np.geomspace(min(sizes), max(sizes), 20)
+        ax.plot(line, intercept + gain * np.log2(line), "-", color=color)
+        if reach is not None and reach > max(sizes):
+            ahead = np.geomspace(max(sizes), reach, 20)
+            ax.plot(ahead, intercept + gain * np.log2(ahead), ":", color=color)
+        if target is not None:
+            ax.axhline(target, color=color, linestyle="--", linewidth=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    if points:
+        ax.legend(fontsize=8)
+    figure.tight_layout()
+    return _save(figure, path)
