@@ -82,6 +82,7 @@ def reading_commands(model: Path, tmp: Path) -> dict[str, list]:
     """Commands that read units from arguments, -f files or stdin (before the input is appended)."""
     return {"segment": ["segment", "--model", model, "--level", "both"],
             "segment-shipped": ["segment"],
+            "segment-baseline": ["segment", "--segmenter", "nvbe", "--split-punctuation"],
             "ponder": ["ponder", "--model", model, "--format", "json"],
             "plot": ["plot", "--model", model, "-o", tmp / "trace.png"]}
 
@@ -93,7 +94,7 @@ def test_every_subcommand_is_fuzzed():
 
 # -- input -----------------------------------------------------------------------------------------------
 @FUZZ
-@given(command=st.sampled_from(["segment", "segment-shipped", "ponder", "plot"]), data=payloads,
+@given(command=st.sampled_from(["segment", "segment-shipped", "segment-baseline", "ponder", "plot"]), data=payloads,
        how=st.sampled_from(["stdin", "file", "argument"]), replace=st.booleans())
 def test_reading_commands_take_any_bytes(tiny_model, tmp_path, command, data, how, replace):
     args = reading_commands(tiny_model, tmp_path)[command] + (["--errors", "replace"] if replace else [])
@@ -240,7 +241,9 @@ EVAL_BAD = [("--corpus", "nope"), ("--corpus", "plain:"), ("--corpus", "plain:."
             ("--model", "no-such-model"), ("-o", "."), ("--fit-text", "nope"), ("--fit-text", ","),
             ("--fit-text", "sample-en:nope"), ("--fit-text", "plain:no-such-file")]
 BAD_OPTIONS = {
-    "segment": PEAK_BAD + MODEL_BAD + OUTPUT_BAD + [("--level", "nope"), ("--format", "nope")],
+    "segment": PEAK_BAD + MODEL_BAD + OUTPUT_BAD + [("--level", "nope"), ("--format", "nope"), ("--segmenter", "nope"),
+                                                    ("--segmenter", ""), ("--fit-text", "no-such-file"),
+                                                    ("--split-punctuation", None)],
     "ponder": MODEL_BAD + OUTPUT_BAD + [("--format", "nope")],
     "plot": PEAK_BAD + MODEL_BAD + [("--unit", "0"), ("--unit", "5"), ("--per-row", "0"), ("--per-row", "1"),
                                     ("--gold", "x y"), ("--gold", ""), ("-o", "t.nope"), ("-o", "."),

@@ -325,3 +325,67 @@ def test_bad_peak_parameter_is_a_one_line_error(model_dir):
     result = run("segment", "--model", model_dir, "--threshold", "quantile", "--height", "2", "thisisatest")
     assert result.exit_code == 1 and result.output.strip().splitlines() == [
         "Error: height is a quantile with threshold='quantile': it must lie in [0, 1], got 2.0"]
+
+
+ZH_UNITS = ["我们今天去北京。", "中国人民热爱和平，我们热爱北京。", "今天北京的人民"]
+
+
+def test_a_baseline_segments_like_the_library_fitted_on_the_fit_text_then_the_input(tmp_path):
+    from segment.baselines import BranchingAutonomy
+
+    extra = tmp_path / "raw.txt"
+    extra.write_text("我们热爱和平\n北京人民今天\n", encoding="utf-8")
+    result = run("segment", "--segmenter", "nvbe", "--fit-text", extra, "--format", "json", stdin="\n".join(ZH_UNITS))
+    assert result.exit_code == 0, result.output
+    fitted = BranchingAutonomy().fit(["我们热爱和平", "北京人民今天", *ZH_UNITS])
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["word_offsets"] for r in records] == [fitted.predict(u).tolist() for u in ZH_UNITS]
+    assert [r["scores"] for r in records] == [[round(float(s), 5) for s in fitted.boundary_scores(u)] for u in ZH_UNITS]
+    alone = run("segment", "--segmenter", "nvbe", *ZH_UNITS)
+    expected = BranchingAutonomy().fit(ZH_UNITS)
+    assert alone.stdout.splitlines() == [" ".join(expected.segment(u)) for u in ZH_UNITS]
+
+
+def test_a_baseline_can_split_at_punctuation_and_cut_sentences():
+    from segment.punctuation_split import punctuation_cuts
+
+    split = run("segment", "--segmenter", "tp-mi-relative", "--split-punctuation", "--format", "json", ZH_UNITS[1])
+    offsets = json.loads(split.stdout)["word_offsets"]
+    assert split.exit_code == 0 and set(punctuation_cuts(ZH_UNITS[1]).tolist()) <= set(offsets)
+    sentences = run("segment", "--segmenter", "punct-rule", "--level", "sentence", "One here. Two there! three")
+    assert sentences.exit_code == 0 and sentences.stdout.splitlines() == ["One here. ", "Two there! ", "three"]
+    tsv = run("segment", "--segmenter", "nvbe", "--format", "tsv", *ZH_UNITS[:1])
+    assert tsv.stdout.splitlines()[0] == "unit\tlevel\tstart\tend\tsegment\tscore"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--segmenter", "nope"], "Invalid value for --segmenter: unknown baseline 'nope'; available:"),
+    (["--segmenter", "random-oracle"], "random-oracle reads the gold boundaries"),
+    (["--segmenter", "nvbe", "--level", "sentence"], "nvbe cuts words: use it with --level word"),
+    (["--segmenter", "nvbe", "--level", "both"], "nvbe cuts words: use it with --level word"),
+    (["--segmenter", "punct-rule"], "punct-rule cuts sentences: use it with --level sentence"),
+    (["--segmenter", "nvbe", "--model", "zh", "--height", "1"], "--model, --height: model option(s)"),
+    (["--segmenter", "punct-rule", "--level", "sentence", "--split-punctuation"],
+     "--split-punctuation: punct-rule cuts sentences, not words"),
+    (["--segmenter", "random", "--fit-text", "FILE"], "--fit-text: random is not fitted on text"),
+    (["--fit-text", "FILE"], "--fit-text goes with --segmenter"),
+    (["--split-punctuation"], "--split-punctuation goes with --segmenter"),
+])
+def test_baseline_option_errors_are_one_line(tmp_path, args, message):
+    (tmp_path / "raw.txt").write_text("abc\n")
+    result = run("segment", *[str(tmp_path / "raw.txt") if a == "FILE" else a for a in args], "abc")
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+    assert result.output.count("Error:") == 1
+
+
+def test_a_missing_fit_text_file_is_a_one_line_error(tmp_path):
+    result = run("segment", "--segmenter", "nvbe", "--fit-text", tmp_path / "nope.txt", "abc")
+    assert result.exit_code != 0 and "nope.txt" in result.output and "Traceback" not in result.output
+
+
+def test_a_baseline_segments_without_loading_torch():
+    code = ("import sys; from click.testing import CliRunner; from segment.cli import main; "
+            "r = CliRunner().invoke(main, ['segment', '--segmenter', 'nvbe', '我们今天去北京']); "
+            "print(r.exit_code, 'torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "0 False"
