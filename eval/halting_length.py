@@ -1,7 +1,7 @@
 """Training length in the halting study: do the candidate halting settings mark boundaries better, and do seeds
 agree, when they train longer than the study's 800 iterations, or stop early by a label-free rule?
 
-    python -m segment.eval.halting_length [--probes length|early-stop|release] [--phase train|evaluate|all]
+    python -m segment.eval.halting_length [--probes length|early-stop|release|two-stage] [--phase train|evaluate|all]
         [--runs-dir runs/halting-length] [--results-dir eval] [--factor N] [--jobs 2] [--device cpu]
         [--data-dir DIR]
 
@@ -12,7 +12,9 @@ its variant (``VARIANTS``). ``length`` (factor 4): the settings as they are, and
 trains on brent-phono's train split and is scored on its test split (the study reads the whole corpus).
 ``early-stop`` (factor 2, at most): every 10th training unit held out, the model with the lowest held-out bits
 per symbol kept (``segment.models.early_stopping``), alone and with dropout. ``release`` (factor 1): the halting
-unit held for 400, 600 or 700 of the 800 iterations instead of 200, or learning at 0.01 x lr instead of 0.1 x. Runs
+unit held for 400, 600 or 700 of the 800 iterations instead of 200, or learning at 0.01 x lr instead of 0.1 x.
+``two-stage`` (factor 1): the language model alone for 600 iterations, then the halting unit alone over it (every
+other parameter held, ``TrainConfig.lm_freeze``), at 0.1 x lr or at lr. Runs
 are measured exactly as the study measures its own (``halting_study.evaluate_run``: label-free dev statistics,
 unsupervised ponder and entropy F on the test units). The results set each probe's seeds beside the study's
 800-iteration rows of the same lever, value and seeds (from ``results/halting.json``) and go to
@@ -55,6 +57,10 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     "freeze700": ({}, {"halt_freeze": 700}),
     # or a halting unit that learns 10x slower than the study's (halt_lr_scale 0.1), released at 200 as there
     "halt-lr0.01": ({}, {"halt_lr_scale": 0.01}),
+    # two stages: the language model alone for 600 iterations, then the halting unit alone over it, at the
+    # study's halting rate or at the full rate (halting cannot reshape a fixed language model)
+    "two-stage600": ({}, {"halt_freeze": 600, "lm_freeze": 600}),
+    "two-stage600-lr1": ({}, {"halt_freeze": 600, "lm_freeze": 600, "halt_lr_scale": 1.0}),
 }
 #: (corpus key, lever, seeds[, variant]) of each probe, in training order: the study's candidate setting (three
 #: seeds on brent-phono), its held-out control, and Graves's ACT as the reference row
@@ -83,13 +89,21 @@ RELEASE_PROBES: tuple[tuple, ...] = (
     ("brent-phono", "constraint", (0, *SEEDS), "freeze700"),
     ("brent-text", "constraint", (0,), "freeze700"),
 )
+#: The two-stage probes: the halting unit trained alone over the language model of the first 600 iterations
+TWO_STAGE_PROBES: tuple[tuple, ...] = (
+    ("brent-phono", "constraint", (0, *SEEDS), "two-stage600"),
+    ("brent-phono", "constraint", (0, *SEEDS), "two-stage600-lr1"),
+    ("brent-text", "constraint", (0,), "two-stage600"),
+    ("brent-text", "constraint", (0,), "two-stage600-lr1"),
+)
 PROBE_CORPORA = (*CORPORA, HELDOUT)
 DEFAULT_FACTOR = 4
 RESULTS_NAME = "halting-length.json"
 #: --probes name -> (probes, default factor, results file name)
 PROBE_SETS = {"length": (PROBES, DEFAULT_FACTOR, RESULTS_NAME),
               "early-stop": (EARLY_STOP_PROBES, 2, "halting-early-stop.json"),
-              "release": (RELEASE_PROBES, 1, "halting-release.json")}
+              "release": (RELEASE_PROBES, 1, "halting-release.json"),
+              "two-stage": (TWO_STAGE_PROBES, 1, "halting-two-stage.json")}
 #: The dev figures of log.jsonl followed over training (the dev pass reads the state carried across units;
 #: ponder_boundary_f: peaks of its ponder signal against the dev units' gold cuts)
 CURVE_FIELDS = ("ponder_boundary_f", "dev_bps", "ponder_std")
@@ -230,7 +244,8 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--probes", "probe_set", type=click.Choice(list(PROBE_SETS)), default="length", show_default=True,
               help="length: the study's settings trained longer; early-stop: with held-out units and early "
-                   "stopping (alone and with dropout); release: the halting unit released later.")
+                   "stopping (alone and with dropout); release: the halting unit released later; two-stage: the halting "
+                   "unit trained alone over a fixed language model.")
 @click.option("--phase", type=click.Choice(["train", "evaluate", "all"]), default="all", show_default=True)
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/halting-length"),
               show_default=True)
@@ -238,7 +253,7 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
               show_default=True, help="Where results/halting-<probes>.json goes.")
 @click.option("--factor", type=click.IntRange(min=1), default=None,
               help="Times the study's iterations each probe trains (at most, with early stopping) [default: 4 for "
-                   "length, 2 for early-stop, 1 for release].")
+                   "length, 2 for early-stop, 1 for release and two-stage].")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Runs trained (and evaluated) at a time.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
@@ -246,7 +261,8 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
               help="Directory holding the corpora (default: $ACTSEG_DATA, then the download cache).")
 def main(probe_set: str, phase: str, runs_dir: Path, results_dir: Path, factor: int | None, jobs: int, device: str,
          data_dir: Path | None) -> None:
-    """Train and evaluate the training-length (or early-stopping) probes of the halting study."""
+    """Train and evaluate one set of probes of the halting study (training length, early stopping, release,
+    two-stage)."""
     from segment.eval.training_phase import train_all
 
     probes, default_factor, results_name = PROBE_SETS[probe_set]

@@ -212,6 +212,9 @@ class TrainConfig:
                                          "held-out bits per symbol (None: run every iteration).")
     halt_freeze: int = setting(0, "Warm start: the halting unit is held (learning rate 0) for this many iterations, "
                                   "then released (with zero halting weights every symbol takes two updates).")
+    lm_freeze: int | None = setting(None, "Two-stage halting: every parameter but the halting unit is held from this "
+                                          "iteration on, so the halting unit alone learns over a fixed language "
+                                          "model (ACT halting only; None: the language model learns throughout).")
 
     def __post_init__(self):
         check_types(self)
@@ -230,6 +233,8 @@ class TrainConfig:
             "constraint_rate": (self.constraint_rate > 0, "> 0"),
             "tau_rate": (self.tau_rate > 0, "> 0"), "halt_lr_scale": (self.halt_lr_scale > 0, "> 0"),
             "halt_freeze": (self.halt_freeze >= 0, ">= 0"),
+            "lm_freeze": (self.lm_freeze is None or self.lm_freeze >= self.halt_freeze,
+                          ">= halt_freeze or None"),
             "holdout": (0 <= self.holdout <= 0.5, "in [0, 0.5]"),
             "patience": (self.patience is None or (self.patience >= 1 and self.holdout > 0),
                          ">= 1 or None (and then holdout > 0)"),

@@ -53,49 +53,56 @@ def lr_lambda(config: TrainConfig) -> Callable[[int], float]:
     return factor
 
 
-def held(factor: Callable[[int], float], iterations: int) -> Callable[[int], float]:
-    """``factor``, held at 0 for the first ``iterations`` iterations."""
-    return factor if not iterations else (lambda iteration: 0.0 if iteration < iterations else factor(iteration))
+def held(factor: Callable[[int], float], iterations: int, stop: int | None = None) -> Callable[[int], float]:
+    """``factor``, held at 0 for the first ``iterations`` iterations and from iteration ``stop`` on."""
+    if not iterations and stop is None:
+        return factor
+    return lambda iteration: 0.0 if iteration < iterations or (stop is not None and iteration >= stop) \
+        else factor(iteration)
 
 
 def param_groups(model: torch.nn.Module, weight_decay: float, lr: float, lr_scales: dict[str, float],
-                 holds: dict[str, int] | None = None) -> list[dict]:
+                 holds: dict[str, int] | None = None, stops: dict[str, int | None] | None = None) -> list[dict]:
     """AdamW groups: weight decay on matrices only; a parameter whose name (DDP's "module." prefix dropped)
-    starts with a key of ``lr_scales`` gets lr times that factor, and one that starts with a key of ``holds``
-    is held (learning rate 0) for that many iterations (the group's "hold"). The plain groups come first
-    (matrices, then the rest), so group 0 carries the base learning rate."""
-    holds = holds or {}
-    groups: dict[tuple[bool, float, int], list] = defaultdict(list)
+    starts with a key of ``lr_scales`` gets lr times that factor, one that starts with a key of ``holds`` is
+    held (learning rate 0) for that many iterations (the group's "hold"), and one whose first matching key of
+    ``stops`` maps to an iteration is held from that iteration on (the group's "stop"; None: never). The plain
+    groups come first (matrices, then the rest), so group 0 carries the base learning rate."""
+    holds, stops = holds or {}, stops or {}
+    groups: dict[tuple[bool, float, int, int | None], list] = defaultdict(list)
     for name, param in model.named_parameters():
         name = name.removeprefix("module.")
         scale = next((f for prefix, f in lr_scales.items() if name.startswith(prefix)), 1.0)
         hold = next((n for prefix, n in holds.items() if name.startswith(prefix)), 0)
-        groups[(param.dim() >= 2, scale, hold)].append(param)
+        stop = next((n for prefix, n in stops.items() if name.startswith(prefix)), None)
+        groups[(param.dim() >= 2, scale, hold, stop)].append(param)
     order = sorted(groups, key=lambda key: (key[1] != 1.0 or key[2] != 0, not key[0], key[1], key[2]))
     return [{"params": groups[key], "weight_decay": weight_decay if key[0] else 0.0, "lr": lr * key[1],
-             "hold": key[2]} for key in order]
+             "hold": key[2], "stop": key[3]} for key in order]
 
 
 # ---- the generic trainer ---------------------------------------------------------------------------------
 class Trainer:
     """Runs optimizer iterations over StreamBatches. It knows only that model(ids, targets, state) returns an
     object with `.loss` and `.state`; `lr_scales` maps parameter-name prefixes to learning-rate factors,
-    `holds` to a number of first iterations in which they are not updated.
+    `holds` to a number of first iterations in which they are not updated, `stops` (first matching prefix) to
+    the iteration from which they are not updated (None: never).
     Callbacks (`add_callback(event, fn)`, fn(trainer)) fire on "on_batch_end" after every iteration
     (`trainer.finishing` is True on the last one) and "on_train_end"."""
 
     def __init__(self, model: torch.nn.Module, config: TrainConfig, batches: StreamBatches,
                  device: torch.device, module: torch.nn.Module | None = None,
-                 lr_scales: dict[str, float] | None = None, holds: dict[str, int] | None = None):
+                 lr_scales: dict[str, float] | None = None, holds: dict[str, int] | None = None,
+                 stops: dict[str, int | None] | None = None):
         self.model = model  # what is called (possibly DistributedDataParallel-wrapped)
         self.module = module if module is not None else model  # what is saved
         self.config = config
         self.batches = batches
         self.device = device
-        groups = param_groups(model, config.weight_decay, config.lr, lr_scales or {}, holds)
+        groups = param_groups(model, config.weight_decay, config.lr, lr_scales or {}, holds, stops)
         self.optimizer = torch.optim.AdamW(groups)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer, [held(lr_lambda(config), group["hold"]) for group in groups])
+            self.optimizer, [held(lr_lambda(config), group["hold"], group["stop"]) for group in groups])
         self.iteration = 0
         self.position = 0
         self.carried = None
@@ -338,6 +345,9 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
     if cfg.ponder_constraint is not None and model_config.halt_distribution != "act":
         raise ValueError("ponder_constraint needs ACT halting (halt_distribution act): PonderNet's tau is its KL "
                          "weight, which must stay >= 0")
+    if cfg.lm_freeze is not None and not model_config.halting:
+        raise ValueError("lm_freeze needs a model with a halting unit (act=True, no fixed_steps): it holds every "
+                         "other parameter")
     held_out = None
     if cfg.holdout:
         train_sequences, held_out = split_holdout(train_sequences, cfg.holdout)
@@ -358,7 +368,8 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
             module, device_ids=[device.index] if device.type == "cuda" else None)
     stream, _ = encode_stream(train_sequences, module.vocab)
     trainer = Trainer(model, cfg, StreamBatches(stream, cfg.batch_size, cfg.seq_len, rank, world), device, module,
-                      lr_scales={"halt.": cfg.halt_lr_scale}, holds={"halt.": cfg.halt_freeze})
+                      lr_scales={"halt.": cfg.halt_lr_scale}, holds={"halt.": cfg.halt_freeze},
+                      stops={"halt.": None, "": cfg.lm_freeze})  # lm_freeze holds everything but halting
     if checkpoint is not None:
         load_trainer_state(trainer, checkpoint)
     files = RunFiles(run_dir, rank)

@@ -254,7 +254,7 @@ BAD_OPTIONS = {
     "compare": EVAL_BAD + [("--segmenters", "nope"), ("--segmenters", ",,"), ("--segmenters", "tp-mi-relative,x")],
     "train": [("--corpus", "nope"), ("--split", "nope"), ("--dev-split", "test"), ("--dev-split", "nope"),
               ("--hidden", "0"), ("--layers", "0"), ("--tau", "-1"), ("--max-steps", "0"), ("--dropout", "1"),
-              ("--ponder-target", "2"), ("--halt-init", "nope"), ("--halt-lr-scale", "0"), ("--fixed-steps", "0"),
+              ("--ponder-target", "2"), ("--halt-init", "nope"), ("--halt-lr-scale", "0"), ("--lm-freeze", "-1"), ("--fixed-steps", "0"),
               ("--iterations", "0"), ("--seq-len", "0"), ("--lr", "0"), ("--device", "bogus"), ("--resume", None),
               ("--out", "."), ("--eval-every", "0")],
 }

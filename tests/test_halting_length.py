@@ -32,7 +32,7 @@ def test_probes_repeat_the_study_runs_with_only_more_iterations():
     assert {lever for _, lever, *_ in runs} == {"constraint", "graves"}  # Graves's ACT stays the reference row
 
 
-@pytest.mark.parametrize("probe_set", ["early-stop", "release"])
+@pytest.mark.parametrize("probe_set", ["early-stop", "release", "two-stage"])
 def test_variant_probes_change_the_study_runs_only_by_their_variant(probe_set):
     study = {(c.key, lever, tau, seed): spec for c, lever, tau, seed, spec in study_runs()}
     probes, factor, _ = PROBE_SETS[probe_set]
@@ -152,3 +152,10 @@ def test_probes_end_to_end_on_the_sample_corpus(tmp_path):
     assert "## Training length" in text and runs[1][4].name in text
     assert "figures/halting-length-sample-brent-phono.png" in text
     assert (tmp_path / "figures" / "halting-length-sample-brent-phono.png").stat().st_size > 0
+    two_stage = {**stopped, "variants": {"": {"model": {}, "train": {}},
+                                         "two-stage600": dict(zip(("model", "train"), VARIANTS["two-stage600"]))}}
+    text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
+                        probes={"two-stage": two_stage}).read_text()
+    assert "## Two-stage halting" in text and "`two-stage600` (train: halt_freeze 600, lm_freeze 600)" in text
+    assert "## Early stopping" not in text
+    assert (tmp_path / "figures" / "halting-two-stage-sample-brent-phono.png").stat().st_size > 0

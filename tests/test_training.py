@@ -451,3 +451,41 @@ def test_halt_freeze_holds_the_halting_unit_then_releases_it(tmp_path, capsys):
     torch.testing.assert_close(resumed.halt.weight, released.halt.weight, rtol=0, atol=0)
     with pytest.raises(ValueError, match="halt_freeze"):
         TrainConfig(halt_freeze=-1)
+
+
+def test_lm_freeze_holds_every_parameter_but_the_halting_unit_from_its_iteration_on(tmp_path):
+    """Two-stage halting: the language model learns until lm_freeze, then only the halting unit does; a resumed
+    run holds the same parameters."""
+    config = dict(seq_len=8, batch_size=3, progress=False, seed=1, warmup=0, halt_freeze=2, lm_freeze=2,
+                  eval_every=100)
+    snapshots = {}
+
+    def snapshot(trainer):
+        if trainer.iteration == 2:
+            snapshots.update({name: p.detach().clone() for name, p in trainer.module.named_parameters()})
+
+    both = train(tiny(), TrainConfig(iterations=5, **config), SEQS, callbacks=[("on_batch_end", snapshot)])
+    halting = {name for name, _ in both.named_parameters() if name.startswith("halt.")}
+    assert halting and snapshots["halt.weight"].abs().sum() == 0  # held by halt_freeze until then
+    for name, after in both.named_parameters():
+        if name in halting:
+            assert not torch.equal(snapshots[name], after), name  # released at 2, learns alone from then on
+        else:
+            torch.testing.assert_close(after, snapshots[name], rtol=0, atol=0, msg=name)
+
+    def kill_after_three(trainer):
+        if trainer.iteration == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny(), TrainConfig(iterations=5, checkpoint_every=3, out=str(tmp_path), **config), SEQS,
+              callbacks=[("on_batch_end", kill_after_three)])
+    resumed = train(tiny(), TrainConfig(iterations=5, out=str(tmp_path), resume=True, **config), SEQS)
+    for (name, expected), (_, got) in zip(both.named_parameters(), resumed.named_parameters()):
+        torch.testing.assert_close(got, expected, rtol=0, atol=0, msg=name)
+    with pytest.raises(ValueError, match="lm_freeze"):
+        TrainConfig(halt_freeze=3, lm_freeze=2)
+    with pytest.raises(ValueError, match="lm_freeze needs a model with a halting unit"):
+        train(tiny(act=False), TrainConfig(iterations=1, lm_freeze=0, **{k: v for k, v in config.items()
+                                                                          if k not in ("halt_freeze", "lm_freeze")}),
+              SEQS)
