@@ -89,7 +89,8 @@ def report_unknown(vocab: Vocab, sequences: Sequence[Symbols]) -> int:
     counts = vocab.unknown_counts(sequences)
     total = sum(counts.values())
     if total:
-        shown = ", ".join(f"{symbol!r} x{count}" for symbol, count in counts.most_common(10))
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))  # the same words whatever the order read
+        shown = ", ".join(f"{symbol!r} x{count}" for symbol, count in ranked[:10])
         more = f" and {len(counts) - 10} more" if len(counts) > 10 else ""
         log.warning("%d occurrence(s) of %d symbol(s) unseen in training were read as <unk>: %s%s",
                     total, len(counts), shown, more)

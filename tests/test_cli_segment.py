@@ -206,6 +206,19 @@ def test_unseen_symbols_are_reported_once(model_dir):
     assert len(warnings) == 1 and "'Q' x2" in warnings[0] and "'Z' x1" in warnings[0]
 
 
+def test_a_twin_reading_the_same_unseen_symbols_reversed_adds_no_second_warning(capsys):
+    from segment.models.inference import report_unknown
+
+    vocab = Vocab.build(UNITS)
+    with common.warnings_to_stderr():
+        report_unknown(vocab, ["thisQisZ"])
+        report_unknown(vocab, ["ZsiQsiht"])  # the right-to-left twin's view of the same unit
+        report_unknown(vocab, ["QQ"])
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ["warning: 2 occurrence(s) of 2 symbol(s) unseen in training were read as <unk>: 'Q' x1, 'Z' x1",
+                     "warning: 2 occurrence(s) of 1 symbol(s) unseen in training were read as <unk>: 'Q' x2"]
+
+
 def test_ponder_tsv_and_json_give_the_models_signals(model_dir):
     model = ACTLanguageModel.from_pretrained(model_dir)
     [expected] = compute_signals(model, ["thisis"])

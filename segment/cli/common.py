@@ -181,10 +181,21 @@ def tsv_field(text: str) -> str:
 
 @contextmanager
 def warnings_to_stderr() -> Iterator[None]:
-    """Show the library's warnings (e.g. unseen symbols read as <unk>) on stderr while a command runs."""
+    """Show the library's warnings (e.g. unseen symbols read as <unk>) on stderr while a command runs, each
+    message once (a right-to-left twin reports the same unseen symbols as its model)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("warning: %(message)s"))
     handler.setLevel(logging.WARNING)
+    shown: set[str] = set()
+
+    def first_time(record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message in shown:
+            return False
+        shown.add(message)
+        return True
+
+    handler.addFilter(first_time)
     logger = logging.getLogger("segment")
     logger.addHandler(handler)
     try:
