@@ -64,17 +64,20 @@ def rtl_run(runs_dir: Path, name: str) -> str | None:
 
 
 def fit_readout(model_dir: Path, readout: ShippedReadout, data_dir=None) -> dict:
-    """Fit ``readout`` for the model in ``model_dir``, store it there, and score it on its test units."""
+    """Fit ``readout`` for the model in ``model_dir``, store it there, and score it on its test units (word level:
+    each unit alone, and in runs of ``DEV_RUN_UNITS`` units, ``runs_*``)."""
     from segment.eval import word_scores
+    from segment.eval.readout_choice import DEV_RUN_UNITS
     from segment.eval.run_specs import load_ref
     from segment.readout import labelled_sequences
 
-    train = labelled_sequences(load_ref(readout.train, data_dir), readout.level, readout.units, readout.chunk_units)
+    train = labelled_sequences(load_ref(readout.train, data_dir), readout.level, readout.units, readout.chunk)
     rtl = model_dir / RTL_DIR
     segmenter = readout.readout(model_dir, rtl if rtl.is_dir() else None).fit(*train)
     segmenter.save(model_dir)
     test = load_ref(readout.test, data_dir)
-    sequences, gold = labelled_sequences(test, readout.level, len(test.units), readout.chunk_units)
+    sequences, gold = labelled_sequences(test, readout.level, len(test.units),
+                                         readout.chunk if readout.level == "sentence" else 1)
     scores = word_scores(reference=gold, hypothesis=segmenter.predict_many(sequences), sequences=sequences)
     if readout.level == "sentence":  # the unsupervised reference a sentence readout has to beat
         from segment.baselines.sentence import PunctuationRuleSegmenter
@@ -82,6 +85,11 @@ def fit_readout(model_dir: Path, readout: ShippedReadout, data_dir=None) -> dict
         rule = word_scores(reference=gold, hypothesis=PunctuationRuleSegmenter().predict_many(sequences),
                            sequences=sequences)
         scores["rule_f"] = rule["boundary_noedge_f"]
+    else:  # where unit ends fall inside the text
+        runs, run_gold = labelled_sequences(test, "word", len(test.units), DEV_RUN_UNITS)
+        on_runs = word_scores(reference=run_gold, hypothesis=segmenter.predict_many(runs), sequences=runs)
+        scores.update({"runs_of": DEV_RUN_UNITS, "runs_f": on_runs["boundary_noedge_f"],
+                       "runs_token_f": on_runs["token_f"]})
     return {"readout": readout, "sequences": len(sequences), **scores}
 
 
@@ -101,12 +109,14 @@ def readout_section(scores: list[dict], model: str, rtl: str | None = None) -> s
              "consecutive units, the sentence starts inside each run):", ""]
     for score in scores:
         readout = score["readout"]
-        unit = "runs of {} units".format(readout.chunk_units) if readout.level == "sentence" else "units"
+        unit = "runs of {} units".format(readout.chunk) if readout.level == "sentence" else "units"
         command = readout.command(model)
         lines.append(f"- `{readout_file(readout.level)}`: `{command}`. On `{readout.test}` "
                      f"({score['sequences']:,} {unit}): boundary P {score['boundary_noedge_p']:.4f}, R "
                      f"{score['boundary_noedge_r']:.4f}, F **{score['boundary_noedge_f']:.4f}**"
-                     + (f", token F {score['token_f']:.4f}" if readout.level == "word" else "")
+                     + (f", token F {score['token_f']:.4f}; the same units run together {score['runs_of']} at a time: "
+                        f"boundary F {score['runs_f']:.4f}, token F {score['runs_token_f']:.4f}"
+                        if readout.level == "word" else "")
                      + (f" (the punctuation rule `punct-rule` on the same runs: F {score['rule_f']:.4f})"
                         if "rule_f" in score else "") + ".")
     return "\n".join(lines) + "\n"

@@ -1,15 +1,19 @@
 """Choose a shipped readout's classifier, window and training units on a dev split (no test labels).
 
     python -m segment.eval.readout_choice --model DIR --train ud-en-ewt:train --dev ud-en-ewt:dev \
-        --level word --units 3000,12000 [--choices logistic:2,mlp:2,mlp:4:2] [--coarse-classes] [--no-rtl] [--out FILE]
+        --level word --units 3000,12000 [--chunk-units N] [--choices logistic:2,mlp:2,mlp:4:2] [--coarse-classes] \
+        [--no-rtl] [--out FILE]
 
-Every combination of ``--units`` (the first labelled units of the train split: sentences at word level, runs of
-``--chunk-units`` sentences at sentence level) and ``--choices`` (classifier:window[:class window]) is fitted on the
-train units (with the readout's symbol classes, or punctuation undivided with ``--coarse-classes``)
-and scored on every dev unit (boundary and token F); the model's signals, and its right-to-left twin's when the
-model directory holds one in ``rtl/`` (unless ``--no-rtl``), are computed once. The rows, each with the command that
-measured it, go to ``--out`` (default ``eval/results/readout-choice-<level>.json``) as they come, replacing the rows
-of the same settings already there; the settings in ``scales.ENGLISH_READOUTS`` are the best dev F of these files.
+Every combination of ``--units`` (the first labelled runs of ``--chunk-units`` consecutive units of the train split,
+run together: one sentence each at word level unless told otherwise, 10 at sentence level) and ``--choices``
+(classifier:window[:class window]) is fitted on the train units (with the readout's symbol classes, or punctuation
+undivided with ``--coarse-classes``) and scored on every dev unit (boundary and token F; at word level also on the
+dev units run together ``DEV_RUN_UNITS`` at a time, ``dev_runs_*``, where unit ends fall inside the text); the
+model's signals, and its right-to-left twin's when the model directory holds one in ``rtl/`` (unless ``--no-rtl``),
+are computed once. The rows, each with the command that measured it, go to ``--out`` (default
+``eval/results/readout-choice-<level>.json``) as they come, replacing the rows of the same settings already there;
+the shipped readouts (``scales.ENGLISH_READOUTS``, ``CHINESE_READOUT``) are the best row of these files by
+:func:`choice_score`.
 """
 
 from __future__ import annotations
@@ -27,8 +31,12 @@ from segment.files import write_atomic
 CHOICES = (("logistic", 2, 1), ("mlp", 2, 1), ("mlp", 4, 1))
 
 
+#: Word level: dev units are also scored run together in runs of this many, where unit ends fall inside a text.
+DEV_RUN_UNITS = 10
+
+
 def choose(model: Path, train: str, dev: str, unit_counts: list[int], out: Path, data_dir=None, *,
-           level: str = "word", chunk_units: int = 10, choices=CHOICES, rtl: bool = True,
+           level: str = "word", chunk_units: int | None = None, choices=CHOICES, rtl: bool = True,
            coarse: bool = False) -> list[dict]:
     """Fit and score every choice; the rows (also written to ``out`` after each fit)."""
     from segment.eval import word_scores
@@ -37,18 +45,23 @@ def choose(model: Path, train: str, dev: str, unit_counts: list[int], out: Path,
     from segment.ponder import load_model
     from segment.readout import COARSE_CLASSES, RTL_DIR, SYMBOL_CLASSES, ReadoutSegmenter, labelled_sequences
 
-    train_x, train_y = labelled_sequences(load_ref(train, data_dir), level, max(unit_counts), chunk_units)
-    dev_x, dev_y = labelled_sequences(load_ref(dev, data_dir), level, sys.maxsize, chunk_units)
     twin = str(model / RTL_DIR) if rtl and (model / RTL_DIR).is_dir() else None
     loaded = load_model(model)
-    train_signals, dev_signals = compute_signals(loaded, train_x), compute_signals(loaded, dev_x)
-    if twin is not None:
-        reader = ReadoutSegmenter(str(model), twin)
-        train_rtl, dev_rtl = reader.rtl_signals(train_x), reader.rtl_signals(dev_x)
-    else:
-        train_rtl = dev_rtl = None
+    reader = ReadoutSegmenter(str(model), twin)
+
+    def labelled(ref: str, units: int, chunk: int | None) -> tuple:
+        """(sequences, cuts, signals, right-to-left signals or None) of ``ref``."""
+        x, y = labelled_sequences(load_ref(ref, data_dir), level, units, chunk)
+        return x, y, compute_signals(loaded, x), None if twin is None else reader.rtl_signals(x)
+
+    train_x, train_y, train_signals, train_rtl = labelled(train, max(unit_counts), chunk_units)
+    devs = {"dev": labelled(dev, sys.maxsize, None if level == "word" else chunk_units)}
+    if level == "word":
+        devs["dev_runs"] = labelled(dev, sys.maxsize, DEV_RUN_UNITS)
     command = "python -m segment.eval.readout_choice " + " ".join(sys.argv[1:])
     kept = json.loads(out.read_text(encoding="utf-8"))["rows"] if out.is_file() else []
+    chunk = {"chunk_units": chunk_units or 10} if level == "sentence" else \
+        {"chunk_units": chunk_units} if chunk_units not in (None, 1) else {}
     rows = []
     for units in unit_counts:
         for classifier, window, class_window in choices:
@@ -58,13 +71,16 @@ def choose(model: Path, train: str, dev: str, unit_counts: list[int], out: Path,
                                        classes=COARSE_CLASSES if coarse else SYMBOL_CLASSES).fit(
                 train_x[:units], train_y[:units], train_signals[:units],
                 None if train_rtl is None else train_rtl[:units])
-            predicted = [readout.cuts(p) for p in readout.boundary_scores_many(dev_x, dev_signals, dev_rtl)]
-            scores = word_scores(reference=dev_y, hypothesis=predicted, sequences=dev_x)
+            figures = {}
+            for name, (x, y, signals, rtl_signals) in devs.items():
+                predicted = [readout.cuts(p) for p in readout.boundary_scores_many(x, signals, rtl_signals)]
+                scores = word_scores(reference=y, hypothesis=predicted, sequences=x)
+                figures.update({f"{name}_f": round(scores["boundary_noedge_f"], 4),
+                                f"{name}_token_f": round(scores["token_f"], 4)})
             rows.append({"command": command, "model": str(model), "level": level, "rtl": twin is not None,
-                         "train": train, "units": units, **({"chunk_units": chunk_units} if level == "sentence" else {}),
+                         "train": train, "units": units, **chunk,
                          "classifier": classifier, "window": window, "class_window": class_window,
-                         "classes": "coarse" if coarse else "fine", "dev": dev,
-                         "dev_f": round(scores["boundary_noedge_f"], 4), "dev_token_f": round(scores["token_f"], 4),
+                         "classes": "coarse" if coarse else "fine", "dev": dev, **figures,
                          "holdout_f": round(readout.holdout_f_, 4), "fit_s": round(time.perf_counter() - start)})
             click.echo(json.dumps(rows[-1]), err=True)
             kept = [row for row in kept if _settings(row) != _settings(rows[-1])]
@@ -72,10 +88,24 @@ def choose(model: Path, train: str, dev: str, unit_counts: list[int], out: Path,
     return rows
 
 
+def choice_score(row: dict) -> float | None:
+    """What a shipped readout is chosen by: at word level the mean of the dev F on single units and on units run
+    together (None for a row measured before runs were scored), at sentence level the dev F."""
+    if row["level"] == "sentence":
+        return row["dev_f"]
+    return (row["dev_f"] + row["dev_runs_f"]) / 2 if "dev_runs_f" in row else None
+
+
+def best_row(rows: list[dict]) -> dict:
+    """The row of highest :func:`choice_score`."""
+    return max((row for row in rows if choice_score(row) is not None), key=choice_score)
+
+
 def _settings(row: dict) -> tuple:
     """What a row measured, everything but its figures and command."""
     return tuple(sorted((k, v) for k, v in row.items()
-                        if k not in ("command", "dev_f", "dev_token_f", "holdout_f", "fit_s")))
+                        if k not in ("command", "dev_f", "dev_token_f", "dev_runs_f", "dev_runs_token_f", "holdout_f",
+                                     "fit_s")))
 
 
 def parse_choices(text: str) -> tuple[tuple[str, int, int], ...]:
@@ -100,8 +130,8 @@ def parse_choices(text: str) -> tuple[tuple[str, int, int], ...]:
 @click.option("--dev", required=True, help="corpus:split they are scored on")
 @click.option("--level", type=click.Choice(["word", "sentence"]), default="word", show_default=True)
 @click.option("--units", default="3000,12000", show_default=True, help="comma-separated training unit counts")
-@click.option("--chunk-units", default=10, show_default=True, type=click.IntRange(min=1),
-              help="sentences per run-together unit (sentence level)")
+@click.option("--chunk-units", default=None, type=click.IntRange(min=1),
+              help="units run together per training sequence [default: 1 at word level, 10 at sentence level]")
 @click.option("--choices", default=",".join(f"{c}:{w}:{k}" for c, w, k in CHOICES), show_default=True,
               help="comma-separated classifier:window[:class window] choices")
 @click.option("--coarse-classes", is_flag=True, help="read punctuation as one class (as format 1-2 readouts do)")
@@ -110,7 +140,7 @@ def parse_choices(text: str) -> tuple[tuple[str, int, int], ...]:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="[default: eval/results/readout-choice-<level>.json]")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
-def main(model: Path, train: str, dev: str, level: str, units: str, chunk_units: int, choices: str,
+def main(model: Path, train: str, dev: str, level: str, units: str, chunk_units: int | None, choices: str,
          coarse_classes: bool, rtl: bool, out: Path | None, data_dir: Path | None) -> None:
     """Compare the readout choices on the dev split."""
     try:

@@ -528,22 +528,26 @@ def best_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float
     return float(ranked[best]), float(f[best])
 
 
-def labelled_sequences(corpus, level: str, units: int, chunk_units: int = 10) -> tuple[list, list[np.ndarray]]:
-    """Training sequences and gold cuts from a corpus: its first ``units`` non-empty units with their word cuts
-    (word level), or its first ``units`` runs of ``chunk_units`` consecutive units with the sentence starts
-    inside (sentence level: unit edges are sentence edges)."""
-    if level == "word":
-        pairs = [(s, b) for s, b in zip(corpus.sequences(), corpus.word_boundaries()) if len(s)][:units]
-        return [s for s, _ in pairs], [b for _, b in pairs]
-    if level != "sentence":
+def labelled_sequences(corpus, level: str, units: int, chunk_units: int | None = None) -> tuple[list, list[np.ndarray]]:
+    """Training sequences and gold cuts from a corpus: its first ``units`` runs of ``chunk_units`` consecutive
+    units (default: 1 at word level, 10 at sentence level; word level skips empty units) run together, with the
+    cuts inside: each unit's word cuts (word level) or sentence starts (sentence level), and the edges between
+    its units (a unit edge is a word and a sentence edge)."""
+    if level not in LEVELS:
         raise ParameterError(f"level must be one of {LEVELS}, got {level!r}")
+    chunk = chunk_units or (1 if level == "word" else 10)
+    if level == "word":
+        pairs = [(s, b) for s, b in zip(corpus.sequences(), corpus.word_boundaries()) if len(s)]
+    else:
+        pairs = [(u.sequence, u.sentence_boundaries) for u in corpus.units]
     sequences, cuts = [], []
-    for first in range(0, min(len(corpus.units), units * chunk_units), chunk_units):
-        group = corpus.units[first:first + chunk_units]
-        lengths = np.cumsum([len(u) for u in group])
-        joined = "".join(u.sequence for u in group) if all(isinstance(u.sequence, str) for u in group) \
-            else tuple(symbol for u in group for symbol in u.sequence)
-        inner = [start + u.sentence_boundaries for start, u in zip(np.r_[0, lengths[:-1]], group)]
+    for first in range(0, min(len(pairs), units * chunk), chunk):
+        group = pairs[first:first + chunk]
+        lengths = np.cumsum([len(sequence) for sequence, _ in group])
+        joined = "".join(sequence for sequence, _ in group) if all(isinstance(seq, str) for seq, _ in group) \
+            else tuple(symbol for sequence, _ in group for symbol in sequence)
+        inner = [start + np.asarray(unit_cuts, dtype=np.int64)
+                 for start, (_, unit_cuts) in zip(np.r_[0, lengths[:-1]], group)]
         every = np.unique(np.concatenate([lengths[:-1], *inner])).astype(np.int64)
         sequences.append(joined)
         cuts.append(every[(every > 0) & (every < len(joined))])

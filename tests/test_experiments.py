@@ -276,6 +276,10 @@ def test_ship_default_fits_the_scales_readouts_and_drops_stale_ones(smoke, tmp_p
     sequences, gold = labelled_sequences(test, "word", len(test.units))
     f = word_scores(reference=gold, hypothesis=readout.predict_many(sequences), sequences=sequences)
     assert f"F **{f['boundary_noedge_f']:.4f}**, token F {f['token_f']:.4f}" in card  # the card's figure, recomputed
+    from segment.eval.readout_choice import DEV_RUN_UNITS
+    joined, joined_gold = labelled_sequences(test, "word", len(test.units), DEV_RUN_UNITS)
+    on_runs = word_scores(reference=joined_gold, hypothesis=readout.predict_many(joined), sequences=joined)
+    assert f"run together {DEV_RUN_UNITS} at a time: boundary F {on_runs['boundary_noedge_f']:.4f}" in card
     runs = tmp_path / "runs"  # without a trained right-to-left run, nor readouts: the old ones are removed
     shutil.copytree(smoke.runs / "en-act", runs / "en-act")
     ship_default_model(smoke.results, runs, target)

@@ -27,8 +27,9 @@ def readout():
               help="word: cuts between words of each unit; sentence: sentence ends in runs of --chunk-units units.")
 @click.option("--units", type=click.IntRange(min=2), default=2000, show_default=True,
               help="Labelled units (sentence level: chunks) read, from the start of the split.")
-@click.option("--chunk-units", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Sentence level: units run together per training sequence.")
+@click.option("--chunk-units", type=click.IntRange(min=1), default=None,
+              help="Units run together per training sequence, so that the readout sees unit ends inside a text "
+                   "[default: 1 at word level, 10 at sentence level].")
 @click.option("--rtl-model", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="A right-to-left model whose signals are read too; it is copied to the model's rtl/ folder, "
                    "where the readout finds it. Default: that folder, when the model has one.")
