@@ -71,7 +71,8 @@ def fit_readout(model_dir: Path, readout: ShippedReadout, data_dir=None) -> dict
     from segment.eval.run_specs import load_ref
     from segment.readout import labelled_sequences
 
-    train = labelled_sequences(load_ref(readout.train, data_dir), readout.level, readout.units, readout.chunk)
+    train = labelled_sequences(load_ref(readout.train, data_dir), readout.level, readout.units, readout.chunk,
+                               mixed=readout.mixed_runs)
     rtl = model_dir / RTL_DIR
     segmenter = readout.readout(model_dir, rtl if rtl.is_dir() else None).fit(*train)
     segmenter.save(model_dir)

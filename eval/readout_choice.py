@@ -36,8 +36,8 @@ DEV_RUN_UNITS = 10
 
 
 def choose(model: Path, train: str, dev: str, unit_counts: list[int], out: Path, data_dir=None, *,
-           level: str = "word", chunk_units: int | None = None, choices=CHOICES, rtl: bool = True,
-           coarse: bool = False) -> list[dict]:
+           level: str = "word", chunk_units: int | None = None, mixed: bool = False, choices=CHOICES,
+           rtl: bool = True, coarse: bool = False) -> list[dict]:
     """Fit and score every choice; the rows (also written to ``out`` after each fit)."""
     from segment.eval import word_scores
     from segment.eval.run_specs import load_ref
@@ -49,12 +49,12 @@ def choose(model: Path, train: str, dev: str, unit_counts: list[int], out: Path,
     loaded = load_model(model)
     reader = ReadoutSegmenter(str(model), twin)
 
-    def labelled(ref: str, units: int, chunk: int | None) -> tuple:
+    def labelled(ref: str, units: int, chunk: int | None, mixed_runs: bool = False) -> tuple:
         """(sequences, cuts, signals, right-to-left signals or None) of ``ref``."""
-        x, y = labelled_sequences(load_ref(ref, data_dir), level, units, chunk)
+        x, y = labelled_sequences(load_ref(ref, data_dir), level, units, chunk, mixed=mixed_runs)
         return x, y, compute_signals(loaded, x), None if twin is None else reader.rtl_signals(x)
 
-    train_x, train_y, train_signals, train_rtl = labelled(train, max(unit_counts), chunk_units)
+    train_x, train_y, train_signals, train_rtl = labelled(train, max(unit_counts), chunk_units, mixed)
     devs = {"dev": labelled(dev, sys.maxsize, None if level == "word" else chunk_units)}
     if level == "word":
         devs["dev_runs"] = labelled(dev, sys.maxsize, DEV_RUN_UNITS)
@@ -62,6 +62,7 @@ def choose(model: Path, train: str, dev: str, unit_counts: list[int], out: Path,
     kept = json.loads(out.read_text(encoding="utf-8"))["rows"] if out.is_file() else []
     chunk = {"chunk_units": chunk_units or 10} if level == "sentence" else \
         {"chunk_units": chunk_units} if chunk_units not in (None, 1) else {}
+    chunk.update({"mixed_runs": True} if mixed else {})
     rows = []
     for units in unit_counts:
         for classifier, window, class_window in choices:
@@ -132,6 +133,7 @@ def parse_choices(text: str) -> tuple[tuple[str, int, int], ...]:
 @click.option("--units", default="3000,12000", show_default=True, help="comma-separated training unit counts")
 @click.option("--chunk-units", default=None, type=click.IntRange(min=1),
               help="units run together per training sequence [default: 1 at word level, 10 at sentence level]")
+@click.option("--mixed-runs", is_flag=True, help="training runs of 1, 2, ..., --chunk-units units in turn")
 @click.option("--choices", default=",".join(f"{c}:{w}:{k}" for c, w, k in CHOICES), show_default=True,
               help="comma-separated classifier:window[:class window] choices")
 @click.option("--coarse-classes", is_flag=True, help="read punctuation as one class (as format 1-2 readouts do)")
@@ -140,8 +142,8 @@ def parse_choices(text: str) -> tuple[tuple[str, int, int], ...]:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="[default: eval/results/readout-choice-<level>.json]")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
-def main(model: Path, train: str, dev: str, level: str, units: str, chunk_units: int | None, choices: str,
-         coarse_classes: bool, rtl: bool, out: Path | None, data_dir: Path | None) -> None:
+def main(model: Path, train: str, dev: str, level: str, units: str, chunk_units: int | None, mixed_runs: bool,
+         choices: str, coarse_classes: bool, rtl: bool, out: Path | None, data_dir: Path | None) -> None:
     """Compare the readout choices on the dev split."""
     try:
         counts = [int(u) for u in units.split(",")]
@@ -149,7 +151,7 @@ def main(model: Path, train: str, dev: str, level: str, units: str, chunk_units:
         raise click.BadParameter(f"{units!r} is not comma-separated integers", param_hint="--units") from None
     out = out or Path(f"eval/results/readout-choice-{level}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
-    choose(model, train, dev, counts, out, data_dir, level=level, chunk_units=chunk_units,
+    choose(model, train, dev, counts, out, data_dir, level=level, chunk_units=chunk_units, mixed=mixed_runs,
            choices=parse_choices(choices), rtl=rtl, coarse=coarse_classes)
 
 

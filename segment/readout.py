@@ -528,11 +528,13 @@ def best_threshold(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float
     return float(ranked[best]), float(f[best])
 
 
-def labelled_sequences(corpus, level: str, units: int, chunk_units: int | None = None) -> tuple[list, list[np.ndarray]]:
+def labelled_sequences(corpus, level: str, units: int, chunk_units: int | None = None, *,
+                       mixed: bool = False) -> tuple[list, list[np.ndarray]]:
     """Training sequences and gold cuts from a corpus: its first ``units`` runs of ``chunk_units`` consecutive
     units (default: 1 at word level, 10 at sentence level; word level skips empty units) run together, with the
     cuts inside: each unit's word cuts (word level) or sentence starts (sentence level), and the edges between
-    its units (a unit edge is a word and a sentence edge)."""
+    its units (a unit edge is a word and a sentence edge). ``mixed``: runs of 1, 2, ..., ``chunk_units`` units in
+    turn, so that units are read alone as well as inside a text."""
     if level not in LEVELS:
         raise ParameterError(f"level must be one of {LEVELS}, got {level!r}")
     chunk = chunk_units or (1 if level == "word" else 10)
@@ -541,8 +543,11 @@ def labelled_sequences(corpus, level: str, units: int, chunk_units: int | None =
     else:
         pairs = [(u.sequence, u.sentence_boundaries) for u in corpus.units]
     sequences, cuts = [], []
-    for first in range(0, min(len(pairs), units * chunk), chunk):
-        group = pairs[first:first + chunk]
+    first = 0
+    while first < len(pairs) and len(sequences) < units:
+        size = 1 + len(sequences) % chunk if mixed else chunk
+        group = pairs[first:first + size]
+        first += size
         lengths = np.cumsum([len(sequence) for sequence, _ in group])
         joined = "".join(sequence for sequence, _ in group) if all(isinstance(seq, str) for seq, _ in group) \
             else tuple(symbol for sequence, _ in group for symbol in sequence)

@@ -213,6 +213,10 @@ def test_word_labels_join_units_with_their_edges_as_cuts(corpora_dir):
     np.testing.assert_array_equal(run_cuts[0], np.unique(expected))
     assert [c.tolist() for c in labelled_sequences(corpus, "word", units=6, chunk_units=1)[1]] == \
         [c.tolist() for c in alone_cuts]
+    mixed, mixed_cuts = labelled_sequences(corpus, "word", units=3, chunk_units=2, mixed=True)
+    assert mixed == [alone[0], alone[1] + alone[2], alone[3]]
+    assert mixed_cuts[1].tolist() == sorted({*alone_cuts[1].tolist(), len(alone[1]),
+                                             *(len(alone[1]) + alone_cuts[2]).tolist()})
 
 
 def test_cli_fits_a_readout_that_segment_then_uses(model_dir, tmp_path):
@@ -411,6 +415,8 @@ def test_cli_fits_an_mlp_readout(model_dir, tmp_path):
     assert CliRunner().invoke(main, [*fit, "--class-window", "0"]).exit_code == 2
     runs = CliRunner().invoke(main, [*fit, "--hidden", "8", "--chunk-units", "3"])
     assert runs.exit_code == 0 and "(20 labelled sequences" in runs.output  # 60 units in runs of 3
+    mixed = CliRunner().invoke(main, [*fit, "--hidden", "8", "--chunk-units", "3", "--mixed-runs"])
+    assert mixed.exit_code == 0 and "(30 labelled sequences" in mixed.output  # runs of 1, 2, 3, 1, 2, 3, ...
     unparsable = CliRunner().invoke(main, [*fit, "--hidden", "8,x"])
     assert unparsable.exit_code == 2 and "Invalid value for --hidden: '8,x' is not comma-separated integers" in \
         unparsable.output
@@ -433,6 +439,9 @@ def test_readout_choice_scores_every_choice_on_dev(model_dir, tmp_path):
     assert json.loads(out.read_text())["rows"] == rows[1:] + again  # the same settings measured again replace theirs
     runs = choose(model_dir, "sample-en:train", "sample-en:test", [5], out, chunk_units=2, choices=CHOICES[:1])
     assert runs[0]["chunk_units"] == 2 and json.loads(out.read_text())["rows"] == rows[1:] + again + runs
+    mixed = choose(model_dir, "sample-en:train", "sample-en:test", [5], out, chunk_units=2, mixed=True,
+                   choices=CHOICES[:1])
+    assert mixed[0]["mixed_runs"] and json.loads(out.read_text())["rows"] == rows[1:] + again + runs + mixed
 
 
 def test_readout_choice_reads_the_twin_and_the_sentence_level(model_dir, tmp_path):
@@ -490,6 +499,7 @@ def test_the_shipped_readouts_are_the_best_dev_rows_of_the_choice_files():
                 best["class_window"]) == (readout.train, readout.units, readout.chunk, readout.classifier,
                                           readout.window, readout.class_window)
         assert best["classes"] == "fine" and best["rtl"] is twin and best["dev"] == dev
+        assert best.get("mixed_runs", False) == readout.mixed_runs
         assert readout.test == dev.replace(":dev", ":test") and readout.level == best["level"]
 
 

@@ -30,6 +30,9 @@ def readout():
 @click.option("--chunk-units", type=click.IntRange(min=1), default=None,
               help="Units run together per training sequence, so that the readout sees unit ends inside a text "
                    "[default: 1 at word level, 10 at sentence level].")
+@click.option("--mixed-runs", is_flag=True,
+              help="Runs of 1, 2, ..., --chunk-units units in turn, so that units are read alone as well as inside "
+                   "a text.")
 @click.option("--rtl-model", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="A right-to-left model whose signals are read too; it is copied to the model's rtl/ folder, "
                    "where the readout finds it. Default: that folder, when the model has one.")
@@ -47,8 +50,8 @@ def readout():
 @click.option("--holdout", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.1, show_default=True,
               help="Fraction of the labelled units (the last ones) on which the threshold is chosen.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
-def fit(model, corpus, split, data_dir, level, units, chunk_units, rtl_model, no_rtl, signals, classifier, hidden,
-        window, class_window, holdout, device):
+def fit(model, corpus, split, data_dir, level, units, chunk_units, mixed_runs, rtl_model, no_rtl, signals, classifier,
+        hidden, window, class_window, holdout, device):
     """Train a readout of boundaries over the model's signals and store it in --model."""
     from segment.corpora import load_corpus
     from segment.ponder import resolve_model_dir
@@ -70,7 +73,7 @@ def fit(model, corpus, split, data_dir, level, units, chunk_units, rtl_model, no
     if problem:
         raise click.UsageError(problem)
     labelled = load_corpus(corpus, split, data_dir)
-    sequences, boundaries = labelled_sequences(labelled, level, units, chunk_units)
+    sequences, boundaries = labelled_sequences(labelled, level, units, chunk_units, mixed=mixed_runs)
     segmenter = ReadoutSegmenter(str(model_path), None if rtl_model is None else str(rtl_model),
                                  signals=tuple(s.strip() for s in signals.split(",") if s.strip()), holdout=holdout,
                                  classifier=classifier, hidden=widths, window=window, class_window=class_window,
