@@ -99,12 +99,14 @@ def readout_section(scores: list[dict], model: str, rtl: str | None = None) -> s
     right-to-left model they read too."""
     if not scores:
         return ""
-    reads = ("the model's six signals" if rtl is None else
-             f"the six signals of the model and of its right-to-left twin in `{RTL_DIR}/` (run `{rtl}`: the same "
+    reads = ("the model's signals" if rtl is None else
+             f"the signals of the model and of its right-to-left twin in `{RTL_DIR}/` (run `{rtl}`: the same "
              "settings trained on reversed text; its signals read back in text order)")
     lines = ["", "", "## Readouts shipped with the model", "",
-             f"Readouts (a logistic regression, or with `--classifier mlp` a small ReLU network) over {reads} "
-             "and the symbol classes (`segment.readout`), "
+             "Readouts (a logistic regression, or with `--classifier mlp` a small ReLU network; with `--members K` "
+             f"the average of K such networks) over {reads} (by default its six ponder, halting, entropy and "
+             "surprisal signals; `--signals` adds the language model's class probabilities p_upper, p_terminal, "
+             "p_punctuation) and the symbol classes (`segment.readout`), "
              "fitted while shipping; `actseg segment` cuts with them instead of the peaks above (`--no-readout` "
              "switches them off). Scored on test units the readout never saw (sentence level: runs of "
              "consecutive units, the sentence starts inside each run):", ""]

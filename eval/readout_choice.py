@@ -1,13 +1,13 @@
 """Choose a shipped readout's classifier, window and training units on a dev split (no test labels).
 
     python -m segment.eval.readout_choice --model DIR --train ud-en-ewt:train --dev ud-en-ewt:dev \
-        --level word --units 3000,12000 [--chunk-units N] [--choices logistic:2,mlp:2,mlp:4:2] [--coarse-classes] \
-        [--no-rtl] [--out FILE]
+        --level word --units 3000,12000 [--chunk-units N] [--choices logistic:2,mlp:2,mlp:4:2] [--members K] \
+        [--signals S,S,...] [--coarse-classes] [--no-rtl] [--out FILE]
 
 Every combination of ``--units`` (the first labelled runs of ``--chunk-units`` consecutive units of the train split,
 run together: one sentence each at word level unless told otherwise, 10 at sentence level) and ``--choices``
-(classifier:window[:class window]) is fitted on the train units (with the readout's symbol classes, or punctuation
-undivided with ``--coarse-classes``) and scored on every dev unit (boundary and token F; at word level also on the
+(classifier:window[:class window]; an MLP as the average of ``--members`` networks) is fitted on the train units,
+reading ``--signals`` (with the readout's symbol classes, or punctuation undivided with ``--coarse-classes``) and scored on every dev unit (boundary and token F; at word level also on the
 dev units run together ``DEV_RUN_UNITS`` at a time, ``dev_runs_*``, where unit ends fall inside the text); the
 model's signals, and its right-to-left twin's when the model directory holds one in ``rtl/`` (unless ``--no-rtl``),
 are computed once. The rows, each with the command that measured it, go to ``--out`` (default
@@ -37,7 +37,8 @@ DEV_RUN_UNITS = 10
 
 def choose(model: Path, train: str, dev: str, unit_counts: list[int], out: Path, data_dir=None, *,
            level: str = "word", chunk_units: int | None = None, mixed: bool = False, choices=CHOICES,
-           rtl: bool = True, coarse: bool = False) -> list[dict]:
+           rtl: bool = True, coarse: bool = False, members: int = 1, signals: tuple[str, ...] | None = None
+           ) -> list[dict]:
     """Fit and score every choice; the rows (also written to ``out`` after each fit)."""
     from segment.eval import word_scores
     from segment.eval.run_specs import load_ref
@@ -67,20 +68,24 @@ def choose(model: Path, train: str, dev: str, unit_counts: list[int], out: Path,
     for units in unit_counts:
         for classifier, window, class_window in choices:
             start = time.perf_counter()
+            ensemble = members if classifier == "mlp" else 1
             readout = ReadoutSegmenter(str(model), twin, classifier=classifier, window=window, level=level,
-                                       class_window=class_window,
+                                       class_window=class_window, members=ensemble,
+                                       **({"signals": signals} if signals else {}),
                                        classes=COARSE_CLASSES if coarse else SYMBOL_CLASSES).fit(
                 train_x[:units], train_y[:units], train_signals[:units],
                 None if train_rtl is None else train_rtl[:units])
             figures = {}
-            for name, (x, y, signals, rtl_signals) in devs.items():
-                predicted = [readout.cuts(p) for p in readout.boundary_scores_many(x, signals, rtl_signals)]
+            for name, (x, y, model_signals, rtl_signals) in devs.items():
+                predicted = [readout.cuts(p) for p in readout.boundary_scores_many(x, model_signals, rtl_signals)]
                 scores = word_scores(reference=y, hypothesis=predicted, sequences=x)
                 figures.update({f"{name}_f": round(scores["boundary_noedge_f"], 4),
                                 f"{name}_token_f": round(scores["token_f"], 4)})
             rows.append({"command": command, "model": str(model), "level": level, "rtl": twin is not None,
                          "train": train, "units": units, **chunk,
-                         "classifier": classifier, "window": window, "class_window": class_window,
+                         **({"signals": ",".join(signals)} if signals else {}),
+                         "classifier": classifier, **({"members": ensemble} if ensemble > 1 else {}),
+                         "window": window, "class_window": class_window,
                          "classes": "coarse" if coarse else "fine", "dev": dev, **figures,
                          "holdout_f": round(readout.holdout_f_, 4), "fit_s": round(time.perf_counter() - start)})
             click.echo(json.dumps(rows[-1]), err=True)
@@ -136,6 +141,9 @@ def parse_choices(text: str) -> tuple[tuple[str, int, int], ...]:
 @click.option("--mixed-runs", is_flag=True, help="training runs of 1, 2, ..., --chunk-units units in turn")
 @click.option("--choices", default=",".join(f"{c}:{w}:{k}" for c, w, k in CHOICES), show_default=True,
               help="comma-separated classifier:window[:class window] choices")
+@click.option("--members", default=1, show_default=True, type=click.IntRange(min=1),
+              help="each MLP choice is the average of this many networks (successive seeds)")
+@click.option("--signals", default=None, help="comma-separated model signals read [default: the readout's default]")
 @click.option("--coarse-classes", is_flag=True, help="read punctuation as one class (as format 1-2 readouts do)")
 @click.option("--rtl/--no-rtl", default=True, show_default=True,
               help="read the model directory's right-to-left twin (rtl/) when it has one")
@@ -143,7 +151,8 @@ def parse_choices(text: str) -> tuple[tuple[str, int, int], ...]:
               help="[default: eval/results/readout-choice-<level>.json]")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
 def main(model: Path, train: str, dev: str, level: str, units: str, chunk_units: int | None, mixed_runs: bool,
-         choices: str, coarse_classes: bool, rtl: bool, out: Path | None, data_dir: Path | None) -> None:
+         choices: str, members: int, signals: str | None, coarse_classes: bool, rtl: bool, out: Path | None,
+         data_dir: Path | None) -> None:
     """Compare the readout choices on the dev split."""
     try:
         counts = [int(u) for u in units.split(",")]
@@ -152,7 +161,8 @@ def main(model: Path, train: str, dev: str, level: str, units: str, chunk_units:
     out = out or Path(f"eval/results/readout-choice-{level}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     choose(model, train, dev, counts, out, data_dir, level=level, chunk_units=chunk_units, mixed=mixed_runs,
-           choices=parse_choices(choices), rtl=rtl, coarse=coarse_classes)
+           choices=parse_choices(choices), rtl=rtl, coarse=coarse_classes, members=members,
+           signals=None if signals is None else tuple(s.strip() for s in signals.split(",") if s.strip()))
 
 
 if __name__ == "__main__":

@@ -26,9 +26,11 @@ import numpy as np
 from segment.eval.parallel import map_in_processes
 from segment.eval.run_specs import labelled_units
 from segment.files import write_atomic
-from segment.readout import CLASSIFIERS, HALTING_SIGNALS, READOUT_SIGNALS
+from segment.readout import CLASSIFIERS, HALTING_SIGNALS
 
-FEATURE_SETS = {"all": READOUT_SIGNALS, "entropy+surprisal": ("entropy", "surprisal"), "halting": HALTING_SIGNALS}
+#: "all": every signal but the class probabilities, which came later (the shipped readouts read them too).
+FEATURE_SETS = {"all": (*HALTING_SIGNALS, "entropy", "surprisal"), "entropy+surprisal": ("entropy", "surprisal"),
+                "halting": HALTING_SIGNALS}
 #: The feature sets also read by the MLP readout (every set by the logistic one).
 MLP_SETS = ("all", "entropy+surprisal")
 BOOTSTRAP = 1000

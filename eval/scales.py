@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from segment.corpora.registry import split_ref
 from segment.errors import ActSegError
 from segment.eval.run_specs import Preset, RunSpec
+from segment.readout import READOUT_SIGNALS
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class ShippedReadout:
     classifier: str = "logistic"  # or "mlp" (segment.readout.CLASSIFIERS), with its default layers
     window: int = 2  # positions read either side of the cut
     class_window: int = 1  # symbols whose classes are read either side of the cut
+    members: int = 1  # networks averaged (mlp)
+    signals: tuple[str, ...] | None = None  # the model signals read (None: the readout's default)
 
     def command(self, target: str) -> str:
         name, split = split_ref(self.train)
@@ -79,8 +82,10 @@ class ShippedReadout:
         network = " --classifier mlp" if self.classifier == "mlp" else ""
         window = f" --window {self.window}" if self.window != 2 else ""
         classes = f" --class-window {self.class_window}" if self.class_window != 1 else ""
+        members = f" --members {self.members}" if self.members != 1 else ""
+        signals = f" --signals {','.join(self.signals)}" if self.signals else ""
         return (f"actseg readout fit --model {target} --corpus {name} --split {split}{sentence} --units {self.units}"
-                f"{network}{window}{classes}")
+                f"{network}{members}{window}{classes}{signals}")
 
     @property
     def chunk(self) -> int:
@@ -91,9 +96,10 @@ class ShippedReadout:
         """The unfitted ``ReadoutSegmenter`` of these settings over ``model_dir`` (and ``rtl_model``)."""
         from segment.readout import ReadoutSegmenter
 
+        signals = {"signals": self.signals} if self.signals else {}
         return ReadoutSegmenter(str(model_dir), None if rtl_model is None else str(rtl_model), level=self.level,
-                                classifier=self.classifier, window=self.window, class_window=self.class_window,
-                                **params)
+                                classifier=self.classifier, members=self.members, window=self.window,
+                                class_window=self.class_window, **signals, **params)
 
 
 @dataclass(frozen=True)
@@ -190,13 +196,14 @@ SENTENCE_TASKS = {
 #: The readouts shipped with an English default model, chosen on UD English dev (eval/results/readout-choice-word.json:
 #: the best mean of dev F on single sentences and on runs of ten, where sentence ends fall inside the text; and
 #: -sentence.json: the best dev F): word cuts of 12,000 UD English train sentences, run together one, two and
-#: three at a time in turn, by the MLP reading the signals +-4 positions and the symbol classes +-3 around the cut;
-#: sentence ends in every run of 10 train sentences (1,255) by the MLP reading the signals +-6 and the classes +-2;
-#: both scored on UD English test.
+#: three at a time in turn, by the average of three MLPs reading every signal (the language model's class
+#: probabilities too) +-4 positions and the symbol classes +-3 around the cut; sentence ends in every run of 10
+#: train sentences (1,255) by the average of three MLPs reading every signal +-6 and the classes +-2; both scored
+#: on UD English test.
 ENGLISH_READOUTS = (ShippedReadout("word", "ud-en-ewt:train", 6000, "ud-en-ewt:test", chunk_units=3, mixed_runs=True,
-                                   classifier="mlp", window=4, class_window=3),
+                                   classifier="mlp", window=4, class_window=3, members=3, signals=READOUT_SIGNALS),
                     ShippedReadout("sentence", "ud-en-ewt:train", 1300, "ud-en-ewt:test", classifier="mlp", window=6,
-                                   class_window=2))
+                                   class_window=2, members=3, signals=READOUT_SIGNALS))
 FULL_EVALUATION = {"corpora": WORD_CORPORA, "sentences": SENTENCE_TASKS, "baselines": ALL_WORD_BASELINES,
                    "graves": "ud-en-ewt:test", "dev": "ud-en-ewt:dev",
                    "trace": ("brent-phono", "brent-text", "ud-en-ewt"), "pr": "brent-phono", "sweep": "brent-phono",

@@ -33,6 +33,7 @@ from tqdm import tqdm
 from segment.boundaries import Symbols
 from segment.models.act_lstm import ACTLanguageModel
 from segment.models.vocab import Vocab
+from segment.symbol_classes import PUNCTUATION_CLASSES, class_name
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,9 @@ class Signals:
     halt_first: np.ndarray  # halting output of the first update on x_t
     entropy: np.ndarray  # H(X_t | x_<t) in bits, from the output before x_t is read
     surprisal: np.ndarray  # -log2 p(x_t | x_<t) in bits
+    p_upper: np.ndarray  # P(x_t is an uppercase letter | x_<t)
+    p_terminal: np.ndarray  # P(x_t is a sentence terminal | x_<t)
+    p_punctuation: np.ndarray  # P(x_t is a punctuation mark | x_<t)
 
     @classmethod
     def empty(cls, n: int) -> Signals:
@@ -63,6 +67,9 @@ class Signals:
 SIGNAL_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Signals))
 #: The signals the model outputs at the position of the symbol itself (the others come from the one before).
 _PER_POSITION = ("ponder", "steps", "remainder", "halt_first")
+#: The class-probability signals and the symbol classes (``segment.symbol_classes``) each sums over.
+CLASS_SIGNALS: dict[str, tuple[str, ...]] = {"p_upper": ("upper",), "p_terminal": ("terminal",),
+                                             "p_punctuation": PUNCTUATION_CLASSES}
 
 
 @dataclass(frozen=True)
@@ -115,13 +122,14 @@ def compute_signals(model: ACTLanguageModel, sequences: Sequence[Symbols], *, ba
     out = [Signals.empty(len(s)) for s in sequences]
     chunks = _chunks([len(s) for s in sequences], chunk_len, context)
     total = sum(len(s) for s in sequences)
+    classes = class_matrix(vocab).to(device)
     was_training = model.training
     model.to(device).eval()
     try:
         with torch.inference_mode(), tqdm(total=total, desc="signals", unit="sym", unit_scale=True, leave=False,
                                           file=sys.stderr, disable=not show_progress(progress, total)) as bar:
             for batch in _batches(chunks, batch_size):
-                _run_batch(model, vocab, sequences, batch, out, device)
+                _run_batch(model, vocab, classes, sequences, batch, out, device)
                 bar.update(sum(c.end - c.start for c in batch))
     finally:
         model.train(was_training)
@@ -139,9 +147,9 @@ def show_progress(progress: bool | None, symbols: int) -> bool:
     return symbols > PROGRESS_MIN_SYMBOLS
 
 
-def _run_batch(model: ACTLanguageModel, vocab: Vocab, sequences: Sequence[Symbols], batch: list[_Chunk],
-               out: list[Signals], device) -> None:
-    """Run one batch of chunks and write their kept positions into ``out``."""
+def _run_batch(model: ACTLanguageModel, vocab: Vocab, classes: torch.Tensor, sequences: Sequence[Symbols],
+               batch: list[_Chunk], out: list[Signals], device) -> None:
+    """Run one batch of chunks and write their kept positions into ``out`` (``classes``: ``class_matrix``)."""
     width = 1 + max(c.end - c.window for c in batch)
     ids = torch.full((len(batch), width), vocab.sep_id, dtype=torch.long)
     for row, chunk in enumerate(batch):
@@ -150,7 +158,7 @@ def _run_batch(model: ACTLanguageModel, vocab: Vocab, sequences: Sequence[Symbol
     ids = ids.to(device)
     result = model(ids)
     host = {name: getattr(result, name).float().cpu().numpy() for name in _PER_POSITION}
-    host["entropy"], host["surprisal"] = _entropy_surprisal(result.logits, ids)
+    host.update(_head_signals(result.logits, ids, classes))
     for row, chunk in enumerate(batch):
         signals = out[chunk.index]
         # symbol t sits at input position t - window + 1; its prediction comes from position t - window
@@ -158,19 +166,33 @@ def _run_batch(model: ACTLanguageModel, vocab: Vocab, sequences: Sequence[Symbol
         before = slice(own.start - 1, own.stop - 1)
         for name in _PER_POSITION:
             getattr(signals, name)[chunk.start:chunk.end] = host[name][row, own]
-        signals.entropy[chunk.start:chunk.end] = host["entropy"][row, before]
-        signals.surprisal[chunk.start:chunk.end] = host["surprisal"][row, before]
+        for name in ("entropy", "surprisal", *CLASS_SIGNALS):
+            getattr(signals, name)[chunk.start:chunk.end] = host[name][row, before]
 
 
-def _entropy_surprisal(logits: torch.Tensor, ids: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-    """Entropy of the next symbol (B, T) and the next symbol's surprisal (B, T-1), in bits, from logits
-    (B, T, V), computed ``_HEAD_ROWS`` rows at a time (each row's values are those of a whole-batch pass)."""
-    entropy, surprisal = [], []
+def class_matrix(vocab: Vocab) -> torch.Tensor:
+    """(V, len(CLASS_SIGNALS)) 0/1: whether each vocabulary symbol is in each class signal's classes (a symbol is
+    classed by its first character; "<sep>" and "<unk>" by none)."""
+    names = [None if i in (vocab.sep_id, vocab.unk_id) else class_name(str(symbol)[:1])
+             for i, symbol in enumerate(vocab.symbols)]
+    return torch.tensor([[name in classes for classes in CLASS_SIGNALS.values()] for name in names],
+                        dtype=torch.float32)
+
+
+def _head_signals(logits: torch.Tensor, ids: torch.Tensor, classes: torch.Tensor) -> dict[str, np.ndarray]:
+    """From logits (B, T, V): the next symbol's entropy in bits (B, T), its surprisal in bits (B, T-1) and
+    each CLASS_SIGNALS probability (B, T) by the ``classes`` matrix (``class_matrix``); computed
+    ``_HEAD_ROWS`` rows at a time (each row's values are those of a whole-batch pass)."""
+    entropy, surprisal, masses = [], [], []
     for first in range(0, len(logits), _HEAD_ROWS):
         rows = slice(first, first + _HEAD_ROWS)
         log_probs = F.log_softmax(logits[rows].float(), dim=-1)  # (b, T, V)
-        entropy.append(-(log_probs.exp() * log_probs).sum(-1) / _LN2)  # (b, T)
+        probs = log_probs.exp()
+        entropy.append(-(probs * log_probs).sum(-1) / _LN2)  # (b, T)
         # log p at input position k of the symbol at input position k + 1
         next_ids = ids[rows, 1:].unsqueeze(-1)
         surprisal.append(-log_probs[:, :-1].gather(-1, next_ids).squeeze(-1) / _LN2)  # (b, T-1)
-    return torch.cat(entropy).cpu().numpy(), torch.cat(surprisal).cpu().numpy()
+        masses.append(probs @ classes)  # (b, T, classes)
+    stacked = torch.cat(masses).cpu().numpy()
+    return {"entropy": torch.cat(entropy).cpu().numpy(), "surprisal": torch.cat(surprisal).cpu().numpy(),
+            **{name: stacked[..., k] for k, name in enumerate(CLASS_SIGNALS)}}

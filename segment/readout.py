@@ -8,8 +8,9 @@ over +-``z_window`` symbols), s[t] - s[t-1] and s[t] - s[t+1]; and the classes o
 punctuation, other: Unicode properties, never the symbol itself; none past the sequence's ends). A right-to-left model's
 signals are read back in text order and moved one symbol later (its peak on a word's last symbol marks the
 cut after it). The features are standardised and fed to scikit-learn's LogisticRegression, or to its
-MLPClassifier (``classifier="mlp"``: ReLU hidden layers, a logistic output); the decision threshold is the one
-with the best boundary F on held-out labelled units. Everything a prediction needs is plain numbers in
+MLPClassifier (``classifier="mlp"``: ReLU hidden layers, a logistic output; ``members`` > 1: that many networks
+from successive seeds, their probabilities averaged); the decision threshold is the one with the best boundary F
+on held-out labelled units. Everything a prediction needs is plain numbers in
 ``readout-<level>.json`` (the scaler, each layer's weights): no pickle.
 """
 
@@ -20,61 +21,38 @@ import json
 import math
 import os
 import shutil
-import unicodedata
+import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
+from tqdm import tqdm
 
 from segment.base import Segmenter
 from segment.boundaries import Symbols
 from segment.errors import ModelLoadError, ParameterError
 from segment.files import write_atomic
 from segment.peaks import shift_right
+from segment.symbol_classes import COARSE_CLASSES, SYMBOL_CLASSES, symbol_class
 
-#: The model signals a readout can read (``segment.models.inference.Signals`` fields).
-READOUT_SIGNALS = ("ponder", "steps", "remainder", "halt_first", "entropy", "surprisal")
-#: The ponder/halting signals (the rest are the language model's own: entropy, surprisal).
+#: The ponder/halting signals (the rest are the language model's own).
 HALTING_SIGNALS = ("ponder", "steps", "remainder", "halt_first")
-SYMBOL_CLASSES = ("lower", "upper", "letter", "digit", "terminal", "opening", "closing", "punctuation", "other")
-#: The classes of format 1-2 readouts, which read every punctuation mark as "punctuation".
-COARSE_CLASSES = ("lower", "upper", "letter", "digit", "punctuation", "other")
-#: Unicode's Sentence_Terminal marks in common use (class "terminal").
-SENTENCE_TERMINALS = frozenset("!.?\u0589\u061f\u06d4\u0964\u0965\u1362\u1367\u1368\u203c\u203d\u2047\u2048"
-                               "\u2049\u3002\ufe52\ufe56\ufe57\uff01\uff0e\uff1f\uff61")
+#: The language model's probabilities of the next symbol's class (uppercase, sentence terminal, punctuation).
+CLASS_PROBABILITY_SIGNALS = ("p_upper", "p_terminal", "p_punctuation")
+#: The model signals a readout can read (``segment.models.inference.Signals`` fields).
+READOUT_SIGNALS = (*HALTING_SIGNALS, "entropy", "surprisal", *CLASS_PROBABILITY_SIGNALS)
+#: The signals a readout reads unless told otherwise (the class probabilities are asked for by name).
+DEFAULT_SIGNALS = (*HALTING_SIGNALS, "entropy", "surprisal")
 LEVELS = ("word", "sentence")
 CLASSIFIERS = ("logistic", "mlp")
-#: Version 2 added the classifier and its hidden layers, version 3 the punctuation classes and the class window;
-#: version 1 and 2 files still load (with COARSE_CLASSES and a class window of 1).
-FORMAT_VERSION = 3
+#: Version 2 added the classifier and its hidden layers, version 3 the punctuation classes and the class window,
+#: version 4 the ensemble (``members``: one entry per network); older files still load (with COARSE_CLASSES and a
+#: class window of 1 before version 3, as one network before version 4).
+FORMAT_VERSION = 4
 #: Where a model directory keeps the right-to-left model its readouts read (a model directory of its own).
 RTL_DIR = "rtl"
-
-
-def symbol_class(symbol, classes: Sequence[str] = SYMBOL_CLASSES) -> int:
-    """Index in ``classes`` (SYMBOL_CLASSES or COARSE_CLASSES) of a symbol's class (a multi-character symbol is
-    classed by its first character); punctuation classes ``classes`` lacks fall back to "punctuation"."""
-    name = _class_name(str(symbol)[:1])
-    return classes.index(name if name in classes else "punctuation")
-
-
-def _class_name(char: str) -> str:
-    if not char:
-        return "other"
-    if char.islower():
-        return "lower"
-    if char.isupper():
-        return "upper"
-    if char.isalpha():
-        return "letter"
-    if char.isdigit():
-        return "digit"
-    category = unicodedata.category(char)
-    if not category.startswith("P"):
-        return "other"
-    if char in SENTENCE_TERMINALS:
-        return "terminal"
-    return {"Ps": "opening", "Pi": "opening", "Pe": "closing", "Pf": "closing"}.get(category, "punctuation")
 
 
 def _local_z(values: np.ndarray, half: int) -> np.ndarray:
@@ -121,24 +99,53 @@ def sequence_features(seq: Symbols, columns: Sequence[np.ndarray], window: int, 
     return np.stack(parts, axis=1) if n > 1 else np.zeros((0, len(parts)))
 
 
+@dataclass
+class Network:
+    """One fitted classifier over standardised features: ReLU ``layers`` (weights, bias; none for a logistic
+    regression), then the logistic output ``coef`` . h + ``intercept``."""
+
+    layers: list[tuple[np.ndarray, np.ndarray]]
+    coef: np.ndarray
+    intercept: float
+
+    def probabilities(self, scaled: np.ndarray) -> np.ndarray:
+        h = scaled
+        for weights, bias in self.layers:
+            h = np.maximum(h @ weights + bias, 0.0)
+        return 1.0 / (1.0 + np.exp(-np.clip(h @ self.coef + self.intercept, -500, 500)))
+
+    def to_dict(self) -> dict:
+        return {"hidden_layers": [{"weights": w.tolist(), "bias": b.tolist()} for w, b in self.layers],
+                "coef": self.coef.tolist(), "intercept": self.intercept}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Network:
+        return cls([(np.array(layer["weights"], dtype=np.float64), np.array(layer["bias"], dtype=np.float64))
+                    for layer in data.get("hidden_layers", [])],
+                   np.array(data["coef"], dtype=np.float64), float(data["intercept"]))
+
+
 class ReadoutSegmenter(Segmenter):
     """Boundaries from a classifier over model signals (see the module docstring).
 
     ``model``: a model directory or loaded ``ACTLanguageModel``; ``rtl_model``: a right-to-left one (or None);
-    ``signals``: which of READOUT_SIGNALS to read; ``window``/``z_window``/``class_window``: the feature windows;
+    ``signals``: which of READOUT_SIGNALS to read (default DEFAULT_SIGNALS); ``window``/``z_window``/
+    ``class_window``: the feature windows;
     ``classes``: SYMBOL_CLASSES, or COARSE_CLASSES (punctuation undivided, as format 1-2 files read it);
     ``classifier``: "logistic" (``C``: its inverse regularisation strength) or "mlp" (``hidden``: the widths of
-    its ReLU layers; L2 ``alpha``; early stopping on a tenth of the training rows; ``seed``); ``holdout``: the
+    its ReLU layers; L2 ``alpha``; early stopping on a tenth of the training rows; ``seed``; ``members``: networks
+    fitted from seeds seed, seed + 1, ..., their probabilities averaged); ``holdout``: the
     fraction of labelled units (the last ones) on which the threshold is chosen; ``batch_size``, ``chunk_len``,
     ``context``, ``device``: how both models read sequences (``compute_signals``). ``fit(sequences, boundaries)``
     needs gold cuts."""
 
     requires_fit = True
 
-    def __init__(self, model=None, rtl_model=None, *, signals: Sequence[str] = READOUT_SIGNALS, window: int = 2,
+    def __init__(self, model=None, rtl_model=None, *, signals: Sequence[str] = DEFAULT_SIGNALS, window: int = 2,
                  z_window: int = 10, class_window: int = 1, classes: Sequence[str] = SYMBOL_CLASSES,
                  classifier: str = "logistic", C: float = 1.0,
-                 hidden: Sequence[int] = (64, 64), alpha: float = 1e-3, seed: int = 0, holdout: float = 0.1,
+                 hidden: Sequence[int] = (64, 64), alpha: float = 1e-3, seed: int = 0, members: int = 1,
+                 holdout: float = 0.1,
                  level: str = "word", batch_size: int = 512, chunk_len: int = 256, context: int = 64,
                  device: str = "cpu"):
         self.model = model
@@ -153,6 +160,7 @@ class ReadoutSegmenter(Segmenter):
         self.hidden = tuple(hidden)
         self.alpha = alpha
         self.seed = seed
+        self.members = members
         self.holdout = holdout
         self.level = level
         self.batch_size = batch_size
@@ -180,6 +188,10 @@ class ReadoutSegmenter(Segmenter):
             problems.append(f"hidden must be one or more layer widths >= 1, got {self.hidden!r}")
         if not (isinstance(self.alpha, (int, float)) and self.alpha >= 0):
             problems.append(f"alpha must be >= 0, got {self.alpha!r}")
+        if not (isinstance(self.members, int) and self.members >= 1):
+            problems.append(f"members must be an integer >= 1, got {self.members!r}")
+        elif self.members > 1 and self.classifier != "mlp":
+            problems.append("members > 1 needs classifier='mlp' (a logistic regression fits the same every time)")
         if not (0 < self.holdout < 1):
             problems.append(f"holdout must be in (0, 1), got {self.holdout!r}")
         for name, low in (("batch_size", 1), ("chunk_len", 1), ("context", 0)):
@@ -226,7 +238,7 @@ class ReadoutSegmenter(Segmenter):
                      else compute_signals(self._model("model"), sequences, **self._reading())]
         if self.rtl_model is not None:
             reversed_signals = list(rtl_signals) if rtl_signals is not None else self.rtl_signals(sequences)
-            per_model.append([type(s)(**{name: shift_right(getattr(s, name)[::-1]) for name in READOUT_SIGNALS})
+            per_model.append([SimpleNamespace(**{name: shift_right(getattr(s, name)[::-1]) for name in self.signals})
                               for s in reversed_signals])
         return [sequence_features(seq, [getattr(signals[i], name).astype(np.float64) for signals in per_model
                                         for name in self.signals], self.window, self.z_window, self.classes,
@@ -267,15 +279,18 @@ class ReadoutSegmenter(Segmenter):
         if len(np.unique(train_y)) < 2:
             raise ParameterError("ReadoutSegmenter.fit needs both cuts and non-cuts in its training units")
         scaler = StandardScaler().fit(train_x)
+        scaled = scaler.transform(train_x)
         if self.classifier == "mlp":
-            network = MLPClassifier(self.hidden, alpha=self.alpha, early_stopping=True, random_state=self.seed,
-                                    max_iter=200).fit(scaler.transform(train_x), train_y)
-            self.layers_ = [(w, b) for w, b in zip(network.coefs_[:-1], network.intercepts_[:-1])]
-            self.coef_, self.intercept_ = network.coefs_[-1][:, 0], float(network.intercepts_[-1][0])
+            self.networks_ = []
+            for member in tqdm(range(self.members), desc="readout networks", unit="net", leave=False,
+                               file=sys.stderr, disable=self.members == 1):
+                network = MLPClassifier(self.hidden, alpha=self.alpha, early_stopping=True,
+                                        random_state=self.seed + member, max_iter=200).fit(scaled, train_y)
+                self.networks_.append(Network(list(zip(network.coefs_[:-1], network.intercepts_[:-1])),
+                                              network.coefs_[-1][:, 0], float(network.intercepts_[-1][0])))
         else:
-            linear = LogisticRegression(C=self.C, max_iter=2000).fit(scaler.transform(train_x), train_y)
-            self.layers_ = []
-            self.coef_, self.intercept_ = linear.coef_[0], float(linear.intercept_[0])
+            linear = LogisticRegression(C=self.C, max_iter=2000).fit(scaled, train_y)
+            self.networks_ = [Network([], linear.coef_[0], float(linear.intercept_[0]))]
         self.feature_names_ = feature_names(self.signals, self.window, self.rtl_model is not None, self.classes,
                                             self.class_window)
         self.mean_, self.scale_ = scaler.mean_, scaler.scale_
@@ -284,11 +299,8 @@ class ReadoutSegmenter(Segmenter):
         return self
 
     def _probabilities(self, rows: np.ndarray) -> np.ndarray:
-        h = (rows - self.mean_) / self.scale_
-        for weights, bias in self.layers_:
-            h = np.maximum(h @ weights + bias, 0.0)
-        z = h @ self.coef_ + self.intercept_
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
+        scaled = (rows - self.mean_) / self.scale_
+        return np.mean([network.probabilities(scaled) for network in self.networks_], axis=0)
 
     # -- prediction ----------------------------------------------------------------------------
     def boundary_scores_many(self, sequences: Sequence[Symbols], model_signals: Sequence | None = None,
@@ -319,8 +331,7 @@ class ReadoutSegmenter(Segmenter):
                 "rtl": self.rtl_model is not None, "features": self.feature_names_,
                 "classifier": self.classifier, "C": self.C, "hidden": list(self.hidden), "alpha": self.alpha,
                 "seed": self.seed, "mean": self.mean_.tolist(), "scale": self.scale_.tolist(),
-                "hidden_layers": [{"weights": w.tolist(), "bias": b.tolist()} for w, b in self.layers_],
-                "coef": self.coef_.tolist(), "intercept": self.intercept_, "threshold": self.threshold_,
+                "members": [network.to_dict() for network in self.networks_], "threshold": self.threshold_,
                 "holdout_f": self.holdout_f_}
 
     def save(self, model_dir: str | Path) -> Path:
@@ -372,9 +383,8 @@ class ReadoutSegmenter(Segmenter):
             raise ModelLoadError(f"{path}: features do not match signals, window, rtl and classes")
         readout.feature_names_ = data["features"]
         readout.mean_, readout.scale_ = np.array(data["mean"]), np.array(data["scale"])
-        readout.layers_ = [(np.array(layer["weights"], dtype=np.float64), np.array(layer["bias"], dtype=np.float64))
-                           for layer in data.get("hidden_layers", [])]
-        readout.coef_, readout.intercept_ = np.array(data["coef"]), float(data["intercept"])
+        readout.networks_ = [Network.from_dict(member) for member in _members(data)]
+        readout.members = len(readout.networks_)
         readout.threshold_, readout.holdout_f_ = float(data["threshold"]), data["holdout_f"]
         return readout
 
@@ -454,11 +464,18 @@ def readout_file(level: str) -> str:
     return f"readout-{level}.json"
 
 
+def _members(data: dict) -> list:
+    """The stored networks of a readout file: its ``members`` (format 4), or its one network (formats 1-3)."""
+    return data["members"] if data["format"] >= 4 else [data]
+
+
 def _readout_problems(data) -> list[str]:
     if not isinstance(data, dict):
         return ["a readout must be a JSON object"]
-    required = {"format", "level", "signals", "window", "z_window", "rtl", "features", "mean", "scale", "coef",
-                "intercept", "threshold", "holdout_f", "C"}
+    required = {"format", "level", "signals", "window", "z_window", "rtl", "features", "mean", "scale", "threshold",
+                "holdout_f", "C"}
+    if data.get("format") in range(1, 4):
+        required |= {"coef", "intercept"}
     missing = sorted(required - set(data))
     if missing:
         return [f"missing field(s): {', '.join(missing)}"]
@@ -469,7 +486,6 @@ def _readout_problems(data) -> list[str]:
     for name in ("mean", "scale"):
         if not _finite_numbers(data[name], width):
             problems.append(f"{name}: must be {width} finite numbers, one per feature")
-    layers = []
     if data["format"] >= 3:
         absent = [k for k in ("class_window", "symbol_classes") if k not in data]
         if absent:
@@ -479,32 +495,54 @@ def _readout_problems(data) -> list[str]:
         if not (isinstance(data["class_window"], int) and not isinstance(data["class_window"], bool)
                 and data["class_window"] >= 1):
             return [*problems, f"class_window: {data['class_window']!r} is not an integer >= 1"]
+    expected = 0
     if data["format"] >= 2:
-        absent = [k for k in ("classifier", "hidden", "alpha", "seed", "hidden_layers") if k not in data]
+        absent = [k for k in ("classifier", "hidden", "alpha", "seed") if k not in data]
+        absent += [] if data["format"] >= 4 or "hidden_layers" in data else ["hidden_layers"]
         if absent:
             return [*problems, f"missing field(s): {', '.join(absent)}"]
         if data["classifier"] not in CLASSIFIERS:
             return [*problems, f"classifier: {data['classifier']!r} is not one of {', '.join(CLASSIFIERS)}"]
-        layers = data["hidden_layers"]
-        if not isinstance(layers, list):
-            return [*problems, "hidden_layers: must be a list"]
         expected = len(data["hidden"]) if data["classifier"] == "mlp" and isinstance(data["hidden"], list) else 0
-        if len(layers) != expected:
-            return [*problems, f"hidden_layers: a {data['classifier']!r} readout has {expected}, not {len(layers)}"]
+    if data["format"] >= 4:
+        if "members" not in data:
+            return [*problems, "missing field(s): members"]
+        members = data["members"]
+        if not (isinstance(members, list) and members and all(isinstance(m, dict) for m in members)):
+            return [*problems, "members: must be a non-empty list of networks"]
+        if len(members) > 1 and data["classifier"] != "mlp":
+            return [*problems, f"members: a {data['classifier']!r} readout has one network, not {len(members)}"]
+    for index, member in enumerate(_members(data)):
+        where = f"members[{index}]." if data["format"] >= 4 else ""
+        problems += _network_problems(member, width, expected, data.get("classifier", "logistic"), where)
+    for name in ("threshold",) if data["format"] >= 4 else ("intercept", "threshold"):
+        if not (isinstance(data[name], (int, float)) and math.isfinite(data[name])):
+            problems.append(f"{name}: must be a finite number")
+    return problems
+
+
+def _network_problems(network: dict, width: int, expected: int, classifier: str, where: str) -> list[str]:
+    """What is wrong with one stored network reading ``width`` features through ``expected`` hidden layers."""
+    layers = network.get("hidden_layers", [])
+    if not isinstance(layers, list):
+        return [f"{where}hidden_layers: must be a list"]
+    if len(layers) != expected:
+        return [f"{where}hidden_layers: a {classifier!r} readout has {expected}, not {len(layers)}"]
     for index, layer in enumerate(layers):
         weights = layer.get("weights") if isinstance(layer, dict) else None
         outputs = len(weights[0]) if isinstance(weights, list) and weights and isinstance(weights[0], list) else 0
         if not (isinstance(weights, list) and len(weights) == width and outputs
                 and all(_finite_numbers(row, outputs) for row in weights)
                 and _finite_numbers(layer.get("bias"), outputs)):
-            problems.append(f"hidden_layers[{index}]: must be {width} rows of equal width and one bias per column")
-            return problems
+            return [f"{where}hidden_layers[{index}]: must be {width} rows of equal width and one bias per column"]
         width = outputs
-    if not _finite_numbers(data["coef"], width):
-        problems.append(f"coef: must be {width} finite numbers, one per input of the output layer")
-    for name in ("intercept", "threshold"):
-        if not (isinstance(data[name], (int, float)) and math.isfinite(data[name])):
-            problems.append(f"{name}: must be a finite number")
+    problems = []
+    if not _finite_numbers(network.get("coef"), width):
+        problems.append(f"{where}coef: must be {width} finite numbers, one per input of the output layer")
+    intercept = network.get("intercept")
+    if where and not (isinstance(intercept, (int, float)) and not isinstance(intercept, bool)
+                      and math.isfinite(intercept)):
+        problems.append(f"{where}intercept: must be a finite number")
     return problems
 
 

@@ -46,6 +46,25 @@ def test_signals_are_aligned_with_a_direct_forward_pass(model):
     np.testing.assert_allclose(signals.entropy, expected_entropy, atol=1e-5)
 
 
+def test_class_probabilities_sum_the_next_symbol_distribution_over_each_class():
+    torch.manual_seed(1)
+    text = ["The cat. Sat!", "(Oh) «Quiet»?"]
+    vocab = Vocab.build(text)
+    model = ACTLanguageModel(ACTConfig(vocab_size=len(vocab), hidden=8, max_steps=3), vocab)
+    seq = text[0] + text[1]
+    [signals] = compute_signals(model, [seq])
+    ids = torch.tensor([[vocab.sep_id, *vocab.encode(seq)]])
+    with torch.no_grad():
+        probs = torch.softmax(model(ids).logits[0], dim=-1).numpy()
+    members = {"p_upper": set("TSOQ"), "p_terminal": set(".!?"), "p_punctuation": set(".!?()«»")}
+    for name, chars in members.items():
+        columns = [vocab.index[c] for c in chars]
+        np.testing.assert_allclose(getattr(signals, name), probs[:len(seq), columns].sum(-1), atol=1e-6, err_msg=name)
+    matrix = inference.class_matrix(vocab)
+    assert matrix.shape == (len(vocab), 3) and not matrix[[vocab.sep_id, vocab.unk_id]].any()
+    assert np.all(signals.p_terminal <= signals.p_punctuation + 1e-6)
+
+
 def test_signal_fields_are_consistent(model):
     for seq, signals in zip(TEXT, compute_signals(model, TEXT)):
         for name in SIGNAL_NAMES:
@@ -54,6 +73,8 @@ def test_signal_fields_are_consistent(model):
         assert np.all(signals.steps >= 1) and np.all(signals.steps <= 5)
         assert np.all(signals.entropy >= -1e-6) and np.all(signals.entropy <= math.log2(len(model.vocab)) + 1e-5)
         assert np.all(signals.surprisal >= 0)
+        for name in ("p_upper", "p_terminal", "p_punctuation"):
+            assert np.all(getattr(signals, name) >= 0) and np.all(getattr(signals, name) <= 1 + 1e-6)
 
 
 @pytest.mark.parametrize("chunk_len,batch_size", [(1, 1), (5, 3), (7, 64)])

@@ -86,9 +86,9 @@ def test_readout_learns_cuts_and_round_trips_through_json(model_dir):
     np.testing.assert_allclose(np.concatenate(loaded.boundary_scores_many(test_units)),
                                np.concatenate(readout.boundary_scores_many(test_units)))
     assert [c.tolist() for c in loaded.predict_many(test_units)] == [c.tolist() for c in predicted]
-    stored["coef"] = stored["coef"][:-1]
+    stored["members"][0]["coef"] = stored["members"][0]["coef"][:-1]
     path.write_text(json.dumps(stored))
-    with pytest.raises(ModelLoadError, match="readout-word.json: coef: must be"):
+    with pytest.raises(ModelLoadError, match=r"readout-word.json: members\[0\].coef: must be"):
         ReadoutSegmenter.from_pretrained(model_dir)
     path.unlink()
     with pytest.raises(ModelLoadError, match="no word readout"):
@@ -106,7 +106,7 @@ def test_an_mlp_readout_matches_scikit_learn_and_round_trips_through_json(model_
     units, cuts = camel_units(80)
     readout = ReadoutSegmenter(str(directory), signals=("ponder", "entropy"), window=1, classifier="mlp",
                                hidden=(8, 4)).fit(units, cuts)
-    assert [w.shape for w, _ in readout.layers_] == [(len(readout.feature_names_), 8), (8, 4)]
+    assert [w.shape for w, _ in readout.networks_[0].layers] == [(len(readout.feature_names_), 8), (8, 4)]
     # the stored network is scikit-learn's, fitted on the same rows with the same seed
     rows = readout.features(units)
     split = round(len(units) * 0.9)
@@ -120,19 +120,54 @@ def test_an_mlp_readout_matches_scikit_learn_and_round_trips_through_json(model_
     np.testing.assert_allclose(np.concatenate(readout.boundary_scores_many(test_units)), expected, rtol=1e-6)
     path = readout.save(directory)
     stored = json.loads(path.read_text())
-    assert stored["format"] == FORMAT_VERSION and stored["classifier"] == "mlp" and len(stored["hidden_layers"]) == 2
+    network = stored["members"][0]
+    assert stored["format"] == FORMAT_VERSION and stored["classifier"] == "mlp" and len(stored["members"]) == 1 \
+        and len(network["hidden_layers"]) == 2
     loaded = ReadoutSegmenter.from_pretrained(directory)
-    assert (loaded.classifier, loaded.hidden) == ("mlp", (8, 4))
+    assert (loaded.classifier, loaded.hidden, loaded.members) == ("mlp", (8, 4), 1)
     np.testing.assert_allclose(np.concatenate(loaded.boundary_scores_many(test_units)), expected, rtol=1e-6)
-    for field, value, message in [("hidden_layers", stored["hidden_layers"][:1], "a 'mlp' readout has 2, not 1"),
-                                  ("hidden_layers", [{"weights": [[0.0]], "bias": [0.0]}] * 2, r"hidden_layers\[0\]"),
-                                  ("classifier", "forest", "classifier: 'forest' is not one of")]:
+    for field, value, message in [
+            ("members", [{**network, "hidden_layers": network["hidden_layers"][:1]}], "a 'mlp' readout has 2, not 1"),
+            ("members", [{**network, "hidden_layers": [{"weights": [[0.0]], "bias": [0.0]}] * 2}],
+             r"members\[0\].hidden_layers\[0\]"),
+            ("members", [{**network, "intercept": None}], r"members\[0\].intercept: must be a finite number"),
+            ("members", [], "members: must be a non-empty list"),
+            ("classifier", "forest", "classifier: 'forest' is not one of")]:
         path.write_text(json.dumps({**stored, field: value}))
         with pytest.raises((ModelLoadError, ParameterError), match=message):
             ReadoutSegmenter.from_pretrained(directory)
 
 
-@pytest.mark.parametrize("version", [1, 2])
+def test_an_ensemble_readout_averages_its_networks_and_round_trips(model_dir, tmp_path):
+    import shutil
+
+    directory = tmp_path / "model"
+    shutil.copytree(model_dir, directory)
+    units, cuts = camel_units(80)
+    settings = dict(signals=("ponder", "entropy"), window=1, classifier="mlp", hidden=(8,))
+    ensemble = ReadoutSegmenter(str(directory), members=3, seed=5, **settings).fit(units, cuts)
+    singles = [ReadoutSegmenter(str(directory), seed=seed, **settings).fit(units, cuts) for seed in (5, 6, 7)]
+    test_units, _ = camel_units(10, seed=1)
+    mean = np.mean([np.concatenate(s.boundary_scores_many(test_units)) for s in singles], axis=0)
+    np.testing.assert_allclose(np.concatenate(ensemble.boundary_scores_many(test_units)), mean, rtol=1e-9)
+    assert not np.allclose(mean, np.concatenate(singles[0].boundary_scores_many(test_units)))  # seeds differ
+    path = ensemble.save(directory)
+    stored = json.loads(path.read_text())
+    assert len(stored["members"]) == 3
+    loaded = ReadoutSegmenter.from_pretrained(directory)
+    assert loaded.members == 3 and loaded.threshold_ == ensemble.threshold_
+    np.testing.assert_allclose(np.concatenate(loaded.boundary_scores_many(test_units)), mean, rtol=1e-9)
+    path.write_text(json.dumps({**stored, "classifier": "logistic", "hidden": [8]}))
+    with pytest.raises(ModelLoadError, match="members: a 'logistic' readout has one network, not 3"):
+        ReadoutSegmenter.from_pretrained(directory)
+    for members in (0, 1.5):
+        with pytest.raises(ParameterError, match="members must be an integer >= 1"):
+            ReadoutSegmenter(str(directory), members=members).fit(units, cuts)
+    with pytest.raises(ParameterError, match="members > 1 needs classifier='mlp'"):
+        ReadoutSegmenter(str(directory), members=2).fit(units, cuts)
+
+
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_readout_files_of_earlier_versions_still_load(model_dir, tmp_path, version):
     import shutil
 
@@ -142,13 +177,15 @@ def test_readout_files_of_earlier_versions_still_load(model_dir, tmp_path, versi
     readout = ReadoutSegmenter(str(directory), signals=("ponder",), window=1, classes=COARSE_CLASSES).fit(units, cuts)
     text = "The(Cat)Sat.On,It"
     expected = readout.boundary_scores(text)
-    dropped = ["class_window", "symbol_classes"]
+    current = readout.to_dict()
+    old = {k: v for k, v in current.items() if k != "members"} | current["members"][0]  # one network, at the top
+    dropped = [] if version == 3 else ["class_window", "symbol_classes"]
     if version == 1:
         dropped += ["classifier", "hidden", "alpha", "seed", "hidden_layers"]
-    old = {k: v for k, v in readout.to_dict().items() if k not in dropped}
+    old = {k: v for k, v in old.items() if k not in dropped}
     (directory / "readout-word.json").write_text(json.dumps({**old, "format": version}))
     loaded = ReadoutSegmenter.from_pretrained(directory)
-    assert loaded.classifier == "logistic" and loaded.layers_ == [] and loaded.classes == COARSE_CLASSES
+    assert loaded.classifier == "logistic" and loaded.networks_[0].layers == [] and loaded.classes == COARSE_CLASSES
     np.testing.assert_allclose(loaded.boundary_scores(text), expected)
     assert loaded.to_dict()["format"] == FORMAT_VERSION and loaded.to_dict()["symbol_classes"] == list(COARSE_CLASSES)
 
@@ -303,7 +340,7 @@ def test_right_to_left_model_adds_its_features_and_is_needed_again(model_dir, tm
     ltr, rtl = compute_signals(model, units), compute_signals(model, [u[::-1] for u in units])
     given = ReadoutSegmenter(str(directory), rtl_model=str(directory), signals=("ponder",), window=1).fit(
         units, cuts, ltr, rtl)
-    np.testing.assert_allclose(given.coef_, both.coef_)
+    np.testing.assert_allclose(given.networks_[0].coef, both.networks_[0].coef)
     for a, b in zip(given.boundary_scores_many(units[:3], ltr[:3], rtl[:3]), both.boundary_scores_many(units[:3])):
         np.testing.assert_allclose(a, b)
     with pytest.raises(ParameterError, match="device"):
@@ -409,10 +446,14 @@ def test_cli_fits_an_mlp_readout(model_dir, tmp_path):
     result = CliRunner().invoke(main, [*fit, "--hidden", "8"])
     assert result.exit_code == 0, result.output
     stored = json.loads((directory / "readout-word.json").read_text())
-    assert stored["classifier"] == "mlp" and stored["hidden"] == [8] and len(stored["hidden_layers"]) == 1
+    assert stored["classifier"] == "mlp" and stored["hidden"] == [8] and len(stored["members"][0]["hidden_layers"]) == 1
     wide = CliRunner().invoke(main, [*fit, "--hidden", "8", "--class-window", "2"])
     assert wide.exit_code == 0 and json.loads((directory / "readout-word.json").read_text())["class_window"] == 2
     assert CliRunner().invoke(main, [*fit, "--class-window", "0"]).exit_code == 2
+    pair = CliRunner().invoke(main, [*fit, "--hidden", "8", "--members", "2"])
+    assert pair.exit_code == 0 and len(json.loads((directory / "readout-word.json").read_text())["members"]) == 2
+    lone = CliRunner().invoke(main, [*fit[:-2], "--members", "2"])
+    assert lone.exit_code == 2 and "--members above 1 needs --classifier mlp" in lone.output
     runs = CliRunner().invoke(main, [*fit, "--hidden", "8", "--chunk-units", "3"])
     assert runs.exit_code == 0 and "(20 labelled sequences" in runs.output  # 60 units in runs of 3
     mixed = CliRunner().invoke(main, [*fit, "--hidden", "8", "--chunk-units", "3", "--mixed-runs"])
@@ -499,7 +540,8 @@ def test_the_shipped_readouts_are_the_best_dev_rows_of_the_choice_files():
                 best["class_window"]) == (readout.train, readout.units, readout.chunk, readout.classifier,
                                           readout.window, readout.class_window)
         assert best["classes"] == "fine" and best["rtl"] is twin and best["dev"] == dev
-        assert best.get("mixed_runs", False) == readout.mixed_runs
+        assert best.get("mixed_runs", False) == readout.mixed_runs and best.get("members", 1) == readout.members
+        assert best.get("signals") == (",".join(readout.signals) if readout.signals else None)
         assert readout.test == dev.replace(":dev", ":test") and readout.level == best["level"]
 
 

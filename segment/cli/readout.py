@@ -38,11 +38,14 @@ def readout():
                    "where the readout finds it. Default: that folder, when the model has one.")
 @click.option("--no-rtl", is_flag=True, help="Read the model alone, even when it has an rtl/ folder.")
 @click.option("--signals", default="ponder,steps,remainder,halt_first,entropy,surprisal", show_default=True,
-              help="Comma-separated model signals to read.")
+              help="Comma-separated model signals to read; the language model's class probabilities p_upper, "
+                   "p_terminal and p_punctuation may be added.")
 @click.option("--classifier", type=click.Choice(["logistic", "mlp"]), default="logistic", show_default=True,
               help="logistic: a logistic regression; mlp: a small ReLU network (see --hidden), slower to fit.")
 @click.option("--hidden", default="64,64", show_default=True,
               help="With --classifier mlp: comma-separated widths of its hidden layers.")
+@click.option("--members", type=click.IntRange(min=1), default=1, show_default=True,
+              help="With --classifier mlp: networks fitted from successive seeds, their probabilities averaged.")
 @click.option("--window", type=click.IntRange(min=0), default=2, show_default=True,
               help="Each signal is read at the cut's position and this many positions either side.")
 @click.option("--class-window", type=click.IntRange(min=1), default=1, show_default=True,
@@ -51,7 +54,7 @@ def readout():
               help="Fraction of the labelled units (the last ones) on which the threshold is chosen.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 def fit(model, corpus, split, data_dir, level, units, chunk_units, mixed_runs, rtl_model, no_rtl, signals, classifier,
-        hidden, window, class_window, holdout, device):
+        hidden, members, window, class_window, holdout, device):
     """Train a readout of boundaries over the model's signals and store it in --model."""
     from segment.corpora import load_corpus
     from segment.ponder import resolve_model_dir
@@ -62,6 +65,9 @@ def fit(model, corpus, split, data_dir, level, units, chunk_units, mixed_runs, r
         raise click.BadParameter(f"{model_path}: no such model directory", param_hint="--model")
     if rtl_model is not None and no_rtl:
         raise click.UsageError("--rtl-model and --no-rtl exclude each other")
+    if members > 1 and classifier != "mlp":
+        raise click.UsageError("--members above 1 needs --classifier mlp (a logistic regression fits the same every "
+                               "time)")
     own_rtl = resolve_model_dir(model_path) / RTL_DIR
     if rtl_model is None and not no_rtl and own_rtl.is_dir():
         rtl_model = own_rtl
@@ -76,8 +82,8 @@ def fit(model, corpus, split, data_dir, level, units, chunk_units, mixed_runs, r
     sequences, boundaries = labelled_sequences(labelled, level, units, chunk_units, mixed=mixed_runs)
     segmenter = ReadoutSegmenter(str(model_path), None if rtl_model is None else str(rtl_model),
                                  signals=tuple(s.strip() for s in signals.split(",") if s.strip()), holdout=holdout,
-                                 classifier=classifier, hidden=widths, window=window, class_window=class_window,
-                                 level=level, device=device)
+                                 classifier=classifier, hidden=widths, members=members, window=window,
+                                 class_window=class_window, level=level, device=device)
     segmenter.fit(sequences, boundaries)
     path = segmenter.save(model_path)
     click.echo(f"{level} readout written to {path} ({len(sequences)} labelled sequences"
