@@ -313,6 +313,33 @@ def test_readout_study_adds_rtl_rows_when_the_task_has_a_right_to_left_run(model
                                                                                      ltr.train_data)
 
 
+def test_a_readout_reads_the_class_probabilities_of_both_models(model_dir, tmp_path):
+    import shutil
+
+    from segment.models.inference import compute_signals
+    from segment.peaks import shift_right
+    from segment.ponder import load_model
+    from segment.readout import CLASS_PROBABILITY_SIGNALS, READOUT_SIGNALS
+
+    directory = tmp_path / "model"
+    shutil.copytree(model_dir, directory)
+    units, cuts = camel_units(40)
+    readout = ReadoutSegmenter(str(directory), rtl_model=str(directory), signals=READOUT_SIGNALS, window=0).fit(
+        units, cuts)
+    for prefix in ("", "rtl:"):
+        assert all(f"{prefix}{name}[+0]" in readout.feature_names_ for name in CLASS_PROBABILITY_SIGNALS)
+    # the twin's p_upper at cut t is its probability that symbol t - 1 is uppercase, read from the text after it
+    unit = units[0]
+    rows = readout.features([unit])[0]
+    [backward] = compute_signals(load_model(directory), [unit[::-1]])
+    column = readout.feature_names_.index("rtl:p_upper[+0]")
+    np.testing.assert_allclose(rows[:, column], shift_right(backward.p_upper[::-1])[1:], atol=1e-6)
+    readout.save(directory)
+    loaded = ReadoutSegmenter.from_pretrained(directory)
+    assert loaded.signals == READOUT_SIGNALS
+    np.testing.assert_allclose(loaded.boundary_scores("TheCatSat"), readout.boundary_scores("TheCatSat"))
+
+
 def test_right_to_left_model_adds_its_features_and_is_needed_again(model_dir, tmp_path):
     import shutil
 
