@@ -1,7 +1,8 @@
 """Training length in the halting study: do the candidate halting settings mark boundaries better, and do seeds
 agree, when they train longer than the study's 800 iterations, or stop early by a label-free rule?
 
-    python -m segment.eval.halting_length [--probes length|early-stop|release|two-stage] [--phase train|evaluate|all]
+    python -m segment.eval.halting_length [--probes length|early-stop|release|two-stage|selected]
+        [--phase train|evaluate|all]
         [--runs-dir runs/halting-length] [--results-dir eval] [--factor N] [--jobs 2] [--device cpu]
         [--data-dir DIR]
 
@@ -14,7 +15,8 @@ trains on brent-phono's train split and is scored on its test split (the study r
 per symbol kept (``segment.models.early_stopping``), alone and with dropout. ``release`` (factor 1): the halting
 unit held for 400, 600 or 700 of the 800 iterations instead of 200, or learning at 0.01 x lr instead of 0.1 x.
 ``two-stage`` (factor 1): the language model alone for 600 iterations, then the halting unit alone over it (every
-other parameter held, ``TrainConfig.lm_freeze``), at 0.1 x lr or at lr. Runs
+other parameter held, ``TrainConfig.lm_freeze``), at 0.1 x lr or at lr. ``selected`` (factor 1): three seeds at the
+value the study's label-free rule selects, where the study repeats seeds at a value fixed in advance. Runs
 are measured exactly as the study measures its own (``halting_study.evaluate_run``: label-free dev statistics,
 unsupervised ponder and entropy F on the test units). The results set each probe's seeds beside the study's
 800-iteration rows of the same lever, value and seeds (from ``results/halting.json``) and go to
@@ -61,6 +63,8 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     # study's halting rate or at the full rate (halting cannot reshape a fixed language model)
     "two-stage600": ({}, {"halt_freeze": 600, "lm_freeze": 600}),
     "two-stage600-lr1": ({}, {"halt_freeze": 600, "lm_freeze": 600, "halt_lr_scale": 1.0}),
+    # the study's settings unchanged, at the value its label-free rule selects (a name for the rows, no override)
+    "selected": ({}, {}),
 }
 #: (corpus key, lever, seeds[, variant]) of each probe, in training order: the study's candidate setting (three
 #: seeds on brent-phono), its held-out control, and Graves's ACT as the reference row
@@ -96,6 +100,13 @@ TWO_STAGE_PROBES: tuple[tuple, ...] = (
     ("brent-text", "constraint", (0,), "two-stage600"),
     ("brent-text", "constraint", (0,), "two-stage600-lr1"),
 )
+#: The selected-setting probes: the seeds at the sweep value the label-free rule selects (the study repeats seeds
+#: at a value fixed in advance): bounded+norm+freeze at tau 0.003 on brent-phono, the constraint at target 2.75 on
+#: brent-text (the study's selections, ``results/halting.json``)
+SELECTED_PROBES: tuple[tuple, ...] = (
+    ("brent-phono", "bounded+norm+freeze", (0, *SEEDS), "selected", 0.003),
+    ("brent-text", "constraint", (0, *SEEDS), "selected", 2.75),
+)
 PROBE_CORPORA = (*CORPORA, HELDOUT)
 DEFAULT_FACTOR = 4
 RESULTS_NAME = "halting-length.json"
@@ -103,7 +114,8 @@ RESULTS_NAME = "halting-length.json"
 PROBE_SETS = {"length": (PROBES, DEFAULT_FACTOR, RESULTS_NAME),
               "early-stop": (EARLY_STOP_PROBES, 2, "halting-early-stop.json"),
               "release": (RELEASE_PROBES, 1, "halting-release.json"),
-              "two-stage": (TWO_STAGE_PROBES, 1, "halting-two-stage.json")}
+              "two-stage": (TWO_STAGE_PROBES, 1, "halting-two-stage.json"),
+              "selected": (SELECTED_PROBES, 1, "halting-selected.json")}
 #: The dev figures of log.jsonl followed over training (the dev pass reads the state carried across units;
 #: ponder_boundary_f: peaks of its ponder signal against the dev units' gold cuts)
 CURVE_FIELDS = ("ponder_boundary_f", "dev_bps", "ponder_std")
@@ -112,6 +124,11 @@ CURVE_FIELDS = ("ponder_boundary_f", "dev_bps", "ponder_std")
 def variant_of(probe: tuple) -> str:
     """A probe's variant (a key of VARIANTS; "" when it names none)."""
     return probe[3] if len(probe) > 3 else ""
+
+
+def value_of(probe: tuple) -> float:
+    """A probe's sweep value (tau, or the constraint's target): its fifth field, else the study's seed value."""
+    return probe[4] if len(probe) > 4 else seed_value(probe[1])
 
 
 def length_runs(factor: int = DEFAULT_FACTOR, corpora: tuple[StudyCorpus, ...] = PROBE_CORPORA,
@@ -127,7 +144,7 @@ def length_runs(factor: int = DEFAULT_FACTOR, corpora: tuple[StudyCorpus, ...] =
         iterations = corpus.preset.train["iterations"] * factor
         preset = dataclasses.replace(corpus.preset, seconds=corpus.preset.seconds * factor,
                                      train={**corpus.preset.train, "iterations": iterations})
-        value = seed_value(lever)
+        value = value_of(probe)
         model, train = lever_settings(lever, value)
         variant = variant_of(probe)
         extra_model, extra_train = VARIANTS[variant]
@@ -169,7 +186,7 @@ def summarise_lengths(rows: list[dict], short_rows: list[dict], factor: int, pro
     for probe in probes:
         key, lever, seeds = probe[:3]
         variant = variant_of(probe)
-        value = seed_value(lever)
+        value = value_of(probe)
         short = base_iterations[key]
         for iterations, label, source in ((short, "", short_rows), (short * factor, variant, rows)):
             picked = sorted((r for r in source if r["corpus"] == key and r["lever"] == lever and r["tau"] == value
@@ -245,7 +262,8 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
 @click.option("--probes", "probe_set", type=click.Choice(list(PROBE_SETS)), default="length", show_default=True,
               help="length: the study's settings trained longer; early-stop: with held-out units and early "
                    "stopping (alone and with dropout); release: the halting unit released later; two-stage: the halting "
-                   "unit trained alone over a fixed language model.")
+                   "unit trained alone over a fixed language model; selected: three seeds at the value the "
+                   "label-free rule selects.")
 @click.option("--phase", type=click.Choice(["train", "evaluate", "all"]), default="all", show_default=True)
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/halting-length"),
               show_default=True)
@@ -262,7 +280,7 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
 def main(probe_set: str, phase: str, runs_dir: Path, results_dir: Path, factor: int | None, jobs: int, device: str,
          data_dir: Path | None) -> None:
     """Train and evaluate one set of probes of the halting study (training length, early stopping, release,
-    two-stage)."""
+    two-stage, selected value)."""
     from segment.eval.training_phase import train_all
 
     probes, default_factor, results_name = PROBE_SETS[probe_set]

@@ -19,9 +19,9 @@ Per corpus and lever: the tau the label-free rule selects and its F, the best F 
 and the width of the informative regime in decades; the seed spread of F at tau 0.03 (the constraint: target
 2.5; fixed in advance).
 Results go to ``results/halting.json``, the report to ``HALTING.md`` and ``figures/halting-<corpus>.png``; the
-report adds the probes of ``segment.eval.halting_length`` (training length, early stopping, release, two stages)
-whose results are there (``results/halting-length.json``, ``halting-early-stop.json``, ``halting-release.json``,
-``halting-two-stage.json``).
+report adds the probes of ``segment.eval.halting_length`` (training length, early stopping, release, two stages,
+seeds at the selected value) whose results are there (``results/halting-length.json``, ``halting-early-stop.json``,
+``halting-release.json``, ``halting-two-stage.json``, ``halting-selected.json``).
 """
 
 from __future__ import annotations

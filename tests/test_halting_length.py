@@ -6,8 +6,10 @@ from dataclasses import replace
 
 import pytest
 
+from pathlib import Path
+
 from segment.eval.halting_length import (PROBE_SETS, PROBES, VARIANTS, best_iteration, length_runs,
-                                         summarise_lengths, training_curve)
+                                         summarise_lengths, training_curve, value_of)
 from segment.eval.halting_study import StudyCorpus, seed_value, study_runs
 
 
@@ -50,6 +52,38 @@ def test_variant_probes_change_the_study_runs_only_by_their_variant(probe_set):
             assert spec.model_config() == replace(short.model_config(), **model)
             assert spec.train_config() == replace(short.train_config(), iterations=iterations, **train)
             assert (spec.train_data, spec.test, spec.dev) == (short.train_data, short.test, short.dev)
+
+
+def test_selected_probes_repeat_the_study_run_the_rule_selected_on_three_seeds():
+    study = {(c.key, lever, tau, seed): spec for c, lever, tau, seed, spec in study_runs()}
+    results = json.loads((Path(__file__).parents[1] / "eval" / "results" / "halting.json").read_text())
+    selected = {(r["corpus"], r["lever"]): r["selected_tau"] for r in results["levers"]}
+    probes, factor, _ = PROBE_SETS["selected"]
+    assert factor == 1
+    for probe in probes:
+        corpus, lever, seeds, variant, value = probe
+        assert value == value_of(probe) == selected[(corpus, lever)] != seed_value(lever)
+        assert seeds == (0, 1, 2) and VARIANTS[variant] == ({}, {})
+        short = study[(corpus, lever, value, 0)]  # the study trains seed 0 alone at this value
+        runs = length_runs(factor, probes=(probe,))
+        assert [seed for *_, seed, _ in runs] == [0, 1, 2]
+        for _, lever_, value_, seed, spec in runs:
+            assert (lever_, value_) == (lever, value)
+            assert spec.name == short.name.replace(f"{value}", f"{value}-it800-selected", 1) + \
+                (f"-seed{seed}" if seed else "")
+            assert spec.model_config() == short.model_config()
+            assert spec.train_config() == replace(short.train_config(), seed=seed)
+
+
+def test_summary_of_a_probe_at_its_own_value_reads_the_study_rows_at_that_value():
+    probes = (("brent-phono", "bounded+norm+freeze", (0, 1), "selected", 0.003),)
+    short = [row("brent-phono", "bounded+norm+freeze", 0, 0.78, tau=0.003),
+             row("brent-phono", "bounded+norm+freeze", 1, 0.70)]  # the seed value 0.03: not this probe's
+    long = [{**row("brent-phono", "bounded+norm+freeze", s, f, tau=0.003), "variant": "selected"}
+            for s, f in ((0, 0.77), (1, 0.73))]
+    summary = {s.variant: s for s in summarise_lengths(long, short, 1, probes)}
+    assert summary[""].seeds == [0] and summary[""].ponder_fs == [0.78] and summary[""].value == 0.003
+    assert summary["selected"].ponder_fs == [0.77, 0.73] and summary["selected"].ponder_f_spread == pytest.approx(0.04)
 
 
 def row(corpus, lever, seed, f, tau=None):
@@ -159,3 +193,8 @@ def test_probes_end_to_end_on_the_sample_corpus(tmp_path):
     assert "## Two-stage halting" in text and "`two-stage600` (train: halt_freeze 600, lm_freeze 600)" in text
     assert "## Early stopping" not in text
     assert (tmp_path / "figures" / "halting-two-stage-sample-brent-phono.png").stat().st_size > 0
+    selected = {**stopped, "variants": {"": {"model": {}, "train": {}}, "selected": {"model": {}, "train": {}}}}
+    text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
+                        probes={"selected": selected}).read_text()
+    assert "## Seeds at the selected value" in text and "## Two-stage halting" not in text
+    assert (tmp_path / "figures" / "halting-selected-sample-brent-phono.png").stat().st_size > 0
