@@ -105,8 +105,8 @@ def readout_section(scores: list[dict], model: str, rtl: str | None = None) -> s
     lines = ["", "", "## Readouts shipped with the model", "",
              "Readouts (a logistic regression, or with `--classifier mlp` a small ReLU network; with `--members K` "
              f"the average of K such networks) over {reads} (by default its six ponder, halting, entropy and "
-             "surprisal signals; `--signals` adds the language model's class probabilities p_upper, p_terminal, "
-             "p_punctuation) and the symbol classes (`segment.readout`), "
+             "surprisal signals; `--signals` adds the language model's next-symbol probabilities p_upper, p_terminal, "
+             "p_punctuation and p_sep, the probability of a unit end) and the symbol classes (`segment.readout`), "
              "fitted while shipping; `actseg segment` cuts with them instead of the peaks above (`--no-readout` "
              "switches them off). Scored on test units the readout never saw (sentence level: runs of "
              "consecutive units, the sentence starts inside each run):", ""]

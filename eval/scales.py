@@ -197,9 +197,9 @@ SENTENCE_TASKS = {
 #: the best mean of dev F on single sentences and on runs of ten, where sentence ends fall inside the text; and
 #: -sentence.json: the best dev F): word cuts of 12,000 UD English train sentences, run together one, two and
 #: three at a time in turn, by the average of three MLPs reading every signal (the language model's class
-#: probabilities too) +-4 positions and the symbol classes +-3 around the cut; sentence ends in every run of 10
-#: train sentences (1,255) by the average of three MLPs reading every signal +-6 and the classes +-2; both scored
-#: on UD English test.
+#: probabilities and its probability of a unit end too) +-4 positions and the symbol classes +-3 around the cut;
+#: sentence ends in every run of 10 train sentences (1,255) by the average of three MLPs reading every signal +-6
+#: and the classes +-2; both scored on UD English test.
 ENGLISH_READOUTS = (ShippedReadout("word", "ud-en-ewt:train", 6000, "ud-en-ewt:test", chunk_units=3, mixed_runs=True,
                                    classifier="mlp", window=4, class_window=3, members=3, signals=READOUT_SIGNALS),
                     ShippedReadout("sentence", "ud-en-ewt:train", 1300, "ud-en-ewt:test", classifier="mlp", window=6,

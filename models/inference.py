@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from segment.boundaries import Symbols
 from segment.models.act_lstm import ACTLanguageModel
-from segment.models.vocab import Vocab
+from segment.models.vocab import SEP, Vocab
 from segment.symbol_classes import PUNCTUATION_CLASSES, class_name
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ class Signals:
     p_upper: np.ndarray  # P(x_t is an uppercase letter | x_<t)
     p_terminal: np.ndarray  # P(x_t is a sentence terminal | x_<t)
     p_punctuation: np.ndarray  # P(x_t is a punctuation mark | x_<t)
+    p_sep: np.ndarray  # P(x_t is "<sep>" | x_<t): that a unit of the training text (e.g. a sentence) ends here
 
     @classmethod
     def empty(cls, n: int) -> Signals:
@@ -67,9 +68,10 @@ class Signals:
 SIGNAL_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Signals))
 #: The signals the model outputs at the position of the symbol itself (the others come from the one before).
 _PER_POSITION = ("ponder", "steps", "remainder", "halt_first")
-#: The class-probability signals and the symbol classes (``segment.symbol_classes``) each sums over.
+#: The next-symbol probability signals and what each sums the distribution over: symbol classes
+#: (``segment.symbol_classes``), or "<sep>", the separator the model read between training units.
 CLASS_SIGNALS: dict[str, tuple[str, ...]] = {"p_upper": ("upper",), "p_terminal": ("terminal",),
-                                             "p_punctuation": PUNCTUATION_CLASSES}
+                                             "p_punctuation": PUNCTUATION_CLASSES, "p_sep": (SEP,)}
 
 
 @dataclass(frozen=True)
@@ -171,9 +173,9 @@ def _run_batch(model: ACTLanguageModel, vocab: Vocab, classes: torch.Tensor, seq
 
 
 def class_matrix(vocab: Vocab) -> torch.Tensor:
-    """(V, len(CLASS_SIGNALS)) 0/1: whether each vocabulary symbol is in each class signal's classes (a symbol is
-    classed by its first character; "<sep>" and "<unk>" by none)."""
-    names = [None if i in (vocab.sep_id, vocab.unk_id) else class_name(str(symbol)[:1])
+    """(V, len(CLASS_SIGNALS)) 0/1: whether each vocabulary symbol counts for each class signal (a symbol is
+    classed by its first character; "<sep>" counts for p_sep alone, "<unk>" for none)."""
+    names = [SEP if i == vocab.sep_id else None if i == vocab.unk_id else class_name(str(symbol)[:1])
              for i, symbol in enumerate(vocab.symbols)]
     return torch.tensor([[name in classes for classes in CLASS_SIGNALS.values()] for name in names],
                         dtype=torch.float32)

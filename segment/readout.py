@@ -39,8 +39,9 @@ from segment.symbol_classes import COARSE_CLASSES, SYMBOL_CLASSES, symbol_class
 
 #: The ponder/halting signals (the rest are the language model's own).
 HALTING_SIGNALS = ("ponder", "steps", "remainder", "halt_first")
-#: The language model's probabilities of the next symbol's class (uppercase, sentence terminal, punctuation).
-CLASS_PROBABILITY_SIGNALS = ("p_upper", "p_terminal", "p_punctuation")
+#: The language model's probabilities of the next symbol's class (uppercase, sentence terminal, punctuation) and
+#: of "<sep>" (that a unit of its training text ends).
+CLASS_PROBABILITY_SIGNALS = ("p_upper", "p_terminal", "p_punctuation", "p_sep")
 #: The model signals a readout can read (``segment.models.inference.Signals`` fields).
 READOUT_SIGNALS = (*HALTING_SIGNALS, "entropy", "surprisal", *CLASS_PROBABILITY_SIGNALS)
 #: The signals a readout reads unless told otherwise (the class probabilities are asked for by name).

@@ -56,12 +56,14 @@ def test_class_probabilities_sum_the_next_symbol_distribution_over_each_class():
     ids = torch.tensor([[vocab.sep_id, *vocab.encode(seq)]])
     with torch.no_grad():
         probs = torch.softmax(model(ids).logits[0], dim=-1).numpy()
-    members = {"p_upper": set("TSOQ"), "p_terminal": set(".!?"), "p_punctuation": set(".!?()«»")}
+    members = {"p_upper": set("TSOQ"), "p_terminal": set(".!?"), "p_punctuation": set(".!?()«»"),
+               "p_sep": {"<sep>"}}
     for name, chars in members.items():
         columns = [vocab.index[c] for c in chars]
         np.testing.assert_allclose(getattr(signals, name), probs[:len(seq), columns].sum(-1), atol=1e-6, err_msg=name)
     matrix = inference.class_matrix(vocab)
-    assert matrix.shape == (len(vocab), 3) and not matrix[[vocab.sep_id, vocab.unk_id]].any()
+    assert matrix.shape == (len(vocab), 4) and not matrix[vocab.unk_id].any()
+    assert matrix[vocab.sep_id].tolist() == [0, 0, 0, 1] and matrix[:, 3].sum() == 1
     assert np.all(signals.p_terminal <= signals.p_punctuation + 1e-6)
 
 
@@ -73,7 +75,7 @@ def test_signal_fields_are_consistent(model):
         assert np.all(signals.steps >= 1) and np.all(signals.steps <= 5)
         assert np.all(signals.entropy >= -1e-6) and np.all(signals.entropy <= math.log2(len(model.vocab)) + 1e-5)
         assert np.all(signals.surprisal >= 0)
-        for name in ("p_upper", "p_terminal", "p_punctuation"):
+        for name in ("p_upper", "p_terminal", "p_punctuation", "p_sep"):
             assert np.all(getattr(signals, name) >= 0) and np.all(getattr(signals, name) <= 1 + 1e-6)
 
 

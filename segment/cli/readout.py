@@ -38,8 +38,8 @@ def readout():
                    "where the readout finds it. Default: that folder, when the model has one.")
 @click.option("--no-rtl", is_flag=True, help="Read the model alone, even when it has an rtl/ folder.")
 @click.option("--signals", default="ponder,steps,remainder,halt_first,entropy,surprisal", show_default=True,
-              help="Comma-separated model signals to read; the language model's class probabilities p_upper, "
-                   "p_terminal and p_punctuation may be added.")
+              help="Comma-separated model signals to read; the language model's next-symbol probabilities "
+                   "p_upper, p_terminal, p_punctuation and p_sep may be added.")
 @click.option("--classifier", type=click.Choice(["logistic", "mlp"]), default="logistic", show_default=True,
               help="logistic: a logistic regression; mlp: a small ReLU network (see --hidden), slower to fit.")
 @click.option("--hidden", default="64,64", show_default=True,
