@@ -1,7 +1,7 @@
 """Training length in the halting study: do the candidate halting settings mark boundaries better, and do seeds
 agree, when they train longer than the study's 800 iterations, or stop early by a label-free rule?
 
-    python -m segment.eval.halting_length [--probes length|early-stop|release|two-stage|selected]
+    python -m segment.eval.halting_length [--probes length|early-stop|release|two-stage|selected|below-grid]
         [--phase train|evaluate|all]
         [--runs-dir runs/halting-length] [--results-dir eval] [--factor N] [--jobs 2] [--device cpu]
         [--data-dir DIR]
@@ -16,7 +16,8 @@ per symbol kept (``segment.models.early_stopping``), alone and with dropout. ``r
 unit held for 400, 600 or 700 of the 800 iterations instead of 200, or learning at 0.01 x lr instead of 0.1 x.
 ``two-stage`` (factor 1): the language model alone for 600 iterations, then the halting unit alone over it (every
 other parameter held, ``TrainConfig.lm_freeze``), at 0.1 x lr or at lr. ``selected`` (factor 1): three seeds at the
-value the study's label-free rule selects, where the study repeats seeds at a value fixed in advance. Runs
+value the study's label-free rule selects, where the study repeats seeds at a value fixed in advance.
+``below-grid`` (factor 1): bounded+norm+freeze at taus 0.001 and 0.0003, below the study's grid. Runs
 are measured exactly as the study measures its own (``halting_study.evaluate_run``: label-free dev statistics,
 unsupervised ponder and entropy F on the test units). The results set each probe's seeds beside the study's
 800-iteration rows of the same lever, value and seeds (from ``results/halting.json``) and go to
@@ -65,6 +66,8 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     "two-stage600-lr1": ({}, {"halt_freeze": 600, "lm_freeze": 600, "halt_lr_scale": 1.0}),
     # the study's settings unchanged, at the value its label-free rule selects (a name for the rows, no override)
     "selected": ({}, {}),
+    # the study's settings unchanged, at taus below its grid (a name for the rows, no override)
+    "below-grid": ({}, {}),
 }
 #: (corpus key, lever, seeds[, variant]) of each probe, in training order: the study's candidate setting (three
 #: seeds on brent-phono), its held-out control, and Graves's ACT as the reference row
@@ -107,6 +110,10 @@ SELECTED_PROBES: tuple[tuple, ...] = (
     ("brent-phono", "bounded+norm+freeze", (0, *SEEDS), "selected", 0.003),
     ("brent-text", "constraint", (0, *SEEDS), "selected", 2.75),
 )
+#: The grid extended below the study's lowest tau (0.003), where bounded+norm+freeze has its best F on brent-phono:
+#: half-decade steps down, seed 0, so the width of the informative regime is not cut by the grid's end
+BELOW_GRID_PROBES: tuple[tuple, ...] = tuple((key, "bounded+norm+freeze", (0,), "below-grid", tau)
+                                             for key in ("brent-phono", "brent-text") for tau in (0.001, 0.0003))
 PROBE_CORPORA = (*CORPORA, HELDOUT)
 DEFAULT_FACTOR = 4
 RESULTS_NAME = "halting-length.json"
@@ -115,7 +122,8 @@ PROBE_SETS = {"length": (PROBES, DEFAULT_FACTOR, RESULTS_NAME),
               "early-stop": (EARLY_STOP_PROBES, 2, "halting-early-stop.json"),
               "release": (RELEASE_PROBES, 1, "halting-release.json"),
               "two-stage": (TWO_STAGE_PROBES, 1, "halting-two-stage.json"),
-              "selected": (SELECTED_PROBES, 1, "halting-selected.json")}
+              "selected": (SELECTED_PROBES, 1, "halting-selected.json"),
+              "below-grid": (BELOW_GRID_PROBES, 1, "halting-below-grid.json")}
 #: The dev figures of log.jsonl followed over training (the dev pass reads the state carried across units;
 #: ponder_boundary_f: peaks of its ponder signal against the dev units' gold cuts)
 CURVE_FIELDS = ("ponder_boundary_f", "dev_bps", "ponder_std")
@@ -203,6 +211,26 @@ def summarise_lengths(rows: list[dict], short_rows: list[dict], factor: int, pro
     return list({(s.corpus, s.lever, s.variant, s.iterations): s for s in summaries}.values())  # study rows once
 
 
+def extended_grid(rows: list[dict], study: dict, corpora: tuple[StudyCorpus, ...] = PROBE_CORPORA) -> list[dict]:
+    """The study's per-lever summary (label-free choice, best F, width of the informative regime) recomputed over
+    its grid and the probe ``rows`` at taus it did not run (seed 0, the seed of its sweeps), for each corpus and
+    lever that has such rows (none: []). ``study``: the content of ``results/halting.json``."""
+    from segment.eval.halting_selection import SelectionRule
+    from segment.eval.halting_study import RunRow, summarise
+
+    study_rows = study.get("runs", [])
+    known = {(r["corpus"], r["lever"], r["tau"]) for r in study_rows}
+    new = [r for r in rows if r["seed"] == 0 and (r["corpus"], r["lever"], r["tau"]) not in known]
+    pairs = {(r["corpus"], r["lever"]) for r in new}
+    keys = {corpus for corpus, _ in pairs}
+    fields = {f.name for f in dataclasses.fields(RunRow)}
+    combined = [RunRow(**{k: v for k, v in r.items() if k in fields}) for r in study_rows + new
+                if (r["corpus"], r["lever"]) in pairs or (r["corpus"] in keys and r["lever"] == "lstm")]
+    rule = SelectionRule(**study["rule"]) if "rule" in study else SelectionRule()
+    summaries = summarise(combined, tuple(c for c in corpora if c.key in keys), rule)
+    return [asdict(s) for s in summaries if (s.corpus, s.lever) in pairs]
+
+
 def training_curve(run_dir: Path) -> dict[str, list]:
     """The dev evaluations a run logged while training (``CURVE_FIELDS`` by iteration, with the held-out bits
     ``holdout_bps`` of an early-stopping run; a run resumed from a checkpoint logs the iterations after it again:
@@ -244,15 +272,17 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
     by_name = {spec.name: spec for *_, spec in entries}
     rows = [{**asdict(r), "variant": variants[r.run],
              "best_iteration": best_iteration(run_dir_of(runs_dir, by_name[r.run]))} for r in rows]
-    study = results_dir / "results" / "halting.json"
-    short_rows = json.loads(study.read_text(encoding="utf-8"))["runs"] if study.is_file() else []
+    study_path = results_dir / "results" / "halting.json"
+    study = json.loads(study_path.read_text(encoding="utf-8")) if study_path.is_file() else {}
+    short_rows = study.get("runs", [])
     base = {c.key: c.preset.train["iterations"] for c in corpora}
     eval_symbols = {c.key: c.preset.train.get("eval_symbols", TrainConfig().eval_symbols) for c in corpora}
     results = {"factor": factor, "variants": {v: dict(zip(("model", "train"), VARIANTS[v]))
                                                  for v in dict.fromkeys(variants.values())},
                "base_iterations": base, "eval_symbols": eval_symbols, "missing_runs": missing,
                "runs": rows, "curves": curves,
-               "summary": [asdict(s) for s in summarise_lengths(rows, short_rows, factor, probes, base)]}
+               "summary": [asdict(s) for s in summarise_lengths(rows, short_rows, factor, probes, base)],
+               "extended_grid": extended_grid(rows, study, corpora)}
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, json.dumps(results, indent=1) + "\n")
     return results
@@ -263,7 +293,7 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
               help="length: the study's settings trained longer; early-stop: with held-out units and early "
                    "stopping (alone and with dropout); release: the halting unit released later; two-stage: the halting "
                    "unit trained alone over a fixed language model; selected: three seeds at the value the "
-                   "label-free rule selects.")
+                   "label-free rule selects; below-grid: taus below the study's grid.")
 @click.option("--phase", type=click.Choice(["train", "evaluate", "all"]), default="all", show_default=True)
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/halting-length"),
               show_default=True)

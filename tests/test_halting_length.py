@@ -8,7 +8,7 @@ import pytest
 
 from pathlib import Path
 
-from segment.eval.halting_length import (PROBE_SETS, PROBES, VARIANTS, best_iteration, length_runs,
+from segment.eval.halting_length import (PROBE_SETS, PROBES, VARIANTS, best_iteration, extended_grid, length_runs,
                                          summarise_lengths, training_curve, value_of)
 from segment.eval.halting_study import StudyCorpus, seed_value, study_runs
 
@@ -84,6 +84,26 @@ def test_summary_of_a_probe_at_its_own_value_reads_the_study_rows_at_that_value(
     summary = {s.variant: s for s in summarise_lengths(long, short, 1, probes)}
     assert summary[""].seeds == [0] and summary[""].ponder_fs == [0.78] and summary[""].value == 0.003
     assert summary["selected"].ponder_fs == [0.77, 0.73] and summary["selected"].ponder_f_spread == pytest.approx(0.04)
+
+
+def test_extended_grid_recomputes_the_lever_summary_over_the_study_taus_and_the_new_ones():
+    def run(lever, tau, f, std, seed=0, corpus="brent-phono"):
+        return {**row(corpus, lever, seed, f, tau=tau), "run": f"{lever}-{tau}-{seed}", "dev_bps": 2.3,
+                "dev_ponder_mean": 2.4, "dev_ponder_std": std, "dev_steps_mean": 2.1, "dev_off_extremes": std,
+                "ponder_f_carried": None, "ponder_f_fresh_same_units": None, "fresh_carried_corr": None}
+    lever = "bounded+norm+freeze"
+    study = {"rule": {"min_std": 0.2, "max_bps_excess": 0.02},
+             "runs": [run("lstm", None, None, 0.0), run(lever, 0.003, 0.78, 0.33), run(lever, 0.01, 0.75, 0.11),
+                      run(lever, 0.03, 0.69, 0.02), run(lever, 0.03, 0.75, 0.02, seed=1),
+                      run("graves", 0.003, 0.2, 0.4)]}
+    assert extended_grid([run(lever, 0.003, 0.5, 0.9)], study) == []  # a tau the study ran: nothing new
+    [summary] = extended_grid([run(lever, 0.001, 0.77, 0.41), run(lever, 0.0003, 0.76, 0.25),
+                               run(lever, 0.001, 0.2, 0.5, seed=1)], study)  # seed 1: not the sweep's seed
+    assert (summary["corpus"], summary["lever"]) == ("brent-phono", lever)
+    assert (summary["best_tau"], summary["best_f"]) == (0.003, 0.78)
+    assert (summary["width_low"], summary["width_high"]) == (0.0003, 0.003)
+    assert summary["width_decades"] == pytest.approx(1.0)
+    assert summary["selected_tau"] == 0.001  # the most symbols off the extremes among the eligible taus
 
 
 def row(corpus, lever, seed, f, tau=None):
@@ -198,3 +218,9 @@ def test_probes_end_to_end_on_the_sample_corpus(tmp_path):
                         probes={"selected": selected}).read_text()
     assert "## Seeds at the selected value" in text and "## Two-stage halting" not in text
     assert (tmp_path / "figures" / "halting-selected-sample-brent-phono.png").stat().st_size > 0
+    grid = {"corpus": "sample-brent-phono", "lever": "constraint", "selected_tau": 0.001, "selected_f": 0.5,
+            "best_tau": 0.003, "best_f": 0.6, "width_decades": 1.0, "width_low": 0.0003, "width_high": 0.003}
+    text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
+                        probes={"below-grid": {**selected, "extended_grid": [grid]}}).read_text()
+    assert "## Below the tau grid" in text and "Per lever over the study's grid and these taus" in text
+    assert "| sample-brent-phono | constraint |          0.001 |" in text
