@@ -208,7 +208,7 @@ def summarise_lengths(rows: list[dict], short_rows: list[dict], factor: int, pro
                 [r.get("best_iteration") for r in picked], fs, sum(fs) / len(fs),
                 max(fs) - min(fs) if len(fs) > 1 else None, _mean(r["entropy_f"] for r in picked),
                 _mean(r["dev_ponder_std"] for r in picked), _mean(r["dev_bps"] for r in picked)))
-    return list({(s.corpus, s.lever, s.variant, s.iterations): s for s in summaries}.values())  # study rows once
+    return list({(s.corpus, s.lever, s.value, s.variant, s.iterations): s for s in summaries}.values())  # study rows once
 
 
 def extended_grid(rows: list[dict], study: dict, corpora: tuple[StudyCorpus, ...] = PROBE_CORPORA) -> list[dict]:

@@ -84,6 +84,12 @@ def test_summary_of_a_probe_at_its_own_value_reads_the_study_rows_at_that_value(
     summary = {s.variant: s for s in summarise_lengths(long, short, 1, probes)}
     assert summary[""].seeds == [0] and summary[""].ponder_fs == [0.78] and summary[""].value == 0.003
     assert summary["selected"].ponder_fs == [0.77, 0.73] and summary["selected"].ponder_f_spread == pytest.approx(0.04)
+    below = (("brent-phono", "bounded+norm+freeze", (0,), "below-grid", 0.001),
+             ("brent-phono", "bounded+norm+freeze", (0,), "below-grid", 0.0003))
+    rows = [{**row("brent-phono", "bounded+norm+freeze", 0, f, tau=tau), "variant": "below-grid"}
+            for tau, f in ((0.001, 0.75), (0.0003, 0.73))]
+    assert [(s.value, s.ponder_fs) for s in summarise_lengths(rows, short, 1, below)] == [(0.001, [0.75]),
+                                                                                          (0.0003, [0.73])]
 
 
 def test_extended_grid_recomputes_the_lever_summary_over_the_study_taus_and_the_new_ones():
