@@ -1,7 +1,8 @@
 """Training length in the halting study: do the candidate halting settings mark boundaries better, and do seeds
 agree, when they train longer than the study's 800 iterations, or stop early by a label-free rule?
 
-    python -m segment.eval.halting_length [--probes length|early-stop|release|two-stage|selected|below-grid]
+    python -m segment.eval.halting_length
+        [--probes length|early-stop|release|two-stage|selected|below-grid|grid-seeds]
         [--phase train|evaluate|all]
         [--runs-dir runs/halting-length] [--results-dir eval] [--factor N] [--jobs 2] [--device cpu]
         [--data-dir DIR]
@@ -17,7 +18,9 @@ unit held for 400, 600 or 700 of the 800 iterations instead of 200, or learning 
 ``two-stage`` (factor 1): the language model alone for 600 iterations, then the halting unit alone over it (every
 other parameter held, ``TrainConfig.lm_freeze``), at 0.1 x lr or at lr. ``selected`` (factor 1): three seeds at the
 value the study's label-free rule selects, where the study repeats seeds at a value fixed in advance.
-``below-grid`` (factor 1): bounded+norm+freeze at taus 0.001 and 0.0003, below the study's grid. Runs
+``below-grid`` (factor 1): bounded+norm+freeze at taus 0.001 and 0.0003, below the study's grid. ``grid-seeds``
+(factor 1): the same lever on brent-phono at taus 0.0003-0.01 on three seeds each, with the width of the
+informative regime read from the seed means (``seed_mean_grid``). Runs
 are measured exactly as the study measures its own (``halting_study.evaluate_run``: label-free dev statistics,
 unsupervised ponder and entropy F on the test units). The results set each probe's seeds beside the study's
 800-iteration rows of the same lever, value and seeds (from ``results/halting.json``) and go to
@@ -68,6 +71,8 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     "selected": ({}, {}),
     # the study's settings unchanged, at taus below its grid (a name for the rows, no override)
     "below-grid": ({}, {}),
+    # the study's settings unchanged, several seeds at each of several taus (a name for the rows, no override)
+    "grid-seeds": ({}, {}),
 }
 #: (corpus key, lever, seeds[, variant]) of each probe, in training order: the study's candidate setting (three
 #: seeds on brent-phono), its held-out control, and Graves's ACT as the reference row
@@ -114,6 +119,10 @@ SELECTED_PROBES: tuple[tuple, ...] = (
 #: half-decade steps down, seed 0, so the width of the informative regime is not cut by the grid's end
 BELOW_GRID_PROBES: tuple[tuple, ...] = tuple((key, "bounded+norm+freeze", (0,), "below-grid", tau)
                                              for key in ("brent-phono", "brent-text") for tau in (0.001, 0.0003))
+#: The low end of the grid on three seeds: bounded+norm+freeze on brent-phono at each tau from 0.0003 to 0.01, seeds
+#: 0, 1, 2, so the width of the informative regime can be read from seed means (one seed's F moves by 0.05)
+GRID_SEED_PROBES: tuple[tuple, ...] = tuple(("brent-phono", "bounded+norm+freeze", (0, *SEEDS), "grid-seeds", tau)
+                                            for tau in (0.0003, 0.001, 0.003, 0.01))
 PROBE_CORPORA = (*CORPORA, HELDOUT)
 DEFAULT_FACTOR = 4
 RESULTS_NAME = "halting-length.json"
@@ -123,7 +132,8 @@ PROBE_SETS = {"length": (PROBES, DEFAULT_FACTOR, RESULTS_NAME),
               "release": (RELEASE_PROBES, 1, "halting-release.json"),
               "two-stage": (TWO_STAGE_PROBES, 1, "halting-two-stage.json"),
               "selected": (SELECTED_PROBES, 1, "halting-selected.json"),
-              "below-grid": (BELOW_GRID_PROBES, 1, "halting-below-grid.json")}
+              "below-grid": (BELOW_GRID_PROBES, 1, "halting-below-grid.json"),
+              "grid-seeds": (GRID_SEED_PROBES, 1, "halting-grid-seeds.json")}
 #: The dev figures of log.jsonl followed over training (the dev pass reads the state carried across units;
 #: ponder_boundary_f: peaks of its ponder signal against the dev units' gold cuts)
 CURVE_FIELDS = ("ponder_boundary_f", "dev_bps", "ponder_std")
@@ -231,6 +241,33 @@ def extended_grid(rows: list[dict], study: dict, corpora: tuple[StudyCorpus, ...
     return [asdict(s) for s in summaries if (s.corpus, s.lever) in pairs]
 
 
+def seed_mean_grid(summaries: list[LengthSummary], min_std: float = 0.2) -> list[dict]:
+    """Per corpus and lever whose probe summaries (``summarise_lengths``, variants other than the study's) hold
+    several seeds at each of two or more values: the seed means of ponder F and std at each value, the best mean,
+    and the width of the informative regime over those means (``informative_width``: std >= ``min_std``, F within
+    0.03 of the best)."""
+    from segment.eval.halting_selection import informative_width
+
+    grids = {}
+    for s in summaries:
+        if s.variant and len(s.seeds) > 1:
+            grids.setdefault((s.corpus, s.lever), []).append(s)
+    out = []
+    for (corpus, lever), points in grids.items():
+        if len(points) < 2:
+            continue
+        points = sorted(points, key=lambda s: s.value)
+        taus, fs, stds = [p.value for p in points], [p.ponder_f_mean for p in points], \
+            [p.dev_ponder_std_mean for p in points]
+        width, low, high = informative_width(taus, stds, fs, min_std=min_std)
+        best = max(range(len(points)), key=lambda i: fs[i])
+        out.append({"corpus": corpus, "lever": lever, "taus": taus, "seeds": [p.seeds for p in points],
+                    "mean_fs": fs, "mean_stds": stds, "spreads": [p.ponder_f_spread for p in points],
+                    "best_tau": taus[best], "best_mean_f": fs[best], "width_decades": width, "width_low": low,
+                    "width_high": high})
+    return out
+
+
 def training_curve(run_dir: Path) -> dict[str, list]:
     """The dev evaluations a run logged while training (``CURVE_FIELDS`` by iteration, with the held-out bits
     ``holdout_bps`` of an early-stopping run; a run resumed from a checkpoint logs the iterations after it again:
@@ -277,12 +314,14 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
     short_rows = study.get("runs", [])
     base = {c.key: c.preset.train["iterations"] for c in corpora}
     eval_symbols = {c.key: c.preset.train.get("eval_symbols", TrainConfig().eval_symbols) for c in corpora}
+    summaries = summarise_lengths(rows, short_rows, factor, probes, base)
+    rule = study.get("rule", {})
     results = {"factor": factor, "variants": {v: dict(zip(("model", "train"), VARIANTS[v]))
                                                  for v in dict.fromkeys(variants.values())},
                "base_iterations": base, "eval_symbols": eval_symbols, "missing_runs": missing,
                "runs": rows, "curves": curves,
-               "summary": [asdict(s) for s in summarise_lengths(rows, short_rows, factor, probes, base)],
-               "extended_grid": extended_grid(rows, study, corpora)}
+               "summary": [asdict(s) for s in summaries], "extended_grid": extended_grid(rows, study, corpora),
+               "seed_mean_grid": seed_mean_grid(summaries, **({"min_std": rule["min_std"]} if rule else {}))}
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, json.dumps(results, indent=1) + "\n")
     return results
@@ -293,7 +332,8 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
               help="length: the study's settings trained longer; early-stop: with held-out units and early "
                    "stopping (alone and with dropout); release: the halting unit released later; two-stage: the halting "
                    "unit trained alone over a fixed language model; selected: three seeds at the value the "
-                   "label-free rule selects; below-grid: taus below the study's grid.")
+                   "label-free rule selects; below-grid: taus below the study's grid; grid-seeds: three seeds "
+                   "at each tau of the grid's low end.")
 @click.option("--phase", type=click.Choice(["train", "evaluate", "all"]), default="all", show_default=True)
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/halting-length"),
               show_default=True)

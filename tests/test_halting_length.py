@@ -9,7 +9,7 @@ import pytest
 from pathlib import Path
 
 from segment.eval.halting_length import (PROBE_SETS, PROBES, VARIANTS, best_iteration, extended_grid, length_runs,
-                                         summarise_lengths, training_curve, value_of)
+                                         seed_mean_grid, summarise_lengths, training_curve, value_of)
 from segment.eval.halting_study import StudyCorpus, seed_value, study_runs
 
 
@@ -110,6 +110,25 @@ def test_extended_grid_recomputes_the_lever_summary_over_the_study_taus_and_the_
     assert (summary["width_low"], summary["width_high"]) == (0.0003, 0.003)
     assert summary["width_decades"] == pytest.approx(1.0)
     assert summary["selected_tau"] == 0.001  # the most symbols off the extremes among the eligible taus
+
+
+def test_seed_mean_grid_reads_the_width_from_the_means_of_the_seeds():
+    lever = "bounded+norm+freeze"
+    probes = tuple(("brent-phono", lever, (0, 1, 2), "grid-seeds", tau) for tau in (0.0003, 0.001, 0.003, 0.01))
+    fs = {0.0003: (0.73, 0.74, 0.75), 0.001: (0.75, 0.72, 0.76), 0.003: (0.79, 0.75, 0.73), 0.01: (0.76, 0.70, 0.75)}
+    stds = {0.0003: 0.3, 0.001: 0.3, 0.003: 0.3, 0.01: 0.1}
+    rows = [{**row("brent-phono", lever, seed, f, tau=tau), "dev_ponder_std": stds[tau], "variant": "grid-seeds"}
+            for tau, per_seed in fs.items() for seed, f in enumerate(per_seed)]
+    study = [row("brent-phono", lever, 0, 0.79, tau=0.003)]  # the study's seed-0 row: not a grid point of its own
+    [grid] = seed_mean_grid(summarise_lengths(rows, study, 1, probes))
+    assert grid["taus"] == [0.0003, 0.001, 0.003, 0.01] and grid["seeds"] == [[0, 1, 2]] * 4
+    assert grid["mean_fs"] == pytest.approx([0.74, 0.7433333, 0.7566667, 0.7366667])
+    assert grid["best_tau"] == 0.003 and grid["spreads"][2] == pytest.approx(0.06)
+    # every mean within 0.03 of the best; 0.01's std is under 0.2: the regime runs 0.0003-0.003, one decade
+    assert (grid["width_low"], grid["width_high"]) == (0.0003, 0.003)
+    assert grid["width_decades"] == pytest.approx(1.0)
+    one_seed = [r for r in rows if r["seed"] == 0]
+    assert seed_mean_grid(summarise_lengths(one_seed, study, 1, probes)) == []  # one seed: no means to read
 
 
 def row(corpus, lever, seed, f, tau=None):
@@ -230,3 +249,9 @@ def test_probes_end_to_end_on_the_sample_corpus(tmp_path):
                         probes={"below-grid": {**selected, "extended_grid": [grid]}}).read_text()
     assert "## Below the tau grid" in text and "Per lever over the study's grid and these taus" in text
     assert "| sample-brent-phono | constraint |          0.001 |" in text
+    means = {"corpus": "sample-brent-phono", "lever": "constraint", "taus": [0.001, 0.003], "seeds": [[0, 1]] * 2,
+             "mean_fs": [0.5, 0.6], "mean_stds": [0.3, 0.3], "spreads": [0.01, 0.02], "best_tau": 0.003,
+             "best_mean_f": 0.6, "width_decades": 0.0, "width_low": 0.003, "width_high": 0.003}
+    text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
+                        probes={"grid-seeds": {**selected, "seed_mean_grid": [means]}}).read_text()
+    assert "## Three seeds along the low end of the grid" in text and "| 0.001, 0.003 | 0.5, 0.6 " in text
