@@ -74,8 +74,9 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     # the study's settings unchanged, several seeds at each of several taus (a name for the rows, no override)
     "grid-seeds": ({}, {}),
 }
-#: (corpus key, lever, seeds[, variant]) of each probe, in training order: the study's candidate setting (three
-#: seeds on brent-phono), its held-out control, and Graves's ACT as the reference row
+#: (corpus key, lever, seeds[, variant[, value]]) of each probe (value: default the study's seed value), in training
+#: order: the study's candidate setting (three seeds on brent-phono), its held-out control, and Graves's ACT as the
+#: reference row
 PROBES: tuple[tuple, ...] = (
     ("brent-phono", "constraint", (0, *SEEDS)),
     ("brent-phono-heldout", "constraint", (0,)),
@@ -218,7 +219,8 @@ def summarise_lengths(rows: list[dict], short_rows: list[dict], factor: int, pro
                 [r.get("best_iteration") for r in picked], fs, sum(fs) / len(fs),
                 max(fs) - min(fs) if len(fs) > 1 else None, _mean(r["entropy_f"] for r in picked),
                 _mean(r["dev_ponder_std"] for r in picked), _mean(r["dev_bps"] for r in picked)))
-    return list({(s.corpus, s.lever, s.value, s.variant, s.iterations): s for s in summaries}.values())  # study rows once
+    # the study's rows once
+    return list({(s.corpus, s.lever, s.value, s.variant, s.iterations): s for s in summaries}.values())
 
 
 def extended_grid(rows: list[dict], study: dict, corpora: tuple[StudyCorpus, ...] = PROBE_CORPORA) -> list[dict]:
@@ -242,7 +244,7 @@ def extended_grid(rows: list[dict], study: dict, corpora: tuple[StudyCorpus, ...
 
 
 def seed_mean_grid(summaries: list[LengthSummary], min_std: float = 0.2) -> list[dict]:
-    """Per corpus and lever whose probe summaries (``summarise_lengths``, variants other than the study's) hold
+    """Per corpus, lever and variant (other than the study's) whose probe summaries (``summarise_lengths``) hold
     several seeds at each of two or more values: the seed means of ponder F and std at each value, the best mean,
     and the width of the informative regime over those means (``informative_width``: std >= ``min_std``, F within
     0.03 of the best)."""
@@ -251,17 +253,18 @@ def seed_mean_grid(summaries: list[LengthSummary], min_std: float = 0.2) -> list
     grids = {}
     for s in summaries:
         if s.variant and len(s.seeds) > 1:
-            grids.setdefault((s.corpus, s.lever), []).append(s)
+            grids.setdefault((s.corpus, s.lever, s.variant), []).append(s)
     out = []
-    for (corpus, lever), points in grids.items():
-        if len(points) < 2:
+    for (corpus, lever, variant), points in grids.items():
+        if len({p.value for p in points}) < 2:
             continue
         points = sorted(points, key=lambda s: s.value)
         taus, fs, stds = [p.value for p in points], [p.ponder_f_mean for p in points], \
             [p.dev_ponder_std_mean for p in points]
         width, low, high = informative_width(taus, stds, fs, min_std=min_std)
         best = max(range(len(points)), key=lambda i: fs[i])
-        out.append({"corpus": corpus, "lever": lever, "taus": taus, "seeds": [p.seeds for p in points],
+        out.append({"corpus": corpus, "lever": lever, "variant": variant, "taus": taus,
+                    "seeds": [p.seeds for p in points],
                     "mean_fs": fs, "mean_stds": stds, "spreads": [p.ponder_f_spread for p in points],
                     "best_tau": taus[best], "best_mean_f": fs[best], "width_decades": width, "width_low": low,
                     "width_high": high})

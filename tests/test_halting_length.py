@@ -127,6 +127,12 @@ def test_seed_mean_grid_reads_the_width_from_the_means_of_the_seeds():
     # every mean within 0.03 of the best; 0.01's std is under 0.2: the regime runs 0.0003-0.003, one decade
     assert (grid["width_low"], grid["width_high"]) == (0.0003, 0.003)
     assert grid["width_decades"] == pytest.approx(1.0)
+    assert grid["variant"] == "grid-seeds"
+    # variants at one value each (as the release probes are) make no grid
+    variants = (("brent-phono", lever, (0, 1), "freeze400"), ("brent-phono", lever, (0, 1), "freeze600"))
+    at_one_value = [{**row("brent-phono", lever, seed, 0.7), "variant": v} for v in ("freeze400", "freeze600")
+                    for seed in (0, 1)]
+    assert seed_mean_grid(summarise_lengths(at_one_value, [], 1, variants)) == []
     one_seed = [r for r in rows if r["seed"] == 0]
     assert seed_mean_grid(summarise_lengths(one_seed, study, 1, probes)) == []  # one seed: no means to read
 
