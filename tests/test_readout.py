@@ -340,6 +340,14 @@ def test_a_readout_reads_the_class_probabilities_of_both_models(model_dir, tmp_p
     np.testing.assert_allclose(loaded.boundary_scores("TheCatSat"), readout.boundary_scores("TheCatSat"))
 
 
+def test_the_readout_names_every_model_signal_as_inference_computes_them():
+    from segment.models.inference import CLASS_SIGNALS, SIGNAL_NAMES
+    from segment.readout import CLASS_PROBABILITY_SIGNALS, DEFAULT_SIGNALS, READOUT_SIGNALS
+
+    assert READOUT_SIGNALS == SIGNAL_NAMES and CLASS_PROBABILITY_SIGNALS == tuple(CLASS_SIGNALS)
+    assert set(DEFAULT_SIGNALS) == set(READOUT_SIGNALS) - set(CLASS_PROBABILITY_SIGNALS)
+
+
 def test_right_to_left_model_adds_its_features_and_is_needed_again(model_dir, tmp_path):
     import shutil
 

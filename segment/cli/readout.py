@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from segment.cli.common import data_dir_option, model_location
+from segment.readout import DEFAULT_SIGNALS
 
 
 @click.group()
@@ -37,7 +38,7 @@ def readout():
               help="A right-to-left model whose signals are read too; it is copied to the model's rtl/ folder, "
                    "where the readout finds it. Default: that folder, when the model has one.")
 @click.option("--no-rtl", is_flag=True, help="Read the model alone, even when it has an rtl/ folder.")
-@click.option("--signals", default="ponder,steps,remainder,halt_first,entropy,surprisal", show_default=True,
+@click.option("--signals", default=",".join(DEFAULT_SIGNALS), show_default=True,
               help="Comma-separated model signals to read; the language model's next-symbol probabilities "
                    "p_upper, p_terminal, p_punctuation and p_sep may be added.")
 @click.option("--classifier", type=click.Choice(["logistic", "mlp"]), default="logistic", show_default=True,
