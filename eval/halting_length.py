@@ -36,6 +36,7 @@ from pathlib import Path
 
 import click
 
+from segment.eval.halting_selection import SelectionRule
 from segment.eval.halting_study import (CORPORA, SEEDS, StudyCorpus, lever_settings, measure_runs, run_name,
                                         seed_value)
 from segment.eval.scales import BP_TRAIN
@@ -223,11 +224,16 @@ def summarise_lengths(rows: list[dict], short_rows: list[dict], factor: int, pro
     return list({(s.corpus, s.lever, s.value, s.variant, s.iterations): s for s in summaries}.values())
 
 
+def study_rule(study: dict) -> SelectionRule:
+    """The label-free selection rule the study's results (``results/halting.json``) were measured with (the
+    defaults when they name none)."""
+    return SelectionRule(**study["rule"]) if "rule" in study else SelectionRule()
+
+
 def extended_grid(rows: list[dict], study: dict, corpora: tuple[StudyCorpus, ...] = PROBE_CORPORA) -> list[dict]:
     """The study's per-lever summary (label-free choice, best F, width of the informative regime) recomputed over
     its grid and the probe ``rows`` at taus it did not run (seed 0, the seed of its sweeps), for each corpus and
     lever that has such rows (none: []). ``study``: the content of ``results/halting.json``."""
-    from segment.eval.halting_selection import SelectionRule
     from segment.eval.halting_study import RunRow, summarise
 
     study_rows = study.get("runs", [])
@@ -238,8 +244,7 @@ def extended_grid(rows: list[dict], study: dict, corpora: tuple[StudyCorpus, ...
     fields = {f.name for f in dataclasses.fields(RunRow)}
     combined = [RunRow(**{k: v for k, v in r.items() if k in fields}) for r in study_rows + new
                 if (r["corpus"], r["lever"]) in pairs or (r["corpus"] in keys and r["lever"] == "lstm")]
-    rule = SelectionRule(**study["rule"]) if "rule" in study else SelectionRule()
-    summaries = summarise(combined, tuple(c for c in corpora if c.key in keys), rule)
+    summaries = summarise(combined, tuple(c for c in corpora if c.key in keys), study_rule(study))
     return [asdict(s) for s in summaries if (s.corpus, s.lever) in pairs]
 
 
@@ -318,13 +323,12 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
     base = {c.key: c.preset.train["iterations"] for c in corpora}
     eval_symbols = {c.key: c.preset.train.get("eval_symbols", TrainConfig().eval_symbols) for c in corpora}
     summaries = summarise_lengths(rows, short_rows, factor, probes, base)
-    rule = study.get("rule", {})
     results = {"factor": factor, "variants": {v: dict(zip(("model", "train"), VARIANTS[v]))
                                                  for v in dict.fromkeys(variants.values())},
                "base_iterations": base, "eval_symbols": eval_symbols, "missing_runs": missing,
                "runs": rows, "curves": curves,
                "summary": [asdict(s) for s in summaries], "extended_grid": extended_grid(rows, study, corpora),
-               "seed_mean_grid": seed_mean_grid(summaries, **({"min_std": rule["min_std"]} if rule else {}))}
+               "seed_mean_grid": seed_mean_grid(summaries, study_rule(study).min_std)}
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, json.dumps(results, indent=1) + "\n")
     return results
@@ -353,7 +357,7 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
 def main(probe_set: str, phase: str, runs_dir: Path, results_dir: Path, factor: int | None, jobs: int, device: str,
          data_dir: Path | None) -> None:
     """Train and evaluate one set of probes of the halting study (training length, early stopping, release,
-    two-stage, selected value)."""
+    two-stage, seeds at the selected value, taus below the grid, seeds along the grid's low end)."""
     from segment.eval.training_phase import train_all
 
     probes, default_factor, results_name = PROBE_SETS[probe_set]
