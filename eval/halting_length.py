@@ -2,7 +2,7 @@
 agree, when they train longer than the study's 800 iterations, or stop early by a label-free rule?
 
     python -m segment.eval.halting_length
-        [--probes length|early-stop|release|two-stage|selected|below-grid|grid-seeds]
+        [--probes length|early-stop|release|two-stage|selected|below-grid|grid-seeds|ensemble]
         [--phase train|evaluate|all]
         [--runs-dir runs/halting-length] [--results-dir eval] [--factor N] [--jobs 2] [--device cpu]
         [--data-dir DIR]
@@ -20,7 +20,9 @@ other parameter held, ``TrainConfig.lm_freeze``), at 0.1 x lr or at lr. ``select
 value the study's label-free rule selects, where the study repeats seeds at a value fixed in advance.
 ``below-grid`` (factor 1): bounded+norm+freeze at taus 0.001 and 0.0003, below the study's grid. ``grid-seeds``
 (factor 1): the same lever on brent-phono at taus 0.0003-0.01 on three seeds each, with the width of the
-informative regime read from the seed means (``seed_mean_grid``). Runs
+informative regime read from the seed means (``seed_mean_grid``). ``ensemble`` (factor 1): those runs with seeds 3
+and 4 added at taus 0.0003-0.003, and the ponder F of the mean ponder of every subset of K seeds
+(``seed_ensembles``). Runs
 are measured exactly as the study measures its own (``halting_study.evaluate_run``: label-free dev statistics,
 unsupervised ponder and entropy F on the test units). The results set each probe's seeds beside the study's
 800-iteration rows of the same lever, value and seeds (from ``results/halting.json``) and go to
@@ -30,6 +32,7 @@ unsupervised ponder and entropy F on the test units). The results set each probe
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -125,6 +128,11 @@ BELOW_GRID_PROBES: tuple[tuple, ...] = tuple((key, "bounded+norm+freeze", (0,), 
 #: 0, 1, 2, so the width of the informative regime can be read from seed means (one seed's F moves by 0.05)
 GRID_SEED_PROBES: tuple[tuple, ...] = tuple(("brent-phono", "bounded+norm+freeze", (0, *SEEDS), "grid-seeds", tau)
                                             for tau in (0.0003, 0.001, 0.003, 0.01))
+#: Seed ensembles at the low end of the grid: the grid-seeds runs with two more seeds (3, 4) at taus 0.0003-0.003, so
+#: that the ponder of the first K seeds can be summed (``seed_ensembles``) for K up to 5
+ENSEMBLE_SEEDS = (0, 1, 2, 3, 4)
+ENSEMBLE_PROBES: tuple[tuple, ...] = tuple(("brent-phono", "bounded+norm+freeze", ENSEMBLE_SEEDS, "grid-seeds", tau)
+                                           for tau in (0.0003, 0.001, 0.003))
 PROBE_CORPORA = (*CORPORA, HELDOUT)
 DEFAULT_FACTOR = 4
 RESULTS_NAME = "halting-length.json"
@@ -135,7 +143,10 @@ PROBE_SETS = {"length": (PROBES, DEFAULT_FACTOR, RESULTS_NAME),
               "two-stage": (TWO_STAGE_PROBES, 1, "halting-two-stage.json"),
               "selected": (SELECTED_PROBES, 1, "halting-selected.json"),
               "below-grid": (BELOW_GRID_PROBES, 1, "halting-below-grid.json"),
-              "grid-seeds": (GRID_SEED_PROBES, 1, "halting-grid-seeds.json")}
+              "grid-seeds": (GRID_SEED_PROBES, 1, "halting-grid-seeds.json"),
+              "ensemble": (ENSEMBLE_PROBES, 1, "halting-ensemble.json")}
+#: The probe sets whose results also hold ``seed_ensembles``
+ENSEMBLE_SETS = ("ensemble",)
 #: The dev figures of log.jsonl followed over training (the dev pass reads the state carried across units;
 #: ponder_boundary_f: peaks of its ponder signal against the dev units' gold cuts)
 CURVE_FIELDS = ("ponder_boundary_f", "dev_bps", "ponder_std")
@@ -276,6 +287,44 @@ def seed_mean_grid(summaries: list[LengthSummary], min_std: float = 0.2) -> list
     return out
 
 
+def seed_ensembles(per_probe: list[tuple[str, list]], runs_dir: Path, data_dir, device: str) -> list[dict]:
+    """Per probe trained on several seeds (``per_probe``: its variant and its ``length_runs`` entries): for each
+    ensemble size K, the unsupervised ponder F (peaks, cut before each, as ``ponder_f``) of the per-symbol mean
+    ponder of every subset of K of its trained seeds (``ModelSignalSegmenter`` over a list of models reads the
+    same mean), summarised as the mean, min and max over the subsets, and the ponder and entropy F of the
+    ensemble of its first K seeds."""
+    import numpy as np
+
+    from segment.eval.halting_study import _signal_f
+    from segment.eval.run_signals import run_signals
+    from segment.eval.run_specs import labelled_units
+    from segment.eval.training_phase import is_trained, run_dir_of
+
+    rows = []
+    for variant, entries in per_probe:
+        members = sorted((seed, spec) for corpus, lever, value, seed, spec in entries
+                         if is_trained(run_dir_of(runs_dir, spec)))
+        if len(members) < 2:
+            continue
+        corpus, lever, value = entries[0][:3]
+        sequences, gold = labelled_units(corpus.test, data_dir)
+        signals = {seed: run_signals(spec, run_dir_of(runs_dir, spec), sequences, device=device)[0]
+                   for seed, spec in members}
+        seeds = [seed for seed, _ in members]
+
+        def mean_f(subset, name: str) -> float:
+            return _signal_f(sequences, gold, [np.mean(values, axis=0) for values in
+                                               zip(*(signals[seed][name] for seed in subset))])
+        for k in range(1, len(seeds) + 1):
+            fs = [mean_f(subset, "ponder") for subset in itertools.combinations(seeds, k)]
+            rows.append({"corpus": corpus.key, "lever": lever, "value": value, "variant": variant, "k": k,
+                         "subsets": len(fs), "ponder_f_mean": sum(fs) / len(fs), "ponder_f_min": min(fs),
+                         "ponder_f_max": max(fs), "first_seeds": seeds[:k],
+                         "first_ponder_f": mean_f(seeds[:k], "ponder"),
+                         "first_entropy_f": mean_f(seeds[:k], "entropy")})
+    return rows
+
+
 def training_curve(run_dir: Path) -> dict[str, list]:
     """The dev evaluations a run logged while training (``CURVE_FIELDS`` by iteration, with the held-out bits
     ``holdout_bps`` of an early-stopping run; a run resumed from a checkpoint logs the iterations after it again:
@@ -301,10 +350,11 @@ def _mean(values) -> float:
 
 def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: str, data_dir, jobs: int = 1,
                      corpora: tuple[StudyCorpus, ...] = PROBE_CORPORA, probes=PROBES,
-                     results_name: str = RESULTS_NAME) -> dict:
+                     results_name: str = RESULTS_NAME, ensembles: bool = False) -> dict:
     """Measure every trained probe run (rows already measured are kept, as in the study) and summarise them
     beside the study's rows, with each run's variant, kept iteration (``best_iteration``) and dev curve over
-    training (``training_curve``); writes ``results_dir``/results/``results_name`` and returns its content."""
+    training (``training_curve``), and with ``ensembles`` the F of seed ensembles (``seed_ensembles``); writes
+    ``results_dir``/results/``results_name`` and returns its content."""
     path = results_dir / "results" / results_name
     from segment.eval.training_phase import run_dir_of
 
@@ -328,7 +378,8 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
                "base_iterations": base, "eval_symbols": eval_symbols, "missing_runs": missing,
                "runs": rows, "curves": curves,
                "summary": [asdict(s) for s in summaries], "extended_grid": extended_grid(rows, study, corpora),
-               "seed_mean_grid": seed_mean_grid(summaries, study_rule(study).min_std)}
+               "seed_mean_grid": seed_mean_grid(summaries, study_rule(study).min_std),
+               **({"seed_ensembles": seed_ensembles(per_probe, runs_dir, data_dir, device)} if ensembles else {})}
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, json.dumps(results, indent=1) + "\n")
     return results
@@ -340,7 +391,8 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
                    "stopping (alone and with dropout); release: the halting unit released later; two-stage: the halting "
                    "unit trained alone over a fixed language model; selected: three seeds at the value the "
                    "label-free rule selects; below-grid: taus below the study's grid; grid-seeds: three seeds "
-                   "at each tau of the grid's low end.")
+                   "at each tau of the grid's low end; ensemble: five seeds there, and the ponder F of their "
+                   "ensembles.")
 @click.option("--phase", type=click.Choice(["train", "evaluate", "all"]), default="all", show_default=True)
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/halting-length"),
               show_default=True)
@@ -369,7 +421,7 @@ def main(probe_set: str, phase: str, runs_dir: Path, results_dir: Path, factor: 
             click.echo(f"Error: run(s) failed: {', '.join(failed)} (see {runs_dir}/<run>/train.log)", err=True)
     if phase in ("evaluate", "all"):
         evaluate_lengths(runs_dir, results_dir, factor=factor, device=device, data_dir=data_dir, jobs=jobs,
-                         probes=probes, results_name=results_name)
+                         probes=probes, results_name=results_name, ensembles=probe_set in ENSEMBLE_SETS)
 
 
 if __name__ == "__main__":

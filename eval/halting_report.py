@@ -8,7 +8,7 @@ from pathlib import Path
 from segment.eval.halting_length import CURVE_FIELDS
 from segment.eval.halting_study import LEVERS, TARGET_LEVERS, seed_value
 from segment.models.config import TrainConfig
-from segment.eval.plots import plot_f_against_tau, plot_training_curves
+from segment.eval.plots import plot_ensemble_f, plot_f_against_tau, plot_training_curves
 from segment.eval.report_markdown import table_frame
 from segment.files import write_atomic
 
@@ -198,10 +198,38 @@ def _grid_seeds_section(grid: dict, figures: Path) -> list[str]:
                                "width rule of the per-lever tables applied to the means):")
 
 
+ENSEMBLE_COLUMNS = ["corpus", "lever", "value", "k", "subsets", "ponder_f_mean", "ponder_f_min", "ponder_f_max",
+                    "first_ponder_f", "first_entropy_f"]
+
+
+def _ensemble_section(ensemble: dict, figures: Path) -> list[str]:
+    """Five seeds at the grid's low end, and the F of their ensembles by size."""
+    intro = (_generated("ensemble") + "the grid-seeds runs of bounded+norm+freeze on brent-phono with seeds 3 and 4 "
+             "added at taus 0.0003, 0.001 and 0.003 (the study's length, variant `grid-seeds`), and ensembles of "
+             "them: the per-symbol mean ponder of K models of one tau (what `actseg segment` reads with K `--model` "
+             "options), cut before each peak like a single model's.")
+    lines = _with_table(ensemble, figures, heading="Seed ensembles", intro=intro, figure_prefix="halting-ensemble",
+                        table="seed_ensembles", columns=ENSEMBLE_COLUMNS,
+                        caption="Ponder F of the ensembles of K seeds (`k`): mean, lowest and highest over every "
+                                "subset of K of the trained seeds (`subsets` of them), and the ponder and entropy F "
+                                "of the first K seeds' ensemble (`first_*`; the same mean, of the entropy signal):")
+    rows = ensemble.get("seed_ensembles", [])
+    for corpus in dict.fromkeys(r["corpus"] for r in rows):
+        curves = {}
+        for row in (r for r in rows if r["corpus"] == corpus):
+            series = curves.setdefault(f"{row['lever']}, tau {row['value']:g}", ([], [], [], []))
+            for values, field in zip(series, ("k", "ponder_f_mean", "ponder_f_min", "ponder_f_max")):
+                values.append(row[field])
+        name = f"halting-ensemble-f-{corpus}.png"
+        plot_ensemble_f(curves, title=f"ponder F of seed ensembles, {corpus}", path=figures / name)
+        lines += [f"![ponder F against ensemble size, {corpus}](figures/{name})", ""]
+    return lines
+
+
 #: probe set (``halting_length.PROBE_SETS``) -> its section of the report, in report order
 PROBE_SECTIONS = {"length": _length_section, "early-stop": _early_stop_section, "release": _release_section,
                   "two-stage": _two_stage_section, "selected": _selected_section, "below-grid": _below_grid_section,
-                  "grid-seeds": _grid_seeds_section}
+                  "grid-seeds": _grid_seeds_section, "ensemble": _ensemble_section}
 
 
 def write_report(results: dict, results_dir: Path, *, command: str, probes: dict[str, dict] | None = None) -> Path:

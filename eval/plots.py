@@ -351,3 +351,23 @@ def plot_scaling(points: Mapping[str, Sequence[tuple[float, float]]],
         ax.legend(fontsize=8)
     figure.tight_layout()
     return _save(figure, path)
+
+
+def plot_ensemble_f(curves: Mapping[str, tuple[Sequence[int], Sequence[float], Sequence[float], Sequence[float]]], *,
+                    title: str | None = None, path: str | Path | None = None):
+    """Boundary F against ensemble size K, one line per named setting: ``curves[name]`` = (K values, mean F over
+    the ensembles of that size, their lowest F, their highest F), the range shaded."""
+    figure = _figure(6.0, 4.0)
+    ax = figure.subplots()
+    for name, (sizes, mean, low, high) in curves.items():
+        line, = ax.plot(sizes, mean, "o-", label=name)
+        ax.fill_between(sizes, low, high, color=line.get_color(), alpha=0.15)
+    ax.set_xlabel("models in the ensemble (seeds)")
+    ax.set_ylabel("boundary F")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    if title:
+        ax.set_title(title)
+    if curves:
+        ax.legend(loc="lower right", fontsize=8)
+    figure.tight_layout()
+    return _save(figure, path)

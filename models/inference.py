@@ -138,6 +138,16 @@ def compute_signals(model: ACTLanguageModel, sequences: Sequence[Symbols], *, ba
     return out
 
 
+def mean_signals(per_model: Sequence[Sequence[Signals]]) -> list[Signals]:
+    """The signals of an ensemble: per sequence, each signal's per-symbol mean over the models' ``Signals`` of
+    the same sequences (``compute_signals``' output of each model)."""
+    if not per_model:
+        raise ValueError("mean_signals needs the signals of one model or more")
+    return [Signals(**{name: np.mean([getattr(s, name) for s in members], axis=0, dtype=np.float64).astype(np.float32)
+                       for name in SIGNAL_NAMES})
+            for members in zip(*per_model, strict=True)]
+
+
 def show_progress(progress: bool | None, symbols: int) -> bool:
     """Whether to show a progress bar: ``progress`` when given, else ``$ACTSEG_PROGRESS`` (0/1) when set,
     else whether the input has more than ``PROGRESS_MIN_SYMBOLS`` symbols."""

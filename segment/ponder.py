@@ -114,8 +114,15 @@ def load_model(model, direction: str | None = None):
     return loaded
 
 
+def is_ensemble(model) -> bool:
+    """Whether ``model`` names several models (a list or tuple of directories or loaded models)."""
+    return isinstance(model, (list, tuple))
+
+
 class ModelSignalSegmenter(PeakSegmenter):
-    """Peaks of one model signal (``signal_name``, one of ``SIGNAL_CHOICES``). ``model_config`` /
+    """Peaks of one model signal (``signal_name``, one of ``SIGNAL_CHOICES``). ``model``: a model directory, a
+    loaded model, a list of them (an ensemble, e.g. seeds of one setting: every signal is the per-symbol mean over
+    the models, ``mean_signals``), or None (``fit`` trains one). ``model_config`` /
     ``train_config`` (``ACTConfig`` / ``TrainConfig``) set how ``fit`` trains a model when ``model`` is None
     (defaults: the configs' own, the recommended setting, without progress bar); inference runs in chunks of
     ``chunk_len`` with ``context`` symbols of left context, ``batch_size`` chunks at a time, on ``device``
@@ -143,24 +150,35 @@ class ModelSignalSegmenter(PeakSegmenter):
 
     @classmethod
     def from_pretrained(cls, path: str | Path, **params) -> ModelSignalSegmenter:
-        """A ready segmenter over the model saved at ``path`` (a checkpoint or training run directory).
-        Settings tuned for the model (``segmenter.json`` beside its files, if any) are the defaults that
-        ``params`` override."""
-        segmenter = cls(model=str(path), **{**tuned_settings(path), **params})
+        """A ready segmenter over the model saved at ``path`` (a checkpoint or training run directory; a list of
+        them: an ensemble). Settings tuned for the model (``segmenter.json`` beside its files, if any; the first
+        model's for an ensemble) are the defaults that ``params`` override."""
+        paths = [str(p) for p in path] if is_ensemble(path) else [str(path)]
+        if not paths:
+            raise ParameterError("from_pretrained needs one model directory or more")
+        segmenter = cls(model=paths if is_ensemble(path) else paths[0], **{**tuned_settings(paths[0]), **params})
         segmenter.validate_params()
-        segmenter.model_ = load_model(path, "ltr")
+        segmenter.model_ = segmenter._load()
         return segmenter
 
     def fit(self, sequences: Sequence[Symbols]) -> ModelSignalSegmenter:
         """Load ``model``, or train one on ``sequences`` when it is None; then fit the peak reference."""
         self.validate_params()
         if self.model is not None:
-            self.model_ = load_model(self.model, "ltr")
+            self.model_ = self._load()
         else:
             self.model_ = self._train(sequences)
         if self.scope == "fit":
             self._fit_reference(self.signals(sequences))
         return self
+
+    def _load(self):
+        """The loaded ``model`` (a list of loaded models for an ensemble)."""
+        if not is_ensemble(self.model):
+            return load_model(self.model, "ltr")
+        if not self.model:
+            raise ParameterError("model: an ensemble needs one model or more, got an empty list")
+        return [load_model(member, "ltr") for member in self.model]
 
     def _train(self, sequences: Sequence[Symbols]):
         from segment.models.config import ACTConfig, TrainConfig
@@ -175,9 +193,10 @@ class ModelSignalSegmenter(PeakSegmenter):
         return train(config, self.train_config or TrainConfig(progress=False), sequences)
 
     def model_signals(self, sequences: Sequence[Symbols]) -> list:
-        """Every signal of the model (``segment.models.inference.Signals``) for each sequence."""
+        """Every signal of the model (``segment.models.inference.Signals``) for each sequence; of an ensemble,
+        the per-symbol mean of each signal over its models."""
         from segment.models.device import resolve_device
-        from segment.models.inference import compute_signals
+        from segment.models.inference import compute_signals, mean_signals
 
         self.validate_params()
         self.check_is_fitted()
@@ -185,8 +204,11 @@ class ModelSignalSegmenter(PeakSegmenter):
             device = resolve_device(self.device)
         except ValueError as err:
             raise ParameterError(str(err)) from None
-        return compute_signals(self.model_, sequences, batch_size=self.batch_size, chunk_len=self.chunk_len,
-                               context=self.context, device=device)
+        reading = {"batch_size": self.batch_size, "chunk_len": self.chunk_len, "context": self.context,
+                   "device": device}
+        if not is_ensemble(self.model_):
+            return compute_signals(self.model_, sequences, **reading)
+        return mean_signals([compute_signals(member, sequences, **reading) for member in self.model_])
 
     def pick_signal(self, computed: Sequence) -> list[np.ndarray]:
         """This segmenter's signal (``signal_name``) out of ``model_signals``' output."""

@@ -402,3 +402,44 @@ def test_a_baseline_segments_without_loading_torch():
             "print(r.exit_code, 'torch' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "0 False"
+
+
+@pytest.fixture(scope="module")
+def second_model_dir(tmp_path_factory):
+    torch.manual_seed(3)
+    vocab = Vocab.build(UNITS)
+    model = ACTLanguageModel(ACTConfig(vocab_size=len(vocab), hidden=8, max_steps=4, halt_bias=-1.0,
+                                       halt_init="uniform"), vocab)
+    return model.save_pretrained(tmp_path_factory.mktemp("model2"))
+
+
+def test_repeated_model_reads_the_ensemble_in_segment_ponder_and_plot(model_dir, second_model_dir, tmp_path):
+    from segment.cli.plot import model_name
+
+    both = ["--model", model_dir, "--model", second_model_dir]
+    result = run("segment", *both, *UNITS)
+    assert result.exit_code == 0, result.output
+    ensemble = ModelSignalSegmenter.from_pretrained([model_dir, second_model_dir])
+    assert result.stdout.splitlines() == [" ".join(ensemble.segment(u)) for u in UNITS]
+    expected = [compute_signals(ACTLanguageModel.from_pretrained(d), ["thisis"])[0] for d in (model_dir,
+                                                                                              second_model_dir)]
+    record = json.loads(run("ponder", *both, "--format", "json", "thisis").stdout)
+    for name in SIGNAL_NAMES:
+        np.testing.assert_allclose(record[name], (getattr(expected[0], name) + getattr(expected[1], name)) / 2,
+                                   atol=1e-4)
+    assert run("plot", *both, "thisis", "-o", tmp_path / "trace.png").exit_code == 0
+    assert model_name((str(model_dir), str(second_model_dir))) == "an ensemble of 2 models"
+
+
+def test_an_ensemble_does_not_read_its_first_models_readout(model_dir, second_model_dir, tmp_path):
+    member = tmp_path / "member"
+    shutil.copytree(model_dir, member)
+    (member / "readout-word.json").write_text("{}", encoding="utf-8")  # a broken readout, read by a lone model
+    alone = run("segment", "--model", member, "thisisatest")
+    assert alone.exit_code == 1 and "readout-word.json" in alone.stderr
+    result = run("segment", "--model", member, "--model", second_model_dir, "thisisatest")
+    assert result.exit_code == 0, result.output
+    ensemble = ModelSignalSegmenter.from_pretrained([model_dir, second_model_dir])
+    assert result.stdout == " ".join(ensemble.segment("thisisatest")) + "\n"
+    missing = run("segment", "--model", model_dir, "--model", tmp_path / "nowhere", "thisisatest")
+    assert missing.exit_code == 1 and str(tmp_path / "nowhere") in missing.stderr

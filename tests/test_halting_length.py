@@ -8,8 +8,9 @@ import pytest
 
 from pathlib import Path
 
-from segment.eval.halting_length import (PROBE_SETS, PROBES, VARIANTS, best_iteration, extended_grid, length_runs,
-                                         seed_mean_grid, summarise_lengths, training_curve, value_of)
+from segment.eval.halting_length import (ENSEMBLE_SETS, PROBE_SETS, PROBES, VARIANTS, best_iteration, extended_grid,
+                                         length_runs, seed_ensembles, seed_mean_grid, summarise_lengths,
+                                         training_curve, value_of)
 from segment.eval.halting_study import StudyCorpus, seed_value, study_runs
 
 
@@ -73,6 +74,23 @@ def test_selected_probes_repeat_the_study_run_the_rule_selected_on_three_seeds()
                 (f"-seed{seed}" if seed else "")
             assert spec.model_config() == short.model_config()
             assert spec.train_config() == replace(short.train_config(), seed=seed)
+
+
+def test_ensemble_probes_add_seeds_to_the_grid_seeds_runs():
+    grid = {spec.name: spec for *_, spec in length_runs(1, probes=PROBE_SETS["grid-seeds"][0])}
+    probes, factor, name = PROBE_SETS["ensemble"]
+    assert (factor, name, ENSEMBLE_SETS) == (1, "halting-ensemble.json", ("ensemble",))
+    runs = length_runs(factor, probes=probes)
+    assert sorted({value for _, _, value, _, _ in runs}) == [0.0003, 0.001, 0.003]
+    assert [seed for *_, seed, _ in runs] == [0, 1, 2, 3, 4] * 3
+    for _, lever, value, seed, spec in runs:
+        if seed < 3:  # the grid-seeds run itself, trained once for both probe sets
+            assert spec == grid[spec.name]
+        else:
+            assert spec.name.endswith(f"-it800-grid-seeds-seed{seed}") and spec.name not in grid
+            twin = grid[spec.name.replace(f"-seed{seed}", "-seed1")]
+            assert spec.train_config() == replace(twin.train_config(), seed=seed)
+            assert spec.model_config() == twin.model_config()
 
 
 def test_summary_of_a_probe_at_its_own_value_reads_the_study_rows_at_that_value():
@@ -198,9 +216,12 @@ def test_training_curve_keeps_the_last_record_of_each_iteration(tmp_path):
 def test_probes_end_to_end_on_the_sample_corpus(tmp_path):
     from segment.eval.halting_length import evaluate_lengths
     from segment.eval.halting_report import write_report
+    from segment.eval import word_scores
     from segment.eval.halting_study import evaluate_all
+    from segment.eval.run_specs import labelled_units
     from segment.eval.scales import SMOKE_TINY
-    from segment.eval.training_phase import train_all
+    from segment.eval.training_phase import run_dir_of, train_all
+    from segment.ponder import ModelSignalSegmenter
 
     preset = replace(SMOKE_TINY, seconds=600)  # every run completes its iterations, however loaded the machine
     corpus = StudyCorpus("sample-brent-phono", ("sample-brent-phono:all",), "sample-brent-phono:all",
@@ -261,3 +282,19 @@ def test_probes_end_to_end_on_the_sample_corpus(tmp_path):
     text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
                         probes={"grid-seeds": {**selected, "seed_mean_grid": [means]}}).read_text()
     assert "## Three seeds along the low end of the grid" in text and "| 0.001, 0.003 | 0.5, 0.6 " in text
+    ensembles = seed_ensembles([("", entries)], tmp_path / "runs", None, "cpu")
+    assert [(r["k"], r["subsets"], r["first_seeds"]) for r in ensembles] == [(1, 2, [0]), (2, 1, [0, 1])]
+    single = sorted(r["ponder_f"] for r in study["runs"] if r["lever"] == "constraint")
+    assert [ensembles[0]["ponder_f_min"], ensembles[0]["ponder_f_max"]] == single
+    assert ensembles[0]["ponder_f_mean"] == pytest.approx(sum(single) / 2)
+    pair = ensembles[1]
+    assert pair["ponder_f_mean"] == pair["ponder_f_min"] == pair["ponder_f_max"] == pair["first_ponder_f"]
+    # the library's ensemble (a list of models) reads the same mean ponder, so it cuts the same
+    sequences, gold = labelled_units("sample-brent-phono:all")
+    library = ModelSignalSegmenter.from_pretrained([run_dir_of(tmp_path / "runs", e[4]) for e in entries])
+    scores = word_scores(reference=gold, hypothesis=library.predict_many(sequences), sequences=sequences)
+    assert scores["boundary_noedge_f"] == pytest.approx(pair["ponder_f_mean"], abs=2e-3)
+    text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
+                        probes={"ensemble": {**selected, "seed_ensembles": ensembles}}).read_text()
+    assert "## Seed ensembles" in text and "| sample-brent-phono | constraint |     2.5 |   2 |" in text
+    assert (tmp_path / "figures" / "halting-ensemble-f-sample-brent-phono.png").stat().st_size > 0

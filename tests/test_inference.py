@@ -9,7 +9,7 @@ import torch
 
 from segment.models.act_lstm import ACTConfig, ACTLanguageModel
 from segment.models import inference
-from segment.models.inference import SIGNAL_NAMES, Signals, compute_signals, show_progress
+from segment.models.inference import SIGNAL_NAMES, Signals, compute_signals, mean_signals, show_progress
 from segment.models.vocab import Vocab
 
 TEXT = ["thecatsatonthemat", "adog", "x", "", "whatabeautifuldayitisforawalkinthepark"]
@@ -165,3 +165,21 @@ def test_bad_arguments():
     model = ACTLanguageModel(ACTConfig(vocab_size=4, hidden=4), Vocab.build(["ab"]))
     with pytest.raises(ValueError, match="chunk_len"):
         compute_signals(model, ["ab"], chunk_len=0)
+
+
+def test_mean_signals_average_every_signal_over_the_models(model):
+    torch.manual_seed(5)
+    other = ACTLanguageModel(ACTConfig(vocab_size=len(model.vocab), hidden=12, max_steps=5, halt_bias=-0.5,
+                                       halt_init="uniform"), model.vocab)
+    a, b = compute_signals(model, TEXT), compute_signals(other, TEXT)
+    mean = mean_signals([a, b])
+    assert len(mean) == len(TEXT)
+    for x, y, m in zip(a, b, mean):
+        for name in SIGNAL_NAMES:
+            assert getattr(m, name).dtype == np.float32
+            np.testing.assert_allclose(getattr(m, name), (getattr(x, name) + getattr(y, name)) / 2, atol=1e-6)
+    assert_same(mean_signals([a]), a)
+    with pytest.raises(ValueError, match="one model or more"):
+        mean_signals([])
+    with pytest.raises(ValueError):  # the models read different sequences
+        mean_signals([a, b[:2]])

@@ -160,8 +160,8 @@ def test_plot_cli_writes_a_png_and_names_a_model_directory(tmp_path):
     result = plot_cli("thecatsat", "--gold", "the cat sat", "--signal", "ponder", "-o", str(path))
     assert result.exit_code == 0, result.output
     assert_png(path)
-    assert model_name(str(DEFAULT_MODEL)) == "model default" and model_name(None) == "the shipped English model"
-    assert model_name("zh") == "the shipped Chinese model" and model_name("./zh") == "model zh"
+    assert model_name((str(DEFAULT_MODEL),)) == "model default" and model_name(()) == "the shipped English model"
+    assert model_name(("zh",)) == "the shipped Chinese model" and model_name(("./zh",)) == "model zh"
 
 
 @pytest.mark.parametrize("args, input", [(["-o", "{tmp}/t.png"], ""), (["-", "-o", "{tmp}/t.png"], "\n\n"),

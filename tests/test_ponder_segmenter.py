@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from segment.errors import ModelLoadError, NotFittedError
+from segment.errors import ModelLoadError, NotFittedError, ParameterError
 from segment.models.act_lstm import ACTLanguageModel
 from segment.models.config import ACTConfig, TrainConfig
 from segment.models.inference import compute_signals
@@ -172,3 +172,43 @@ def test_settings_saved_with_a_model_are_defaults_that_params_override(model_dir
     (tuned / "segmenter.json").write_text("[1, 2")
     with pytest.raises(ModelLoadError, match="segmenter.json"):
         PonderSegmenter.from_pretrained(tuned)
+
+
+@pytest.fixture(scope="module")
+def second_model_dir(tmp_path_factory):
+    torch.manual_seed(2)
+    vocab = Vocab.build(TEXT)
+    model = ACTLanguageModel(ACTConfig(vocab_size=len(vocab), hidden=8, max_steps=4, halt_bias=-1.0,
+                                       halt_init="uniform"), vocab)
+    return model.save_pretrained(tmp_path_factory.mktemp("model2"))
+
+
+@pytest.mark.parametrize("name", SIGNAL_CHOICES)
+def test_an_ensemble_reads_the_mean_of_its_models_signals(model_dir, second_model_dir, name):
+    members = [ModelSignalSegmenter.from_pretrained(d, signal_name=name) for d in (model_dir, second_model_dir)]
+    ensemble = ModelSignalSegmenter.from_pretrained([model_dir, second_model_dir], signal_name=name)
+    assert ensemble.model == [str(model_dir), str(second_model_dir)]
+    ponder = [ModelSignalSegmenter.from_pretrained(d).signal(TEXT[0]) for d in (model_dir, second_model_dir)]
+    assert not np.allclose(*ponder)  # two different models
+    for seq in TEXT:
+        expected = (members[0].signal(seq) + members[1].signal(seq)) / 2
+        np.testing.assert_allclose(ensemble.signal(seq), expected, atol=1e-6)
+        np.testing.assert_array_equal(ensemble.predict(seq), ensemble.predict_signal(expected.astype(np.float32)))
+
+
+def test_an_ensemble_of_one_and_a_fitted_ensemble_equal_the_model(model_dir, second_model_dir):
+    single = ModelSignalSegmenter.from_pretrained(model_dir).predict_many(TEXT)
+    one = ModelSignalSegmenter.from_pretrained([model_dir]).predict_many(TEXT)
+    assert [x.tolist() for x in one] == [x.tolist() for x in single]
+    fitted = ModelSignalSegmenter([str(model_dir), str(second_model_dir)]).fit([])
+    ready = ModelSignalSegmenter.from_pretrained([model_dir, second_model_dir])
+    assert [x.tolist() for x in fitted.predict_many(TEXT)] == [x.tolist() for x in ready.predict_many(TEXT)]
+
+
+def test_an_empty_or_broken_ensemble_is_refused(model_dir, tmp_path):
+    with pytest.raises(ParameterError, match="one model directory or more"):
+        ModelSignalSegmenter.from_pretrained([])
+    with pytest.raises(ParameterError, match="empty list"):
+        ModelSignalSegmenter([]).fit([])
+    with pytest.raises(ModelLoadError, match=str(tmp_path / "missing")):
+        ModelSignalSegmenter.from_pretrained([model_dir, tmp_path / "missing"])

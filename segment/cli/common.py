@@ -38,12 +38,14 @@ errors_option = click.option(
 def model_options(command):
     """--model and the inference options."""
     for option in reversed([
-        click.option("--model", "model_path", default=None,
+        click.option("--model", "model_path", multiple=True,
                      help=f"A shipped model's name ({', '.join(f'{k}: {v}' for k, v in LANGUAGES.items())}) or a model "
                           "directory (save_pretrained or an `actseg train` run; write ./en for a directory named "
                           "like a shipped model) [default: en]. Its segmenter.json (the settings tuned for the "
                           "model) supplies the defaults of --signal and the peak options; options given here "
-                          "override them."),
+                          "override them. Repeat it to read an ensemble (e.g. seeds of one setting, `actseg train "
+                          "--seed`): every signal is then the per-symbol mean over the models, the first model's "
+                          "segmenter.json gives the defaults, and no learned readout is used."),
         click.option("--batch-size", type=click.IntRange(min=1), default=512, show_default=True,
                      help="Chunks run together."),
         click.option("--chunk-len", type=click.IntRange(min=1), default=256, show_default=True,
@@ -216,11 +218,14 @@ def model_location(model: str | None) -> Path:
     return SHIPPED_MODELS[name]
 
 
-def load_segmenter(model: str | None, **params) -> ModelSignalSegmenter:
-    """The segmenter over the model --model names (see :func:`model_location`). Options left at their
-    defaults give way to the settings tuned for the model (its segmenter.json)."""
+def load_segmenter(models: tuple[str, ...], **params) -> ModelSignalSegmenter:
+    """The segmenter over the model(s) --model names (see :func:`model_location`; none: the shipped en model;
+    several: their ensemble). Options left at their defaults give way to the settings tuned for the (first)
+    model (its segmenter.json)."""
     context = click.get_current_context(silent=True)
     if context is not None:
         params = {name: value for name, value in params.items()
                   if context.get_parameter_source(name) is not ParameterSource.DEFAULT}
-    return ModelSignalSegmenter.from_pretrained(model_location(model), **params)
+    located = [model_location(model) for model in models] if len(models) > 1 else model_location(
+        models[0] if models else None)
+    return ModelSignalSegmenter.from_pretrained(located, **params)

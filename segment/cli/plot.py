@@ -17,8 +17,11 @@ from segment.shipped import LANGUAGES, shipped_name
 MAX_SYMBOLS, MAX_ROWS = 2000, 40
 
 
-def model_name(model: str | None) -> str:
-    """How a title names the model: a shipped model, or its directory's name."""
+def model_name(models: tuple[str, ...]) -> str:
+    """How a title names the model(s) --model gave: a shipped model, a directory's name, or an ensemble."""
+    if len(models) > 1:
+        return f"an ensemble of {len(models)} models"
+    model = models[0] if models else None
     name = shipped_name(model)
     return f"the shipped {LANGUAGES[name]} model" if name else f"model {Path(model).resolve().name}"
 

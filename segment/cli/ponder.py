@@ -20,19 +20,14 @@ from segment.cli.common import (Output, errors_option, files_option, load_segmen
 @errors_option
 def ponder(texts, files, fmt, model_path, batch_size, chunk_len, context, device, output, errors):
     """Print, for each symbol of TEXTS (or lines of files / stdin), the model's signals: ponder time
-    rho = N + R, steps N, remainder R, first halting output, entropy and surprisal (bits)."""
-    from segment.models.device import resolve_device  # torch: imported only when the command runs
-    from segment.models.inference import SIGNAL_NAMES, compute_signals
+    rho = N + R, steps N, remainder R, first halting output, entropy and surprisal (bits), and the
+    next-symbol class probabilities (with several --model: each signal's mean over the models)."""
+    from segment.models.inference import SIGNAL_NAMES  # torch: imported only when the command runs
 
-    try:
-        device = resolve_device(device)
-    except ValueError as err:
-        raise click.ClickException(str(err)) from None
-    model = load_segmenter(model_path).model_
+    segmenter = load_segmenter(model_path, batch_size=batch_size, chunk_len=chunk_len, context=context, device=device)
     units = read_units(texts, files, errors)
     with warnings_to_stderr():
-        signals = compute_signals(model, units, batch_size=batch_size, chunk_len=chunk_len, context=context,
-                                  device=device)
+        signals = segmenter.model_signals(units)
     with Output(output) as out:
         if fmt == "tsv" and units:
             out.write("\t".join(["unit", "position", "symbol", *SIGNAL_NAMES]) + "\n")

@@ -83,15 +83,16 @@ TSV_HEADER = "unit\tlevel\tstart\tend\tsegment\tscore\n"
 @errors_option
 def segment(texts, files, level, fmt, model_path, batch_size, chunk_len, context, device, signal_name, no_readout,
             segmenter_name, fit_files, split_punctuation, output, errors, **peak_params):
-    """Segment TEXTS (or lines of files / stdin) at the peaks of a model signal (ponder time by default), or
-    with the model's learned readout of a level when it has one (`actseg readout fit`), or with a baseline
-    (--segmenter).
+    """Segment TEXTS (or lines of files / stdin) at the peaks of a model signal (ponder time by default; of
+    the mean signal over several --model), or with the model's learned readout of a level when it has one
+    (`actseg readout fit`), or with a baseline (--segmenter).
 
     Text output: one line per unit with spaces between words; with --level sentence or both, one line per
     sentence. Symbols the model never saw are read as <unk> and reported once on stderr. JSON and TSV scores
     are the readout's cut probabilities where a word readout is used, else the signal at each cut (with
     --segmenter: its boundary scores).
     """
+    from segment.ponder import is_ensemble
     from segment.readout import stored_readouts
 
     if segmenter_name is not None:
@@ -111,9 +112,9 @@ def segment(texts, files, level, fmt, model_path, batch_size, chunk_len, context
 
     segmenter = load_segmenter(model_path, signal_name=signal_name, batch_size=batch_size, chunk_len=chunk_len,
                                context=context, device=device, **peak_params)
-    readouts = {} if no_readout else stored_readouts(segmenter.model, LEVELS_OF[level], batch_size=batch_size,
-                                                      chunk_len=segmenter.chunk_len, context=segmenter.context,
-                                                      device=device)
+    readouts = {} if no_readout or is_ensemble(segmenter.model) else stored_readouts(
+        segmenter.model, LEVELS_OF[level], batch_size=batch_size, chunk_len=segmenter.chunk_len,
+        context=segmenter.context, device=device)
     units = read_units(texts, files, errors)
     with warnings_to_stderr():
         computed = segmenter.model_signals(units)
