@@ -21,8 +21,8 @@ value the study's label-free rule selects, where the study repeats seeds at a va
 ``below-grid`` (factor 1): bounded+norm+freeze at taus 0.001 and 0.0003, below the study's grid. ``grid-seeds``
 (factor 1): the same lever on brent-phono at taus 0.0003-0.01 on three seeds each, with the width of the
 informative regime read from the seed means (``seed_mean_grid``). ``ensemble`` (factor 1): those runs with seeds 3
-and 4 added at taus 0.0003-0.003, and the ponder F of the mean ponder of every subset of K seeds
-(``seed_ensembles``). Runs
+and 4 added at taus 0.0003-0.003, and the selected probes on brent-text, with the ponder F of the mean ponder of
+every subset of K seeds (``seed_ensembles``). Runs
 are measured exactly as the study measures its own (``halting_study.evaluate_run``: label-free dev statistics,
 unsupervised ponder and entropy F on the test units). The results set each probe's seeds beside the study's
 800-iteration rows of the same lever, value and seeds (from ``results/halting.json``) and go to
@@ -128,11 +128,12 @@ BELOW_GRID_PROBES: tuple[tuple, ...] = tuple((key, "bounded+norm+freeze", (0,), 
 #: 0, 1, 2, so the width of the informative regime can be read from seed means (one seed's F moves by 0.05)
 GRID_SEED_PROBES: tuple[tuple, ...] = tuple(("brent-phono", "bounded+norm+freeze", (0, *SEEDS), "grid-seeds", tau)
                                             for tau in (0.0003, 0.001, 0.003, 0.01))
-#: Seed ensembles at the low end of the grid: the grid-seeds runs with two more seeds (3, 4) at taus 0.0003-0.003, so
-#: that the ponder of the first K seeds can be summed (``seed_ensembles``) for K up to 5
+#: Seed ensembles (``seed_ensembles``): the grid-seeds runs on brent-phono with two more seeds (3, 4) at taus
+#: 0.0003-0.003, for ensembles of up to 5 models, and the selected probes on brent-text (3 seeds)
 ENSEMBLE_SEEDS = (0, 1, 2, 3, 4)
-ENSEMBLE_PROBES: tuple[tuple, ...] = tuple(("brent-phono", "bounded+norm+freeze", ENSEMBLE_SEEDS, "grid-seeds", tau)
-                                           for tau in (0.0003, 0.001, 0.003))
+ENSEMBLE_PROBES: tuple[tuple, ...] = (
+    *(("brent-phono", "bounded+norm+freeze", ENSEMBLE_SEEDS, "grid-seeds", tau) for tau in (0.0003, 0.001, 0.003)),
+    SELECTED_PROBES[1])
 PROBE_CORPORA = (*CORPORA, HELDOUT)
 DEFAULT_FACTOR = 4
 RESULTS_NAME = "halting-length.json"

@@ -205,8 +205,9 @@ ENSEMBLE_COLUMNS = ["corpus", "lever", "value", "k", "subsets", "ponder_f_mean",
 def _ensemble_section(ensemble: dict, figures: Path) -> list[str]:
     """Five seeds at the grid's low end, and the F of their ensembles by size."""
     intro = (_generated("ensemble") + "the grid-seeds runs of bounded+norm+freeze on brent-phono with seeds 3 and 4 "
-             "added at taus 0.0003, 0.001 and 0.003 (the study's length, variant `grid-seeds`), and ensembles of "
-             "them: the per-symbol mean ponder of K models of one tau (what `actseg segment` reads with K `--model` "
+             "added at taus 0.0003, 0.001 and 0.003 (the study's length, variant `grid-seeds`), the selected "
+             "probes' three seeds of the constraint at target 2.75 on brent-text, and ensembles of them: the "
+             "per-symbol mean ponder of K models of one setting (what `actseg segment` reads with K `--model` "
              "options), cut before each peak like a single model's.")
     lines = _with_table(ensemble, figures, heading="Seed ensembles", intro=intro, figure_prefix="halting-ensemble",
                         table="seed_ensembles", columns=ENSEMBLE_COLUMNS,
@@ -217,7 +218,8 @@ def _ensemble_section(ensemble: dict, figures: Path) -> list[str]:
     for corpus in dict.fromkeys(r["corpus"] for r in rows):
         curves = {}
         for row in (r for r in rows if r["corpus"] == corpus):
-            series = curves.setdefault(f"{row['lever']}, tau {row['value']:g}", ([], [], [], []))
+            value = f"{'target' if row['lever'] in TARGET_LEVERS else 'tau'} {row['value']:g}"
+            series = curves.setdefault(f"{row['lever']}, {value}", ([], [], [], []))
             for values, field in zip(series, ("k", "ponder_f_mean", "ponder_f_min", "ponder_f_max")):
                 values.append(row[field])
         name = f"halting-ensemble-f-{corpus}.png"

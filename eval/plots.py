@@ -298,24 +298,32 @@ def plot_f_against_tau(taus: Sequence[float], curves: Mapping[str, Sequence[floa
 def plot_training_curves(panels: Mapping[str, Mapping[str, tuple[Sequence[float], Sequence[float | None]]]], *,
                          title: str | None = None, mark: float | None = None, path: str | Path | None = None):
     """Side-by-side panels (one per y label in ``panels``), each with one line per named run: a measure
-    against training iterations. ``mark``: an iteration drawn as a dotted vertical line in every panel. None
-    values are left out."""
-    figure = _figure(5.0 * max(1, len(panels)), 3.8)
+    against training iterations, each run in the same colour in every panel, named once in a legend under the
+    panels. ``mark``: an iteration drawn as a dotted vertical line in every panel. None values are left out."""
+    names = list(dict.fromkeys(name for curves in panels.values() for name in curves))
+    columns = max(1, min(len(names), len(panels)))
+    legend_rows = math.ceil(len(names) / columns)
+    legend_height = 0.22 * legend_rows + 0.2 if names else 0.0
+    height = 3.8 + legend_height
+    figure = _figure(5.0 * max(1, len(panels)), height)
     axes = figure.subplots(1, max(1, len(panels)), squeeze=False)[0]
     for ax, (ylabel, curves) in zip(axes, panels.items()):
         for name, (iterations, values) in curves.items():
             points = [(i, v) for i, v in zip(iterations, values) if v is not None]
             if points:
-                ax.plot(*zip(*points), ".-", label=name)
+                ax.plot(*zip(*points), marker=".", color=f"C{names.index(name) % 10}",
+                        linestyle=("-", "--", ":")[names.index(name) // 10 % 3], label=name)
         if mark is not None:
             ax.axvline(mark, color="0.5", linestyle=":")
         ax.set_xlabel("training iterations")
         ax.set_ylabel(ylabel)
-        if curves:
-            ax.legend(fontsize=7)
+    handles = {label: handle for ax in axes for handle, label in zip(*ax.get_legend_handles_labels())}
+    if handles:
+        figure.legend(handles.values(), handles.keys(), loc="lower center", ncol=columns, fontsize=7,
+                      frameon=False)
     if title:
         figure.suptitle(title)
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, legend_height / height, 1, 1))
     return _save(figure, path)
 
 

@@ -80,7 +80,8 @@ def test_ensemble_probes_add_seeds_to_the_grid_seeds_runs():
     grid = {spec.name: spec for *_, spec in length_runs(1, probes=PROBE_SETS["grid-seeds"][0])}
     probes, factor, name = PROBE_SETS["ensemble"]
     assert (factor, name, ENSEMBLE_SETS) == (1, "halting-ensemble.json", ("ensemble",))
-    runs = length_runs(factor, probes=probes)
+    assert probes[-1] == PROBE_SETS["selected"][0][1]  # brent-text: the selected probes' three seeds
+    runs = length_runs(factor, probes=probes[:-1])
     assert sorted({value for _, _, value, _, _ in runs}) == [0.0003, 0.001, 0.003]
     assert [seed for *_, seed, _ in runs] == [0, 1, 2, 3, 4] * 3
     for _, lever, value, seed, spec in runs:

@@ -6,7 +6,8 @@ import sys
 import numpy as np
 import pytest
 
-from segment.eval.plots import TRACE_MAX_WIDTH, image_format, plot_pr_curves, plot_trace, pr_curve
+from segment.eval.plots import (TRACE_MAX_WIDTH, image_format, plot_ensemble_f, plot_pr_curves, plot_trace,
+                                plot_training_curves, pr_curve)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -116,6 +117,33 @@ def test_plot_pr_curves_writes_png(tmp_path):
     assert_png(path)
     labels = [t.get_text() for t in figure.get_axes()[0].get_legend().get_texts()]
     assert labels == ["toy (best F 0.857)", "flat (best F 0.643)"]
+
+
+def test_training_curves_name_each_run_once_under_the_panels_in_one_colour(tmp_path):
+    runs = {f"run-{i}": ([0, 100, 200], [0.1 * i, None, 0.2 * i]) for i in range(12)}
+    path = tmp_path / "curves.png"
+    figure = plot_training_curves({"ponder F": runs, "bits": {**runs, "only-here": ([0], [3.0])}}, mark=100,
+                                  path=path)
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    [legend] = figure.legends
+    assert [t.get_text() for t in legend.get_texts()] == [*runs, "only-here"]
+    assert all(ax.get_legend() is None for ax in figure.axes)
+    left, right = ({line.get_label(): (line.get_color(), line.get_linestyle()) for line in ax.get_lines()}
+                   for ax in figure.axes)
+    assert all(left[name] == right[name] for name in runs)
+    assert len({left[name] for name in runs}) == 12  # colours repeat after ten, with another line style
+    assert left["run-3"][0] == "C3" and left["run-0"][1] == "-" and left["run-10"][1] == "--"
+    assert right["run-1"] is not None and len(figure.axes[0].get_lines()[1].get_xdata()) == 2  # None left out
+
+
+def test_plot_ensemble_f_draws_each_setting_with_its_range(tmp_path):
+    path = tmp_path / "ensemble.png"
+    figure = plot_ensemble_f({"tau 0.001": ([1, 2, 3], [0.74, 0.77, 0.78], [0.73, 0.75, 0.78],
+                                            [0.75, 0.79, 0.78])}, title="t", path=path)
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    [ax] = figure.axes
+    [line] = ax.get_lines()
+    assert list(line.get_ydata()) == [0.74, 0.77, 0.78] and len(ax.collections) == 1
 
 
 def test_plots_never_import_pyplot(tmp_path):
