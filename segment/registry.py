@@ -27,9 +27,9 @@ def available_segmenters(*, models: bool = True) -> list[str]:
     return sorted(names)
 
 
-def make_segmenter(name: str, model: str | Path | None = None, **params) -> Segmenter:
-    """Build the segmenter called ``name``; model-based ones get ``model`` (a checkpoint directory;
-    with None they train their own model in ``fit``). Unknown names raise ValueError.
+def make_segmenter(name: str, model: str | Path | list | None = None, **params) -> Segmenter:
+    """Build the segmenter called ``name``; model-based ones get ``model`` (a checkpoint directory, a list of them
+    for an ensemble; with None they train their own model in ``fit``). Unknown names raise ValueError.
     """
     baselines = baseline_factories()
     if name in baselines:

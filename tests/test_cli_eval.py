@@ -190,3 +190,20 @@ def test_real_registry_tp_on_the_sample():
     assert result.exit_code == 0, result.output
     (record,) = json.loads(result.stdout)
     assert record["units"] == 100 and 0.3 < record["boundary_noedge_f"] < 0.8 and record["note"] == ""
+
+
+def test_repeated_model_gives_the_model_segmenters_an_ensemble(monkeypatch, tmp_path):
+    received = []
+
+    def model_segmenter(model, **params):
+        received.append(model)
+        return NoCut()
+
+    monkeypatch.setattr(registry, "baseline_factories", lambda: {})
+    monkeypatch.setattr(registry, "model_factories", lambda: {"act-ponder": model_segmenter})
+    for models in ([], ["a"], ["a", "b"]):
+        options = [arg for name in models for arg in ("--model", str(tmp_path / name))]
+        result = invoke("evaluate", "--corpus", "sample-brent-phono", "--split", "test", "--segmenter",
+                        "act-ponder", "--bootstrap", "0", *options)
+        assert result.exit_code == 0, result.output
+    assert received == [None, tmp_path / "a", [tmp_path / "a", tmp_path / "b"]]

@@ -11,9 +11,10 @@ from segment.cli.common import Output, data_dir_option, output_option
 run_options = [
     click.option("--corpus", "corpus_name", required=True, help="Corpus name (see `actseg corpus list`)."),
     click.option("--split", default="all", show_default=True, help="Split to evaluate."),
-    click.option("--model", type=click.Path(path_type=Path), default=None,
+    click.option("--model", type=click.Path(path_type=Path), multiple=True, callback=lambda _c, _p, v: models_of(v),
                  help="Checkpoint directory for model-based segmenters (without it they train their own "
-                      "model on the fitted units; compare then leaves them out by default)."),
+                      "model on the fitted units; compare then leaves them out by default). Repeat it for an "
+                      "ensemble: the segmenters read each signal's mean over the models."),
     click.option("--level", type=click.Choice(["word", "sentence"]), default="word", show_default=True,
                  help="Score word cuts per unit, or sentence cuts over the running text."),
     click.option("--train", "fit_on_train", is_flag=True,
@@ -33,13 +34,19 @@ run_options = [
 ]
 
 
+def models_of(paths: tuple[Path, ...]) -> Path | list[Path] | None:
+    """What the model-based segmenters get for the --model options: None, the one directory, or a list (an
+    ensemble)."""
+    return None if not paths else paths[0] if len(paths) == 1 else list(paths)
+
+
 def with_run_options(command):
     for option in reversed(run_options):
         command = option(command)
     return command
 
 
-def build(name: str, model: Path | None, seed: int):
+def build(name: str, model: Path | list[Path] | None, seed: int):
     """A registry segmenter, seeded when it takes a seed; unknown names fail with a one-line error."""
     from segment.registry import make_segmenter
     try:
@@ -82,12 +89,12 @@ def evaluate(name, model, seed, **kw):
     run({name: factory(name, model, seed)}, seed=seed, **kw)
 
 
-def factory(name: str, model: Path | None, seed: int):
+def factory(name: str, model: Path | list[Path] | None, seed: int):
     """Build inside the harness, so that a missing optional extra becomes a 'skipped' row."""
     return lambda: build(name, model, seed)
 
 
-def default_segmenters(model: Path | None, level: str) -> list[str]:
+def default_segmenters(model: Path | list[Path] | None, level: str) -> list[str]:
     """Every registered segmenter of this level that uses neither gold nor a lexicon (model-based ones
     with --model; they serve both levels)."""
     from segment.baselines import SENTENCE_LEVEL, WORD_LEVEL
