@@ -236,6 +236,11 @@ def summarise_lengths(rows: list[dict], short_rows: list[dict], factor: int, pro
     return list({(s.corpus, s.lever, s.value, s.variant, s.iterations): s for s in summaries}.values())
 
 
+def control_bps(study_rows: list[dict]) -> dict[str, float]:
+    """The dev bits per symbol of each corpus's act=False control in the study's rows."""
+    return {r["corpus"]: r["dev_bps"] for r in study_rows if r["lever"] == "lstm"}
+
+
 def study_rule(study: dict) -> SelectionRule:
     """The label-free selection rule the study's results (``results/halting.json``) were measured with (the
     defaults when they name none)."""
@@ -260,12 +265,16 @@ def extended_grid(rows: list[dict], study: dict, corpora: tuple[StudyCorpus, ...
     return [asdict(s) for s in summaries if (s.corpus, s.lever) in pairs]
 
 
-def seed_mean_grid(summaries: list[LengthSummary], min_std: float = 0.2) -> list[dict]:
+def seed_mean_grid(summaries: list[LengthSummary], rows: list[dict] = (), rule: SelectionRule = SelectionRule(),
+                   control_bps: dict[str, float] | None = None) -> list[dict]:
     """Per corpus, lever and variant (other than the study's) whose probe summaries (``summarise_lengths``) hold
     several seeds at each of two or more values: the seed means of ponder F and std at each value, the best mean,
-    and the width of the informative regime over those means (``informative_width``: std >= ``min_std``, F within
-    0.03 of the best)."""
-    from segment.eval.halting_selection import informative_width
+    the width of the informative regime over those means (``informative_width``: std >= ``rule.min_std``, F
+    within 0.03 of the best), and the value the label-free ``rule`` selects from the seed means of the dev
+    figures (bits per symbol, ponder std, and the fraction of symbols off the extremes, read from the probe
+    ``rows``) against the corpus's act=False control (``control_bps``: dev bits per symbol by corpus; no
+    selection without it)."""
+    from segment.eval.halting_selection import Probe, informative_width
 
     grids = {}
     for s in summaries:
@@ -278,13 +287,21 @@ def seed_mean_grid(summaries: list[LengthSummary], min_std: float = 0.2) -> list
         points = sorted(points, key=lambda s: s.value)
         taus, fs, stds = [p.value for p in points], [p.ponder_f_mean for p in points], \
             [p.dev_ponder_std_mean for p in points]
-        width, low, high = informative_width(taus, stds, fs, min_std=min_std)
+        width, low, high = informative_width(taus, stds, fs, min_std=rule.min_std)
         best = max(range(len(points)), key=lambda i: fs[i])
+        off = [[r["dev_off_extremes"] for r in rows if (r["corpus"], r["lever"], r.get("variant", ""), r["tau"])
+                == (corpus, lever, variant, p.value) and r["seed"] in p.seeds and "dev_off_extremes" in r]
+               for p in points]
+        chosen = None
+        if control_bps and corpus in control_bps and all(len(o) == len(p.seeds) for o, p in zip(off, points)):
+            chosen = rule.select([Probe(p.value, p.dev_bps_mean, p.dev_ponder_std_mean, _mean(o))
+                                  for p, o in zip(points, off)], control_bps[corpus])
         out.append({"corpus": corpus, "lever": lever, "variant": variant, "taus": taus,
                     "seeds": [p.seeds for p in points],
                     "mean_fs": fs, "mean_stds": stds, "spreads": [p.ponder_f_spread for p in points],
                     "best_tau": taus[best], "best_mean_f": fs[best], "width_decades": width, "width_low": low,
-                    "width_high": high})
+                    "width_high": high, "selected_tau": None if chosen is None else chosen.tau,
+                    "selected_mean_f": None if chosen is None else fs[taus.index(chosen.tau)]})
     return out
 
 
@@ -379,7 +396,7 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
                "base_iterations": base, "eval_symbols": eval_symbols, "missing_runs": missing,
                "runs": rows, "curves": curves,
                "summary": [asdict(s) for s in summaries], "extended_grid": extended_grid(rows, study, corpora),
-               "seed_mean_grid": seed_mean_grid(summaries, study_rule(study).min_std),
+               "seed_mean_grid": seed_mean_grid(summaries, rows, study_rule(study), control_bps(short_rows)),
                **({"seed_ensembles": seed_ensembles(per_probe, runs_dir, data_dir, device)} if ensembles else {})}
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, json.dumps(results, indent=1) + "\n")

@@ -184,6 +184,13 @@ def _below_grid_section(below: dict, figures: Path) -> list[str]:
                                "and the width of the informative regime, computed as in the per-lever tables above):")
 
 
+SEED_MEAN_COLUMNS = ["corpus", "lever", "taus", "mean_fs", "mean_stds", "spreads", "best_tau", "best_mean_f",
+                     "width_decades", "width_low", "width_high", "selected_tau", "selected_mean_f"]
+SEED_MEAN_CAPTION = ("The informative regime over the seed means (`mean_fs`, `mean_stds`: per tau; the width rule of "
+                     "the per-lever tables applied to the means), and the tau the label-free selection rule picks "
+                     "from the seed means of the dev figures (`selected_tau`, with its mean F):")
+
+
 def _grid_seeds_section(grid: dict, figures: Path) -> list[str]:
     """Three seeds at each tau of the grid's low end, and the width read from the seed means."""
     intro = (_generated("grid-seeds") + "bounded+norm+freeze on brent-phono at taus 0.0003, 0.001, 0.003 "
@@ -191,11 +198,8 @@ def _grid_seeds_section(grid: dict, figures: Path) -> list[str]:
              "rows of the same settings (variant empty). One seed's F moves by about 0.05, more than the 0.03 "
              "margin of the width rule, so the width is also read from the seed means.")
     return _with_table(grid, figures, heading="Three seeds along the low end of the grid", intro=intro,
-                       figure_prefix="halting-grid-seeds", table="seed_mean_grid",
-                       columns=["corpus", "lever", "taus", "mean_fs", "mean_stds", "spreads", "best_tau",
-                                "best_mean_f", "width_decades", "width_low", "width_high"],
-                       caption="The informative regime over the seed means (`mean_fs`, `mean_stds`: per tau; the "
-                               "width rule of the per-lever tables applied to the means):")
+                       figure_prefix="halting-grid-seeds", table="seed_mean_grid", columns=SEED_MEAN_COLUMNS,
+                       caption=SEED_MEAN_CAPTION)
 
 
 ENSEMBLE_COLUMNS = ["corpus", "lever", "value", "k", "subsets", "ponder_f_mean", "ponder_f_min", "ponder_f_max",
@@ -214,6 +218,8 @@ def _ensemble_section(ensemble: dict, figures: Path) -> list[str]:
                         caption="Ponder F of the ensembles of K seeds (`k`): mean, lowest and highest over every "
                                 "subset of K of the trained seeds (`subsets` of them), and the ponder and entropy F "
                                 "of the first K seeds' ensemble (`first_*`; the same mean, of the entropy signal):")
+    if ensemble.get("seed_mean_grid"):
+        lines += [SEED_MEAN_CAPTION, "", _markdown(ensemble["seed_mean_grid"], SEED_MEAN_COLUMNS), ""]
     rows = ensemble.get("seed_ensembles", [])
     for corpus in dict.fromkeys(r["corpus"] for r in rows):
         curves = {}

@@ -303,7 +303,7 @@ def plot_training_curves(panels: Mapping[str, Mapping[str, tuple[Sequence[float]
     names = list(dict.fromkeys(name for curves in panels.values() for name in curves))
     columns = max(1, min(len(names), len(panels)))
     legend_rows = math.ceil(len(names) / columns)
-    legend_height = 0.22 * legend_rows + 0.2 if names else 0.0
+    legend_height = 0.17 * legend_rows + 0.15 if names else 0.0
     height = 3.8 + legend_height
     figure = _figure(5.0 * max(1, len(panels)), height)
     axes = figure.subplots(1, max(1, len(panels)), squeeze=False)[0]

@@ -11,6 +11,7 @@ from pathlib import Path
 from segment.eval.halting_length import (ENSEMBLE_SETS, PROBE_SETS, PROBES, VARIANTS, best_iteration, extended_grid,
                                          length_runs, seed_ensembles, seed_mean_grid, summarise_lengths,
                                          training_curve, value_of)
+from segment.eval.halting_selection import SelectionRule
 from segment.eval.halting_study import StudyCorpus, seed_value, study_runs
 
 
@@ -136,10 +137,17 @@ def test_seed_mean_grid_reads_the_width_from_the_means_of_the_seeds():
     probes = tuple(("brent-phono", lever, (0, 1, 2), "grid-seeds", tau) for tau in (0.0003, 0.001, 0.003, 0.01))
     fs = {0.0003: (0.73, 0.74, 0.75), 0.001: (0.75, 0.72, 0.76), 0.003: (0.79, 0.75, 0.73), 0.01: (0.76, 0.70, 0.75)}
     stds = {0.0003: 0.3, 0.001: 0.3, 0.003: 0.3, 0.01: 0.1}
-    rows = [{**row("brent-phono", lever, seed, f, tau=tau), "dev_ponder_std": stds[tau], "variant": "grid-seeds"}
+    off = {0.0003: 0.99, 0.001: 0.995, 0.003: 0.98, 0.01: 0.999}
+    rows = [{**row("brent-phono", lever, seed, f, tau=tau), "dev_ponder_std": stds[tau], "variant": "grid-seeds",
+             "dev_off_extremes": off[tau] - 0.01 * seed}
             for tau, per_seed in fs.items() for seed, f in enumerate(per_seed)]
     study = [row("brent-phono", lever, 0, 0.79, tau=0.003)]  # the study's seed-0 row: not a grid point of its own
-    [grid] = seed_mean_grid(summarise_lengths(rows, study, 1, probes))
+    summaries = summarise_lengths(rows, study, 1, probes)
+    [grid] = seed_mean_grid(summaries, rows, SelectionRule(), {"brent-phono": 2.95})
+    # the rule over the seed means (bits 3.0 <= 1.02 x 2.95): the most symbols off the extremes among std >= 0.2
+    assert (grid["selected_tau"], grid["selected_mean_f"]) == (0.001, pytest.approx(0.7433333))
+    assert seed_mean_grid(summaries, rows, SelectionRule(), {"brent-phono": 2.9})[0]["selected_tau"] is None
+    assert seed_mean_grid(summaries, rows)[0]["selected_tau"] is None  # no control to compare with
     assert grid["taus"] == [0.0003, 0.001, 0.003, 0.01] and grid["seeds"] == [[0, 1, 2]] * 4
     assert grid["mean_fs"] == pytest.approx([0.74, 0.7433333, 0.7566667, 0.7366667])
     assert grid["best_tau"] == 0.003 and grid["spreads"][2] == pytest.approx(0.06)
