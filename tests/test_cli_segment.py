@@ -441,5 +441,11 @@ def test_an_ensemble_does_not_read_its_first_models_readout(model_dir, second_mo
     assert result.exit_code == 0, result.output
     ensemble = ModelSignalSegmenter.from_pretrained([model_dir, second_model_dir])
     assert result.stdout == " ".join(ensemble.segment("thisisatest")) + "\n"
+    assert result.stderr == "note: 2 models: cutting at the peaks of their mean ponder; their learned readouts are " \
+                            "not used\n"
+    quiet = run("segment", "--model", member, "--model", second_model_dir, "--no-readout", "thisisatest")
+    assert quiet.stdout == result.stdout and quiet.stderr == ""
+    sentence = run("segment", "--model", member, "--model", second_model_dir, "--level", "sentence", "thisisatest")
+    assert sentence.exit_code == 0 and "readouts are not used" in sentence.stderr  # the word cuts read it too
     missing = run("segment", "--model", model_dir, "--model", tmp_path / "nowhere", "thisisatest")
     assert missing.exit_code == 1 and str(tmp_path / "nowhere") in missing.stderr

@@ -92,8 +92,8 @@ def segment(texts, files, level, fmt, model_path, batch_size, chunk_len, context
     are the readout's cut probabilities where a word readout is used, else the signal at each cut (with
     --segmenter: its boundary scores).
     """
-    from segment.ponder import is_ensemble
-    from segment.readout import stored_readouts
+    from segment.ponder import is_ensemble, resolve_model_dir
+    from segment.readout import readout_file, stored_readouts
 
     if segmenter_name is not None:
         units = read_units(texts, files, errors)
@@ -112,9 +112,16 @@ def segment(texts, files, level, fmt, model_path, batch_size, chunk_len, context
 
     segmenter = load_segmenter(model_path, signal_name=signal_name, batch_size=batch_size, chunk_len=chunk_len,
                                context=context, device=device, **peak_params)
-    readouts = {} if no_readout or is_ensemble(segmenter.model) else stored_readouts(
-        segmenter.model, LEVELS_OF[level], batch_size=batch_size, chunk_len=segmenter.chunk_len,
-        context=segmenter.context, device=device)
+    if is_ensemble(segmenter.model):
+        readouts = {}
+        if not no_readout and any((resolve_model_dir(m) / readout_file(v)).is_file() for m in segmenter.model
+                                  for v in LEVELS_OF[level]):
+            click.echo(f"note: {len(segmenter.model)} models: cutting at the peaks of their mean "
+                       f"{segmenter.signal_name}; their learned readouts are not used", err=True)
+    else:
+        readouts = {} if no_readout else stored_readouts(segmenter.model, LEVELS_OF[level], batch_size=batch_size,
+                                                          chunk_len=segmenter.chunk_len, context=segmenter.context,
+                                                          device=device)
     units = read_units(texts, files, errors)
     with warnings_to_stderr():
         computed = segmenter.model_signals(units)
