@@ -65,6 +65,17 @@ def _save(figure, path: str | Path | None):
     return figure
 
 
+def _finish(figure, ax, title: str | None, legend: str | None, path: str | Path | None):
+    """A one-panel figure's title, its legend at ``legend`` (a matplotlib location; None: no legend), tight
+    layout, and ``_save``."""
+    if title:
+        ax.set_title(title)
+    if legend is not None:
+        ax.legend(loc=legend, fontsize=8)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
 def _symbol_label(symbol) -> str:
     """A symbol as a tick label: a space shown as ␣, other unprintable characters escaped."""
     text = str(symbol)
@@ -250,12 +261,7 @@ def plot_pr_curves(curves: Mapping[str, tuple[Sequence[float], Sequence[float]]]
     ax.set_ylim(0, 1.01)
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
-    if title:
-        ax.set_title(title)
-    if curves:
-        ax.legend(loc="lower left", fontsize=8)
-    figure.tight_layout()
-    return _save(figure, path)
+    return _finish(figure, ax, title, "lower left" if curves else None, path)
 
 
 def plot_f_against_tau(taus: Sequence[float], curves: Mapping[str, Sequence[float | None]], *,
@@ -287,12 +293,7 @@ def plot_f_against_tau(taus: Sequence[float], curves: Mapping[str, Sequence[floa
         twin.plot(*drawn(ponder_mean), "s--", color="0.5", label="mean ponder")
         twin.set_ylabel("mean ponder time", color="0.4")
         twin.legend(loc="upper right", fontsize=8)
-    if title:
-        ax.set_title(title)
-    if curves:
-        ax.legend(loc="upper left", fontsize=8)
-    figure.tight_layout()
-    return _save(figure, path)
+    return _finish(figure, ax, title, "upper left" if curves else None, path)
 
 
 def plot_training_curves(panels: Mapping[str, Mapping[str, tuple[Sequence[float], Sequence[float | None]]]], *,
@@ -353,12 +354,7 @@ def plot_scaling(points: Mapping[str, Sequence[tuple[float, float]]],
     ax.set_xscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    if points:
-        ax.legend(fontsize=8)
-    figure.tight_layout()
-    return _save(figure, path)
+    return _finish(figure, ax, title, "best" if points else None, path)
 
 
 def plot_ensemble_f(curves: Mapping[str, tuple[Sequence[int], Sequence[float], Sequence[float], Sequence[float]]], *,
@@ -373,9 +369,4 @@ def plot_ensemble_f(curves: Mapping[str, tuple[Sequence[int], Sequence[float], S
     ax.set_xlabel("models in the ensemble (seeds)")
     ax.set_ylabel("boundary F")
     ax.xaxis.get_major_locator().set_params(integer=True)
-    if title:
-        ax.set_title(title)
-    if curves:
-        ax.legend(loc="lower right", fontsize=8)
-    figure.tight_layout()
-    return _save(figure, path)
+    return _finish(figure, ax, title, "lower right" if curves else None, path)

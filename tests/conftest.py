@@ -25,3 +25,20 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def save_untrained_model(tmp_path_factory):
+    """A function (texts, seed, **config overrides) -> the directory of a tiny untrained ACT model over the symbols
+    of ``texts`` (hidden 8, max steps 4, halting bias -1, random halting weights: its ponder varies by symbol)."""
+    from segment.models.act_lstm import ACTConfig, ACTLanguageModel
+    from segment.models.vocab import Vocab
+
+    def save(texts, seed: int, **config):
+        torch.manual_seed(seed)
+        vocab = Vocab.build(texts)
+        settings = {"hidden": 8, "max_steps": 4, "halt_bias": -1.0, "halt_init": "uniform", **config}
+        model = ACTLanguageModel(ACTConfig(vocab_size=len(vocab), **settings), vocab)
+        return model.save_pretrained(tmp_path_factory.mktemp("model"))
+
+    return save

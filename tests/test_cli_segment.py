@@ -10,12 +10,11 @@ import threading
 
 import numpy as np
 import pytest
-import torch
 from click.testing import CliRunner
 
 from segment.cli import main
 from segment.cli import common
-from segment.models.act_lstm import ACTConfig, ACTLanguageModel
+from segment.models.act_lstm import ACTLanguageModel
 from segment.models.inference import SIGNAL_NAMES, compute_signals
 from segment.models.vocab import Vocab
 from segment.ponder import ModelSignalSegmenter
@@ -24,12 +23,8 @@ UNITS = ["thisisatest", "whatagoodday", "x"]
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    torch.manual_seed(2)
-    vocab = Vocab.build(UNITS)
-    model = ACTLanguageModel(ACTConfig(vocab_size=len(vocab), hidden=8, max_steps=4, halt_bias=-1.0,
-                                       halt_init="uniform"), vocab)  # untrained: ponder varies by symbol
-    return model.save_pretrained(tmp_path_factory.mktemp("model"))
+def model_dir(save_untrained_model):
+    return save_untrained_model(UNITS, seed=2)
 
 
 def run(*args, stdin=None):
@@ -405,12 +400,8 @@ def test_a_baseline_segments_without_loading_torch():
 
 
 @pytest.fixture(scope="module")
-def second_model_dir(tmp_path_factory):
-    torch.manual_seed(3)
-    vocab = Vocab.build(UNITS)
-    model = ACTLanguageModel(ACTConfig(vocab_size=len(vocab), hidden=8, max_steps=4, halt_bias=-1.0,
-                                       halt_init="uniform"), vocab)
-    return model.save_pretrained(tmp_path_factory.mktemp("model2"))
+def second_model_dir(save_untrained_model):
+    return save_untrained_model(UNITS, seed=3)
 
 
 def test_repeated_model_reads_the_ensemble_in_segment_ponder_and_plot(model_dir, second_model_dir, tmp_path):

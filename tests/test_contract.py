@@ -4,15 +4,12 @@ import inspect
 
 import numpy as np
 import pytest
-import torch
 
 from segment.base import Segmenter
 from segment.baselines import BASELINES
 from segment.boundaries import from_spaced
 from segment.errors import ActSegError, NotFittedError
-from segment.models.act_lstm import ACTLanguageModel
 from segment.models.config import ACTConfig, TrainConfig
-from segment.models.vocab import Vocab
 from segment.peaks import PeakSegmenter, SignalPeakSegmenter
 from segment.ponder import MODEL_SEGMENTERS, PonderSegmenter
 from segment.readout import ReadoutSegmenter
@@ -32,12 +29,8 @@ def vowel_signal(seq) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    torch.manual_seed(3)
-    vocab = Vocab.build([*FIT, PHONEMES])
-    model = ACTLanguageModel(ACTConfig(vocab_size=len(vocab), hidden=8, max_steps=4, halt_bias=-1.0,
-                                       halt_init="uniform"), vocab)  # untrained: ponder varies by symbol
-    return str(model.save_pretrained(tmp_path_factory.mktemp("model")))
+def model_dir(save_untrained_model):
+    return str(save_untrained_model([*FIT, PHONEMES], seed=3))
 
 
 @pytest.fixture(params=CASES, ids=[f"{kind}:{name}" for kind, name in CASES])

@@ -13,12 +13,11 @@ from dataclasses import fields
 
 import numpy as np
 import pytest
-import torch
 from click.testing import CliRunner
 
 from segment.cli import main
 from segment.errors import ModelLoadError, ParameterError
-from segment.models import ACTConfig, ACTLanguageModel, TrainConfig, Vocab
+from segment.models import ACTConfig, ACTLanguageModel, TrainConfig
 from segment.models.checkpoint import save_tensors
 from segment.peaks import SignalPeakSegmenter
 from segment.ponder import MODEL_PARAM_CHECKS, SETTINGS_FILE, ModelSignalSegmenter, PonderSegmenter, tuned_settings
@@ -27,12 +26,8 @@ TEXT = ["thecatsat", "onthemat"]
 
 
 @pytest.fixture(scope="module")
-def saved(tmp_path_factory):
-    torch.manual_seed(0)
-    vocab = Vocab.build(TEXT)
-    model = ACTLanguageModel(ACTConfig(vocab_size=len(vocab), hidden=8, max_steps=3, halt_bias=-1.0,
-                                       halt_init="uniform"), vocab)
-    return model.save_pretrained(tmp_path_factory.mktemp("model"))
+def saved(save_untrained_model):
+    return save_untrained_model(TEXT, seed=0, max_steps=3)
 
 
 @pytest.fixture()

@@ -4,13 +4,10 @@ import shutil
 
 import numpy as np
 import pytest
-import torch
 
 from segment.errors import ModelLoadError, NotFittedError, ParameterError
-from segment.models.act_lstm import ACTLanguageModel
 from segment.models.config import ACTConfig, TrainConfig
 from segment.models.inference import compute_signals
-from segment.models.vocab import Vocab
 from segment.peaks import align_signal
 from segment.ponder import (MODEL_PEAK_DEFAULTS, MODEL_SEGMENTERS, SIGNAL_CHOICES, ModelSignalSegmenter,
                             PonderSegmenter, read_signal, resolve_model_dir)
@@ -20,12 +17,8 @@ PHONES = [["D", "6", "d", "O", "g"], ["k", "&", "t", "s"], ["D", "6", "k", "&", 
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    torch.manual_seed(1)
-    vocab = Vocab.build(TEXT)
-    model = ACTLanguageModel(ACTConfig(vocab_size=len(vocab), hidden=8, max_steps=4, halt_bias=-1.0,
-                                       halt_init="uniform"), vocab)  # untrained: ponder varies by symbol
-    return model.save_pretrained(tmp_path_factory.mktemp("model"))
+def model_dir(save_untrained_model):
+    return save_untrained_model(TEXT, seed=1)
 
 
 def test_predict_before_fit_raises(model_dir):
@@ -175,12 +168,8 @@ def test_settings_saved_with_a_model_are_defaults_that_params_override(model_dir
 
 
 @pytest.fixture(scope="module")
-def second_model_dir(tmp_path_factory):
-    torch.manual_seed(2)
-    vocab = Vocab.build(TEXT)
-    model = ACTLanguageModel(ACTConfig(vocab_size=len(vocab), hidden=8, max_steps=4, halt_bias=-1.0,
-                                       halt_init="uniform"), vocab)
-    return model.save_pretrained(tmp_path_factory.mktemp("model2"))
+def second_model_dir(save_untrained_model):
+    return save_untrained_model(TEXT, seed=2)
 
 
 @pytest.mark.parametrize("name", SIGNAL_CHOICES)
