@@ -2,7 +2,7 @@
 agree, when they train longer than the study's 800 iterations, or stop early by a label-free rule?
 
     python -m segment.eval.halting_length
-        [--probes length|early-stop|release|two-stage|selected|below-grid|grid-seeds|ensemble]
+        [--probes length|early-stop|release|two-stage|selected|below-grid|grid-seeds|ensemble|selected-length]
         [--phase train|evaluate|all]
         [--runs-dir runs/halting-length] [--results-dir eval] [--factor N] [--jobs 2] [--device cpu]
         [--data-dir DIR]
@@ -22,7 +22,8 @@ value the study's label-free rule selects, where the study repeats seeds at a va
 (factor 1): the same lever on brent-phono at taus 0.0003-0.01 on three seeds each, with the width of the
 informative regime read from the seed means (``seed_mean_grid``). ``ensemble`` (factor 1): those runs with seeds 3
 and 4 added at taus 0.0003-0.003, and the selected probes on brent-text, with the ponder F of the mean ponder of
-every subset of K seeds (``seed_ensembles``). Runs
+every subset of K seeds (``seed_ensembles``). ``selected-length`` (factor 4): bounded+norm+freeze at tau 0.001, the
+extended grid's choice, on seeds 0 and 1. Runs
 are measured exactly as the study measures its own (``halting_study.evaluate_run``: label-free dev statistics,
 unsupervised ponder and entropy F on the test units). The results set each probe's seeds beside the study's
 800-iteration rows of the same lever, value and seeds (from ``results/halting.json``) and go to
@@ -134,6 +135,9 @@ ENSEMBLE_SEEDS = (0, 1, 2, 3, 4)
 ENSEMBLE_PROBES: tuple[tuple, ...] = (
     *(("brent-phono", "bounded+norm+freeze", ENSEMBLE_SEEDS, "grid-seeds", tau) for tau in (0.0003, 0.001, 0.003)),
     SELECTED_PROBES[1])
+#: The length probes' question for the lever the rule selects on brent-phono: bounded+norm+freeze at tau 0.001 (the
+#: extended grid's choice), trained 4x longer on seeds 0 and 1
+SELECTED_LENGTH_PROBES: tuple[tuple, ...] = (("brent-phono", "bounded+norm+freeze", (0, 1), "", 0.001),)
 PROBE_CORPORA = (*CORPORA, HELDOUT)
 DEFAULT_FACTOR = 4
 RESULTS_NAME = "halting-length.json"
@@ -145,7 +149,8 @@ PROBE_SETS = {"length": (PROBES, DEFAULT_FACTOR, RESULTS_NAME),
               "selected": (SELECTED_PROBES, 1, "halting-selected.json"),
               "below-grid": (BELOW_GRID_PROBES, 1, "halting-below-grid.json"),
               "grid-seeds": (GRID_SEED_PROBES, 1, "halting-grid-seeds.json"),
-              "ensemble": (ENSEMBLE_PROBES, 1, "halting-ensemble.json")}
+              "ensemble": (ENSEMBLE_PROBES, 1, "halting-ensemble.json"),
+              "selected-length": (SELECTED_LENGTH_PROBES, DEFAULT_FACTOR, "halting-selected-length.json")}
 #: The probe sets whose results also hold ``seed_ensembles``
 ENSEMBLE_SETS = ("ensemble",)
 #: The dev figures of log.jsonl followed over training (the dev pass reads the state carried across units;
@@ -410,7 +415,7 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
                    "unit trained alone over a fixed language model; selected: three seeds at the value the "
                    "label-free rule selects; below-grid: taus below the study's grid; grid-seeds: three seeds "
                    "at each tau of the grid's low end; ensemble: five seeds there, and the ponder F of their "
-                   "ensembles.")
+                   "ensembles; selected-length: the setting the rule selects on brent-phono, trained longer.")
 @click.option("--phase", type=click.Choice(["train", "evaluate", "all"]), default="all", show_default=True)
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/halting-length"),
               show_default=True)
@@ -418,7 +423,7 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
               show_default=True, help="Where results/halting-<probes>.json goes.")
 @click.option("--factor", type=click.IntRange(min=1), default=None,
               help="Times the study's iterations each probe trains (at most, with early stopping) [default: 4 for "
-                   "length, 2 for early-stop, 1 for release and two-stage].")
+                   "length and selected-length, 2 for early-stop, 1 for the others].")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Runs trained (and evaluated) at a time.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")

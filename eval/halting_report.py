@@ -234,10 +234,22 @@ def _ensemble_section(ensemble: dict, figures: Path) -> list[str]:
     return lines
 
 
+def _selected_length_section(probes: dict, figures: Path) -> list[str]:
+    """The selected setting on brent-phono trained longer."""
+    intro = (_generated("selected-length") + f"bounded+norm+freeze at tau 0.001 on brent-phono, the value the "
+             f"label-free rule selects over the extended grid, trained {probes['factor']} x longer on seeds 0 and 1 "
+             "(everything else as the study's), as the training-length probes above do for the constraint and "
+             "Graves's ACT. The study ran no tau-0.001 row, so the same seeds at its length are in the sections "
+             "\"Three seeds along the low end of the grid\" and \"Seed ensembles\".")
+    return _probe_section(probes, figures, heading="The selected setting trained longer", intro=intro,
+                          columns=LENGTH_COLUMNS, figure_prefix="halting-selected-length")
+
+
 #: probe set (``halting_length.PROBE_SETS``) -> its section of the report, in report order
 PROBE_SECTIONS = {"length": _length_section, "early-stop": _early_stop_section, "release": _release_section,
                   "two-stage": _two_stage_section, "selected": _selected_section, "below-grid": _below_grid_section,
-                  "grid-seeds": _grid_seeds_section, "ensemble": _ensemble_section}
+                  "grid-seeds": _grid_seeds_section, "ensemble": _ensemble_section,
+                  "selected-length": _selected_length_section}
 
 
 def write_report(results: dict, results_dir: Path, *, command: str, probes: dict[str, dict] | None = None) -> Path:

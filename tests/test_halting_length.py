@@ -95,6 +95,21 @@ def test_ensemble_probes_add_seeds_to_the_grid_seeds_runs():
             assert spec.model_config() == twin.model_config()
 
 
+def test_selected_length_probes_train_the_rules_choice_four_times_longer():
+    below = {spec.name: spec for *_, spec in length_runs(1, probes=PROBE_SETS["below-grid"][0])}
+    probes, factor, name = PROBE_SETS["selected-length"]
+    assert (factor, name) == (4, "halting-selected-length.json")
+    runs = length_runs(factor, probes=probes)
+    assert [(corpus.key, lever, value, seed) for corpus, lever, value, seed, _ in runs] == [
+        ("brent-phono", "bounded+norm+freeze", 0.001, 0), ("brent-phono", "bounded+norm+freeze", 0.001, 1)]
+    short = below["bp-bounded+norm+freeze-tau0.001-it800-below-grid"]  # the same setting at the study's length
+    for *_, seed, spec in runs:
+        assert spec.name == "bp-bounded+norm+freeze-tau0.001-it3200" + (f"-seed{seed}" if seed else "")
+        assert spec.model_config() == short.model_config()
+        assert spec.train_config() == replace(short.train_config(), iterations=3200, seed=seed)
+        assert spec.max_seconds == 4 * short.max_seconds
+
+
 def test_summary_of_a_probe_at_its_own_value_reads_the_study_rows_at_that_value():
     probes = (("brent-phono", "bounded+norm+freeze", (0, 1), "selected", 0.003),)
     short = [row("brent-phono", "bounded+norm+freeze", 0, 0.78, tau=0.003),
@@ -307,3 +322,7 @@ def test_probes_end_to_end_on_the_sample_corpus(tmp_path):
                         probes={"ensemble": {**selected, "seed_ensembles": ensembles}}).read_text()
     assert "## Seed ensembles" in text and "| sample-brent-phono | constraint |     2.5 |   2 |" in text
     assert (tmp_path / "figures" / "halting-ensemble-f-sample-brent-phono.png").stat().st_size > 0
+    text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
+                        probes={"selected-length": results}).read_text()
+    assert "## The selected setting trained longer" in text and "trained 2 x longer on seeds 0 and 1" in text
+    assert (tmp_path / "figures" / "halting-selected-length-sample-brent-phono.png").stat().st_size > 0
