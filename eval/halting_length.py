@@ -270,14 +270,14 @@ def extended_grid(rows: list[dict], study: dict, corpora: tuple[StudyCorpus, ...
     return [asdict(s) for s in summaries if (s.corpus, s.lever) in pairs]
 
 
-def seed_mean_grid(summaries: list[LengthSummary], rows: list[dict] = (), rule: SelectionRule = SelectionRule(),
-                   control_bps: dict[str, float] | None = None) -> list[dict]:
+def seed_mean_grid(summaries: list[LengthSummary], rows: list[dict] | None = None,
+                   rule: SelectionRule = SelectionRule(), control: dict[str, float] | None = None) -> list[dict]:
     """Per corpus, lever and variant (other than the study's) whose probe summaries (``summarise_lengths``) hold
     several seeds at each of two or more values: the seed means of ponder F and std at each value, the best mean,
     the width of the informative regime over those means (``informative_width``: std >= ``rule.min_std``, F
     within 0.03 of the best), and the value the label-free ``rule`` selects from the seed means of the dev
     figures (bits per symbol, ponder std, and the fraction of symbols off the extremes, read from the probe
-    ``rows``) against the corpus's act=False control (``control_bps``: dev bits per symbol by corpus; no
+    ``rows``) against the corpus's act=False control (``control``: its dev bits per symbol by corpus; no
     selection without it)."""
     from segment.eval.halting_selection import Probe, informative_width
 
@@ -294,13 +294,13 @@ def seed_mean_grid(summaries: list[LengthSummary], rows: list[dict] = (), rule: 
             [p.dev_ponder_std_mean for p in points]
         width, low, high = informative_width(taus, stds, fs, min_std=rule.min_std)
         best = max(range(len(points)), key=lambda i: fs[i])
-        off = [[r["dev_off_extremes"] for r in rows if (r["corpus"], r["lever"], r.get("variant", ""), r["tau"])
+        off = [[r["dev_off_extremes"] for r in rows or () if (r["corpus"], r["lever"], r.get("variant", ""), r["tau"])
                 == (corpus, lever, variant, p.value) and r["seed"] in p.seeds and "dev_off_extremes" in r]
                for p in points]
         chosen = None
-        if control_bps and corpus in control_bps and all(len(o) == len(p.seeds) for o, p in zip(off, points)):
+        if control and corpus in control and all(len(o) == len(p.seeds) for o, p in zip(off, points)):
             chosen = rule.select([Probe(p.value, p.dev_bps_mean, p.dev_ponder_std_mean, _mean(o))
-                                  for p, o in zip(points, off)], control_bps[corpus])
+                                  for p, o in zip(points, off)], control[corpus])
         out.append({"corpus": corpus, "lever": lever, "variant": variant, "taus": taus,
                     "seeds": [p.seeds for p in points],
                     "mean_fs": fs, "mean_stds": stds, "spreads": [p.ponder_f_spread for p in points],

@@ -143,9 +143,12 @@ def mean_signals(per_model: Sequence[Sequence[Signals]]) -> list[Signals]:
     the same sequences (``compute_signals``' output of each model)."""
     if not per_model:
         raise ValueError("mean_signals needs the signals of one model or more")
+    if len({len(signals) for signals in per_model}) > 1:
+        raise ValueError(f"mean_signals: the models read different numbers of sequences "
+                         f"({', '.join(str(len(signals)) for signals in per_model)})")
     return [Signals(**{name: np.mean([getattr(s, name) for s in members], axis=0, dtype=np.float64).astype(np.float32)
                        for name in SIGNAL_NAMES})
-            for members in zip(*per_model, strict=True)]
+            for members in zip(*per_model)]
 
 
 def show_progress(progress: bool | None, symbols: int) -> bool:

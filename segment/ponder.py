@@ -2,8 +2,9 @@
 
 ``ModelSignalSegmenter`` is a ``PeakSegmenter`` whose signal is one of ``SIGNAL_CHOICES`` (ponder,
 halt-first, steps, remainder, entropy, surprisal), read off ``segment.models.inference``'s signals. The model
-is a checkpoint directory (or a training run directory holding ``model/``), a loaded ``ACTLanguageModel``, or
-``None``: then ``fit`` trains one on the user's own sequences. Sequences are ``str`` or sequences of string
+is a checkpoint directory (or a training run directory holding ``model/``), a loaded ``ACTLanguageModel``, a
+list of them (an ensemble: each signal is the per-symbol mean over the models), or ``None``: then ``fit`` trains
+one on the user's own sequences. Sequences are ``str`` or sequences of string
 symbols (phonemes); segments come back of the same kind. ``PonderSegmenter`` is the ponder-time one.
 
 Defaults follow DESIGN.md: cut *before* a peak (offset 0: an ACT model ponders on the first symbol of a
@@ -149,7 +150,7 @@ class ModelSignalSegmenter(PeakSegmenter):
         self.device = device
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, **params) -> ModelSignalSegmenter:
+    def from_pretrained(cls, path: str | Path | Sequence[str | Path], **params) -> ModelSignalSegmenter:
         """A ready segmenter over the model saved at ``path`` (a checkpoint or training run directory; a list of
         them: an ensemble). Settings tuned for the model (``segmenter.json`` beside its files, if any; the first
         model's for an ensemble) are the defaults that ``params`` override."""
@@ -239,7 +240,8 @@ def _factory(signal_name: str, *, act: bool = True, fixed_steps: int | None = No
     make.__doc__ = (f"Peaks of the {signal_name} signal of "
                     + ("an ACT model" if act and not fixed_steps else
                        f"a fixed {fixed_steps}-update model" if fixed_steps else "a plain LSTM model")
-                    + " (``model``: a checkpoint directory; None trains one in ``fit``).")
+                    + " (``model``: a checkpoint directory, a list of them for an ensemble; None trains one in "
+                      "``fit``).")
     return make
 
 

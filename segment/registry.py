@@ -1,5 +1,6 @@
 """Every segmenter by name: the baselines (``segment.baselines.BASELINES``) and the model-based ones
-(``segment.ponder.MODEL_SEGMENTERS``, whose factories take a model checkpoint path or None)."""
+(``segment.ponder.MODEL_SEGMENTERS``, whose factories take a model checkpoint path, a list of them for an ensemble,
+or None)."""
 
 from __future__ import annotations
 

@@ -322,11 +322,13 @@ def test_options_load_without_torch_or_scipy():
     assert result.stdout.strip() == "[]"
 
 
-def test_bad_device_is_a_one_line_error(model_dir):
-    result = run("segment", "--model", model_dir, "--device", "tpu:x", "thisisatest")
+@pytest.mark.parametrize("command", ["segment", "ponder"])
+def test_bad_device_is_a_one_line_error_before_any_input_is_read(model_dir, command, tmp_path):
+    # a missing input file would be reported first if the input were read before the device is checked
+    result = run(command, "--model", model_dir, "--device", "tpu:x", "-f", tmp_path / "missing.txt")
     assert result.exit_code == 1 and result.output.strip().splitlines() == [
         "Error: unknown device 'tpu:x': use auto, cpu, cuda or cuda:N"]
-    assert run("segment", "--model", model_dir, "--device", "auto", "thisisatest").exit_code == 0
+    assert run(command, "--model", model_dir, "--device", "auto", "thisisatest").exit_code == 0
 
 
 def test_bad_peak_parameter_is_a_one_line_error(model_dir):

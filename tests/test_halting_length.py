@@ -311,13 +311,15 @@ def test_probes_end_to_end_on_the_sample_corpus(tmp_path):
     single = sorted(r["ponder_f"] for r in study["runs"] if r["lever"] == "constraint")
     assert [ensembles[0]["ponder_f_min"], ensembles[0]["ponder_f_max"]] == single
     assert ensembles[0]["ponder_f_mean"] == pytest.approx(sum(single) / 2)
-    pair = ensembles[1]
-    assert pair["ponder_f_mean"] == pair["ponder_f_min"] == pair["ponder_f_max"] == pair["first_ponder_f"]
-    # the library's ensemble (a list of models) reads the same mean ponder, so it cuts the same
+    pair = ensembles[1]  # the one ensemble of both seeds
+    assert 0 < pair["first_entropy_f"] < 1
+    # the library's ensemble (a list of models) reads the same mean signals, so it cuts the same
     sequences, gold = labelled_units("sample-brent-phono:all")
-    library = ModelSignalSegmenter.from_pretrained([run_dir_of(tmp_path / "runs", e[4]) for e in entries])
-    scores = word_scores(reference=gold, hypothesis=library.predict_many(sequences), sequences=sequences)
-    assert scores["boundary_noedge_f"] == pytest.approx(pair["ponder_f_mean"], abs=2e-3)
+    members = [run_dir_of(tmp_path / "runs", e[4]) for e in entries]
+    for signal, expected in (("ponder", pair["ponder_f_mean"]), ("entropy", pair["first_entropy_f"])):
+        library = ModelSignalSegmenter.from_pretrained(members, signal_name=signal)
+        scores = word_scores(reference=gold, hypothesis=library.predict_many(sequences), sequences=sequences)
+        assert scores["boundary_noedge_f"] == pytest.approx(expected, abs=2e-3)
     text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
                         probes={"ensemble": {**selected, "seed_ensembles": ensembles}}).read_text()
     assert "## Seed ensembles" in text and "| sample-brent-phono | constraint |     2.5 |   2 |" in text

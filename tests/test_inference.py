@@ -181,5 +181,5 @@ def test_mean_signals_average_every_signal_over_the_models(model):
     assert_same(mean_signals([a]), a)
     with pytest.raises(ValueError, match="one model or more"):
         mean_signals([])
-    with pytest.raises(ValueError):  # the models read different sequences
+    with pytest.raises(ValueError, match=r"different numbers of sequences \(5, 2\)"):
         mean_signals([a, b[:2]])

@@ -133,7 +133,7 @@ def test_training_curves_name_each_run_once_under_the_panels_in_one_colour(tmp_p
     assert all(left[name] == right[name] for name in runs)
     assert len({left[name] for name in runs}) == 12  # colours repeat after ten, with another line style
     assert left["run-3"][0] == "C3" and left["run-0"][1] == "-" and left["run-10"][1] == "--"
-    assert right["run-1"] is not None and len(figure.axes[0].get_lines()[1].get_xdata()) == 2  # None left out
+    assert right["run-1"] == ("C1", "-") and len(figure.axes[0].get_lines()[1].get_xdata()) == 2  # None left out
 
 
 def test_plot_ensemble_f_draws_each_setting_with_its_range(tmp_path):

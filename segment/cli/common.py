@@ -228,4 +228,11 @@ def load_segmenter(models: tuple[str, ...], **params) -> ModelSignalSegmenter:
                   if context.get_parameter_source(name) is not ParameterSource.DEFAULT}
     located = [model_location(model) for model in models] if len(models) > 1 else model_location(
         models[0] if models else None)
-    return ModelSignalSegmenter.from_pretrained(located, **params)
+    segmenter = ModelSignalSegmenter.from_pretrained(located, **params)
+    from segment.models.device import resolve_device  # torch: the models are loaded already
+
+    try:  # before any input is read
+        resolve_device(segmenter.device)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    return segmenter

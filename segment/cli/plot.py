@@ -68,7 +68,7 @@ def plotted_text(text: str | None, files: tuple[str, ...], gold: str | None, uni
 def plot(text, files, unit, output, gold, per_row, model_path, batch_size, chunk_len, context, device, signal_name,
          errors, **peak_params):
     """Plot the model signal over TEXT (or a line of -f files / stdin, '-' for stdin) as bars, with the
-    predicted cuts and, with --gold, the gold word boundaries."""
+    predicted cuts and, with --gold, the gold word boundaries (with several --model: their mean signal)."""
     try:
         from segment.eval.plots import SIGNAL_LABELS, image_format, plot_trace
         image_format(output)

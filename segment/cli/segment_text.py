@@ -88,7 +88,8 @@ def segment(texts, files, level, fmt, model_path, batch_size, chunk_len, context
     (`actseg readout fit`), or with a baseline (--segmenter).
 
     Text output: one line per unit with spaces between words; with --level sentence or both, one line per
-    sentence. Symbols the model never saw are read as <unk> and reported once on stderr. JSON and TSV scores
+    sentence. Symbols the model never saw are read as <unk> and reported once on stderr (once per model of an
+    ensemble whose vocabularies differ). JSON and TSV scores
     are the readout's cut probabilities where a word readout is used, else the signal at each cut (with
     --segmenter: its boundary scores).
     """
