@@ -251,6 +251,21 @@ def test_end_to_end_with_a_model_from_actseg_train(tmp_path):
     assert result.stdout.replace(" ", "") == "thisisatest\n"
 
 
+def test_seeds_trained_with_actseg_train_segment_as_an_ensemble(tmp_path):
+    runs = [tmp_path / f"s{seed}" for seed in (0, 1)]
+    for seed, run_dir in enumerate(runs):
+        trained = run("train", "--corpus", "sample-brent-text", "--iterations", 2, "--hidden", 8, "--max-steps", 3,
+                      "--seq-len", 8, "--batch-size", 2, "--eval-every", 2, "--device", "cpu", "--warmup", 1,
+                      "--seed", seed, "--out", run_dir)
+        assert trained.exit_code == 0, trained.output
+        recorded = json.loads((run_dir / "config.json").read_text())["train"]
+        assert (recorded["warmup"], recorded["seed"]) == (1, seed)
+    result = run("segment", "--model", runs[0], "--model", runs[1], stdin="thisisatest\n")
+    assert result.exit_code == 0, result.output
+    ensemble = ModelSignalSegmenter.from_pretrained(runs)
+    assert result.stdout == " ".join(ensemble.segment("thisisatest")) + "\n"
+
+
 def test_train_with_a_holdout_keeps_the_best_model_and_patience_needs_a_holdout(tmp_path):
     options = ["train", "--corpus", "sample-brent-text", "--iterations", 6, "--hidden", 8, "--max-steps", 3,
                "--seq-len", 8, "--batch-size", 2, "--eval-every", 2, "--device", "cpu"]

@@ -382,7 +382,7 @@ def test_cli_option_defaults_are_the_config_defaults():
 
     fields_of = {f.name: f for config in (ModelConfig, TrainConfig) for f in fields(config)}
     options = [p for p in command.params if p.name in fields_of and p.name not in ("out", "resume")]
-    assert len(options) == 26
+    assert len(options) == 27
     for option in options:
         assert option.default == fields_of[option.name].default, option.name
         assert option.help == fields_of[option.name].metadata["help"], option.name

@@ -64,6 +64,7 @@ def fields_of(config: type, settings: dict) -> dict:
 @setting_option(TrainConfig, "seq_len", type=click.IntRange(min=1))
 @setting_option(TrainConfig, "batch_size", type=click.IntRange(min=1))
 @setting_option(TrainConfig, "lr", type=click.FloatRange(min=0, min_open=True))
+@setting_option(TrainConfig, "warmup", type=click.IntRange(min=0))
 @setting_option(TrainConfig, "seed", type=int)
 @setting_option(TrainConfig, "device")
 @setting_option(TrainConfig, "eval_every", type=click.IntRange(min=1))
