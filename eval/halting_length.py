@@ -339,12 +339,12 @@ def seed_ensembles(per_probe: list[tuple[str, list]], runs_dir: Path, data_dir, 
             return _signal_f(sequences, gold, [np.mean(values, axis=0) for values in
                                                zip(*(signals[seed][name] for seed in subset))])
         for k in range(1, len(seeds) + 1):
+            # combinations come in order, the first K seeds first: fs[0] is their ensemble's F
             fs = [mean_f(subset, "ponder") for subset in itertools.combinations(seeds, k)]
             rows.append({"corpus": corpus.key, "lever": lever, "value": value, "variant": variant, "k": k,
                          "subsets": len(fs), "ponder_f_mean": sum(fs) / len(fs), "ponder_f_min": min(fs),
                          "ponder_f_max": max(fs), "first_seeds": seeds[:k],
-                         "first_ponder_f": mean_f(seeds[:k], "ponder"),
-                         "first_entropy_f": mean_f(seeds[:k], "entropy")})
+                         "first_ponder_f": fs[0], "first_entropy_f": mean_f(seeds[:k], "entropy")})
     return rows
 
 
@@ -432,7 +432,8 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
 def main(probe_set: str, phase: str, runs_dir: Path, results_dir: Path, factor: int | None, jobs: int, device: str,
          data_dir: Path | None) -> None:
     """Train and evaluate one set of probes of the halting study (training length, early stopping, release,
-    two-stage, seeds at the selected value, taus below the grid, seeds along the grid's low end)."""
+    two-stage, seeds at the selected value, taus below the grid, seeds along the grid's low end, seed ensembles,
+    the selected setting trained longer)."""
     from segment.eval.training_phase import train_all
 
     probes, default_factor, results_name = PROBE_SETS[probe_set]

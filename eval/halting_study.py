@@ -20,8 +20,8 @@ and the width of the informative regime in decades; the seed spread of F at tau 
 2.5; fixed in advance).
 Results go to ``results/halting.json``, the report to ``HALTING.md`` and ``figures/halting-<corpus>.png``; the
 report adds the probes of ``segment.eval.halting_length`` (training length, early stopping, release, two stages,
-seeds at the selected value, taus below the grid, seeds along its low end) whose results are there
-(``results/halting-<probes>.json``: length, early-stop, release, two-stage, selected, below-grid, grid-seeds).
+seeds at the selected value, taus below the grid, seeds along its low end, seed ensembles, the selected setting
+trained longer) whose results are there (``results/halting-<probes>.json``, one per ``PROBE_SETS`` name).
 """
 
 from __future__ import annotations

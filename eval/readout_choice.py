@@ -10,7 +10,8 @@ run together: one sentence each at word level unless told otherwise, 10 at sente
 reading ``--signals`` (with the readout's symbol classes, or punctuation undivided with ``--coarse-classes``),
 and scored on every dev unit (boundary and token F; at word level also on the dev units run together
 ``DEV_RUN_UNITS`` at a time, ``dev_runs_*``, where unit ends fall inside the text); the model's signals, and its
-right-to-left twin's when the model directory holds one in ``rtl/`` (unless ``--no-rtl``), are computed once. The rows, each with the command that measured it, go to ``--out`` (default
+right-to-left twin's when the model directory holds one in ``rtl/`` (unless ``--no-rtl``), are computed once.
+The rows, each with the command that measured it, go to ``--out`` (default
 ``eval/results/readout-choice-<level>.json``) as they come, replacing the rows of the same settings already there;
 the shipped readouts (``scales.ENGLISH_READOUTS``, ``CHINESE_READOUT``) are the best row of these files by
 :func:`choice_score`.
