@@ -78,6 +78,9 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     "below-grid": ({}, {}),
     # the study's settings unchanged, several seeds at each of several taus (a name for the rows, no override)
     "grid-seeds": ({}, {}),
+    # the model saved is the mean of the weights after every iteration from 300 on (TrainConfig.average_from):
+    # 100 iterations after the halting unit's release, over the rest of the study's 800
+    "average300": ({}, {"average_from": 300}),
 }
 #: (corpus key, lever, seeds[, variant[, value]]) of each probe (value: default the study's seed value), in training
 #: order: the study's candidate setting (three seeds on brent-phono), its held-out control, and Graves's ACT as the
@@ -138,6 +141,11 @@ ENSEMBLE_PROBES: tuple[tuple, ...] = (
 #: The length probes' question for the lever the rule selects on brent-phono: bounded+norm+freeze at tau 0.001 (the
 #: extended grid's choice), trained 4x longer on seeds 0 and 1
 SELECTED_LENGTH_PROBES: tuple[tuple, ...] = (("brent-phono", "bounded+norm+freeze", (0, 1), "", 0.001),)
+#: Weight averaging (``TrainConfig.average_from``): the ensemble probes' settings and seeds, and Graves's ACT at tau
+#: 0.03 (the reference row), each saving the mean of its weights from iteration 300 on instead of the last weights
+AVERAGED_PROBES: tuple[tuple, ...] = (
+    *((key, lever, seeds, "average300", value) for key, lever, seeds, _, value in ENSEMBLE_PROBES),
+    ("brent-phono", "graves", (0,), "average300", 0.03))
 PROBE_CORPORA = (*CORPORA, HELDOUT)
 DEFAULT_FACTOR = 4
 RESULTS_NAME = "halting-length.json"
@@ -150,9 +158,10 @@ PROBE_SETS = {"length": (PROBES, DEFAULT_FACTOR, RESULTS_NAME),
               "below-grid": (BELOW_GRID_PROBES, 1, "halting-below-grid.json"),
               "grid-seeds": (GRID_SEED_PROBES, 1, "halting-grid-seeds.json"),
               "ensemble": (ENSEMBLE_PROBES, 1, "halting-ensemble.json"),
-              "selected-length": (SELECTED_LENGTH_PROBES, DEFAULT_FACTOR, "halting-selected-length.json")}
+              "selected-length": (SELECTED_LENGTH_PROBES, DEFAULT_FACTOR, "halting-selected-length.json"),
+              "averaged": (AVERAGED_PROBES, 1, "halting-averaged.json")}
 #: The probe sets whose results also hold ``seed_ensembles``
-ENSEMBLE_SETS = ("ensemble",)
+ENSEMBLE_SETS = ("ensemble", "averaged")
 #: The dev figures of log.jsonl followed over training (the dev pass reads the state carried across units;
 #: ponder_boundary_f: peaks of its ponder signal against the dev units' gold cuts)
 CURVE_FIELDS = ("ponder_boundary_f", "dev_bps", "ponder_std")
@@ -351,10 +360,10 @@ def seed_ensembles(per_probe: list[tuple[str, list]], runs_dir: Path, data_dir, 
 def training_curve(run_dir: Path) -> dict[str, list]:
     """The dev evaluations a run logged while training (``CURVE_FIELDS`` by iteration, with the held-out bits
     ``holdout_bps`` of an early-stopping run; a run resumed from a checkpoint logs the iterations after it again:
-    the last record of each iteration is kept)."""
+    the last record of each iteration is kept; the record of averaged weights is not a training point)."""
     path = run_dir / "log.jsonl"
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.is_file() else []
-    by_iteration = {r["iteration"]: r for r in records if "dev_bps" in r}
+    by_iteration = {r["iteration"]: r for r in records if "dev_bps" in r and r.get("weights") != "average"}
     iterations = sorted(by_iteration)
     fields = CURVE_FIELDS + (("holdout_bps",) if any("holdout_bps" in r for r in by_iteration.values()) else ())
     return {"iteration": iterations, **{name: [by_iteration[i].get(name) for i in iterations] for name in fields}}

@@ -204,18 +204,22 @@ class TrainingSummary:
 
 @dataclass
 class LastEvaluation:
-    """The figures of a run's last logged dev evaluation (the last record of its log.jsonl)."""
+    """The figures of a run's last logged dev evaluation (the last record of its log.jsonl: the saved model's, also
+    when that is a weight average) and the training speed of its last logged iteration."""
 
-    symbols_per_s: float | None = None  # rate of the optimizer iteration before it
+    symbols_per_s: float | None = None  # rate of the last logged optimizer iteration
     dev_bps: float | None = None
     ponder_mean: float | None = None
 
     @classmethod
     def read(cls, run_dir: Path) -> LastEvaluation:
         path = run_dir / "log.jsonl"
-        lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
-        record = json.loads(lines[-1]) if lines else {}
-        return cls(**{f.name: record.get(f.name) for f in dataclasses.fields(cls)})
+        records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] \
+            if path.is_file() else []
+        last = records[-1] if records else {}
+        trained = next((r for r in reversed(records) if "symbols_per_s" in r), {})
+        return cls(symbols_per_s=trained.get("symbols_per_s"), dev_bps=last.get("dev_bps"),
+                   ponder_mean=last.get("ponder_mean"))
 
 
 @dataclass

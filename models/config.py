@@ -215,6 +215,8 @@ class TrainConfig:
     lm_freeze: int | None = setting(None, "Two-stage halting: every parameter but the halting unit is held from this "
                                           "iteration on, so the halting unit alone learns over a fixed language "
                                           "model (ACT halting only; None: the language model learns throughout).")
+    average_from: int | None = setting(None, "Weight averaging: the model saved is the mean of the weights after every "
+                                             "iteration from this one on (Polyak-Ruppert; None: the last weights).")
 
     def __post_init__(self):
         check_types(self)
@@ -235,6 +237,9 @@ class TrainConfig:
             "halt_freeze": (self.halt_freeze >= 0, ">= 0"),
             "lm_freeze": (self.lm_freeze is None or self.lm_freeze >= self.halt_freeze,
                           ">= halt_freeze or None"),
+            "average_from": (self.average_from is None or (
+                1 <= self.average_from <= self.iterations and not self.holdout),
+                "None or in [1, iterations] (and then holdout 0: early stopping keeps one evaluated model)"),
             "holdout": (0 <= self.holdout <= 0.5, "in [0, 0.5]"),
             "patience": (self.patience is None or (self.patience >= 1 and self.holdout > 0),
                          ">= 1 or None (and then holdout > 0)"),

@@ -7,7 +7,9 @@ and detached (truncated backpropagation through time) and reset when the stream 
 
 At every evaluation interval (and at the end) a record of training statistics goes to log.jsonl, with the
 dev pass (``dev_pass.py``) and the caller's dev metrics merged in when there are dev units; the run
-directory and checkpoints are ``run_files.py``'s. On one process a resumed run repeats the uninterrupted one
+directory and checkpoints are ``run_files.py``'s. With ``average_from`` the model saved is the mean of the weights
+from that iteration on (``weight_average.py``), and one more record, marked ``"weights": "average"``, holds its dev
+scores. On one process a resumed run repeats the uninterrupted one
 exactly. Under torchrun (DDP: one shard of rows per process, rank 0 evaluates and writes) the checkpoint holds
 rank 0's carried state and RNG; the other ranks resume with a fresh state and a seed derived from the
 iteration.
@@ -37,6 +39,7 @@ from segment.models.run_files import (RunFiles, latest_checkpoint, load_trainer_
                                       seed_everything, set_rng_state)
 from segment.models.streams import StreamBatches, encode_stream
 from segment.models.vocab import Vocab
+from segment.models.weight_average import WeightAverage
 
 Callback = Callable[["Trainer"], None]
 
@@ -112,6 +115,7 @@ class Trainer:
         self.stop_requested = False  # set by a callback (early stopping) to end training
         self.seconds_before = 0.0  # training seconds of earlier invocations (from the checkpoint resumed)
         self.run_started: float | None = None
+        self.average = WeightAverage(self.module, config.average_from) if config.average_from is not None else None
         self.callbacks: dict[str, list[Callback]] = defaultdict(list)
 
     def add_callback(self, event: str, fn: Callback) -> None:
@@ -176,6 +180,8 @@ class Trainer:
             self.output = output
             self.iteration += 1
             self.position += 1
+            if self.average is not None:
+                self.average.update(self.module, self.iteration)
             world = dist.get_world_size() if dist.is_initialized() else 1
             self.symbols_per_s = ids.numel() * world / max(time.perf_counter() - started, 1e-9)
             self.stopping = self.should_stop(run_started)
@@ -199,6 +205,9 @@ class Trainer:
                    "rng": rng_scalars,
                    "optimizer": {"param_groups": opt["param_groups"], "scalars": opt_scalars},
                    "scheduler": self.scheduler.state_dict()}
+        if self.average is not None:
+            average_tensors, scalars["average"] = self.average.state()
+            tensors.update(average_tensors)
         return tensors, scalars
 
     def load_state_tensors_and_scalars(self, tensors: dict[str, torch.Tensor], scalars: dict) -> None:
@@ -214,6 +223,12 @@ class Trainer:
         self.scheduler.load_state_dict(scalars["scheduler"])
         self.iteration, self.position = scalars["iteration"], scalars["position"]
         self.seconds_before = float(scalars.get("train_seconds", 0.0))  # absent from older checkpoints
+        if self.average is not None:
+            saved = scalars.get("average")
+            if saved is not None and saved["start"] != self.average.start:
+                raise ValueError(f"its weights are averaged from iteration {saved['start']}, not "
+                                 f"{self.average.start} (average_from)")
+            self.average.load(tensors, saved)
         carried = [tensors[k].to(self.device) for k in ("carried.0", "carried.1") if k in tensors]
         self.carried = tuple(carried) if carried else None
         if dist.is_initialized() and dist.get_rank() != 0:  # the checkpoint holds rank 0's state and RNG
@@ -305,19 +320,49 @@ def evaluation_log(files: RunFiles, bar: tqdm, dev_sequences: Sequence | None, d
         if not trainer.due(cfg.eval_every):
             return
         record = train_statistics(trainer)
-        if dev_sequences is not None:
-            dev = evaluate_stream(trainer.module, dev_sequences, seq_len=cfg.seq_len, rows=cfg.eval_rows,
-                                  max_symbols=cfg.eval_symbols, device=trainer.device)
-            record.update(dev.scores)
-            if dev_metrics is not None:
-                record.update(dev_metrics(dev.units, dev.ponder))
+        record.update(dev_scores(trainer, trainer.module, dev_sequences, dev_metrics))
         if early_stopping is not None:
             record.update(early_stopping.measure(trainer))
-        files.log(record)
-        if cfg.progress:
-            bar.write(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()),
-                      file=sys.stderr)
+        write_record(files, bar, cfg, record)
     return evaluate
+
+
+def dev_scores(trainer: Trainer, module: torch.nn.Module, dev_sequences: Sequence | None,
+               dev_metrics: DevMetrics | None) -> dict:
+    """The dev pass's scores of ``module`` (and ``dev_metrics``' fields), {} without dev units."""
+    if dev_sequences is None:
+        return {}
+    cfg = trainer.config
+    dev = evaluate_stream(module, dev_sequences, seq_len=cfg.seq_len, rows=cfg.eval_rows,
+                          max_symbols=cfg.eval_symbols, device=trainer.device)
+    return {**dev.scores, **(dev_metrics(dev.units, dev.ponder) if dev_metrics is not None else {})}
+
+
+def write_record(files: RunFiles, bar: tqdm, config: TrainConfig, record: dict) -> None:
+    """Append ``record`` to log.jsonl, and show it on stderr with config.progress."""
+    files.log(record)
+    if config.progress:
+        bar.write(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in record.items()),
+                  file=sys.stderr)
+
+
+def averaged_model(trainer: Trainer, files: RunFiles, bar: tqdm, dev_sequences: Sequence | None,
+                   dev_metrics: DevMetrics | None, rank: int) -> torch.nn.Module | None:
+    """The mean weights of a run with average_from, with a log record of their dev scores (rank 0); None, with a
+    warning, when training ended before averaging started."""
+    average = trainer.average
+    if not average.count:
+        if rank == 0:
+            print(f"warning: training ended at iteration {trainer.iteration}, before weight averaging starts at "
+                  f"iteration {average.start} (average_from): the model saved holds the last weights",
+                  file=sys.stderr)
+        return None
+    module = average.averaged(trainer.module)
+    if rank == 0:
+        write_record(files, bar, trainer.config, {
+            "iteration": trainer.iteration, "weights": "average", "averaged_iterations": average.count,
+            **dev_scores(trainer, module, dev_sequences, dev_metrics)})
+    return module
 
 
 def checkpointing(files: RunFiles) -> Callback:
@@ -405,11 +450,14 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
         trainer.add_callback(event, fn)
     try:
         trainer.run()
+        averaged = averaged_model(trainer, files, bar, dev_sequences, dev_metrics, rank) \
+            if trainer.average is not None else None
     finally:
         bar.close()
     if module.config.halting and trainer.iteration <= cfg.halt_freeze and rank == 0:
         print(f"warning: training ended at iteration {trainer.iteration}, before the halting unit's release after "
               f"iteration {cfg.halt_freeze} (halt_freeze): its halting is still the initial one", file=sys.stderr)
-    final = early.best if early is not None and early.best is not None else module
+    final = averaged if averaged is not None else early.best if early is not None and early.best is not None \
+        else module
     files.save_model(final)
     return final.cpu()

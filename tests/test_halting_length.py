@@ -80,7 +80,7 @@ def test_selected_probes_repeat_the_study_run_the_rule_selected_on_three_seeds()
 def test_ensemble_probes_add_seeds_to_the_grid_seeds_runs():
     grid = {spec.name: spec for *_, spec in length_runs(1, probes=PROBE_SETS["grid-seeds"][0])}
     probes, factor, name = PROBE_SETS["ensemble"]
-    assert (factor, name, ENSEMBLE_SETS) == (1, "halting-ensemble.json", ("ensemble",))
+    assert (factor, name, ENSEMBLE_SETS) == (1, "halting-ensemble.json", ("ensemble", "averaged"))
     assert probes[-1] == PROBE_SETS["selected"][0][1]  # brent-text: the selected probes' three seeds
     runs = length_runs(factor, probes=probes[:-1])
     assert sorted({value for _, _, value, _, _ in runs}) == [0.0003, 0.001, 0.003]
@@ -93,6 +93,24 @@ def test_ensemble_probes_add_seeds_to_the_grid_seeds_runs():
             twin = grid[spec.name.replace(f"-seed{seed}", "-seed1")]
             assert spec.train_config() == replace(twin.train_config(), seed=seed)
             assert spec.model_config() == twin.model_config()
+
+
+def test_averaged_probes_are_the_ensemble_probes_and_graves_saving_their_mean_weights():
+    """The averaged probes: every ensemble run, and Graves's ACT at tau 0.03 (seed 0), with average_from 300 and
+    nothing else changed; their names say so."""
+    ensemble = {spec.name: spec for *_, spec in length_runs(1, probes=PROBE_SETS["ensemble"][0])}
+    graves = {spec.name: spec for c, lever, tau, seed, spec in study_runs() if (c.key, lever, tau, seed) ==
+              ("brent-phono", "graves", 0.03, 0)}
+    probes, factor, name = PROBE_SETS["averaged"]
+    assert (factor, name, VARIANTS["average300"]) == (1, "halting-averaged.json", ({}, {"average_from": 300}))
+    runs = length_runs(factor, probes=probes)
+    assert len(runs) == len(ensemble) + 1
+    for _, lever, value, seed, spec in runs:
+        twin_name = spec.name.replace("-it800-average300", "-it800-grid-seeds" if lever == "bounded+norm+freeze"
+                                      else "-it800-selected" if lever == "constraint" else "")
+        twin = ensemble.get(twin_name) or graves[twin_name]
+        assert spec.model_config() == twin.model_config()
+        assert spec.train_config() == replace(twin.train_config(), average_from=300)
 
 
 def test_selected_length_probes_train_the_rules_choice_four_times_longer():
@@ -226,7 +244,8 @@ def test_training_curve_keeps_the_last_record_of_each_iteration(tmp_path):
                {"iteration": 20, "dev_bps": 3.0, "ponder_std": 0.1, "ponder_boundary_f": 0.5},
                {"iteration": 40, "dev_bps": 2.8, "ponder_std": 0.2},  # killed here, resumed from iteration 20
                {"iteration": 40, "dev_bps": 2.7, "ponder_std": 0.3, "ponder_boundary_f": 0.6},
-               {"iteration": 30, "dev_bps": 2.9, "ponder_std": 0.2}]
+               {"iteration": 30, "dev_bps": 2.9, "ponder_std": 0.2},
+               {"iteration": 40, "weights": "average", "dev_bps": 2.5, "ponder_std": 0.4}]  # the saved mean
     (tmp_path / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     assert training_curve(tmp_path) == {"iteration": [20, 30, 40], "ponder_boundary_f": [0.5, None, 0.6],
                                         "dev_bps": [3.0, 2.9, 2.7], "ponder_std": [0.1, 0.2, 0.3]}

@@ -382,7 +382,7 @@ def test_cli_option_defaults_are_the_config_defaults():
 
     fields_of = {f.name: f for config in (ModelConfig, TrainConfig) for f in fields(config)}
     options = [p for p in command.params if p.name in fields_of and p.name not in ("out", "resume")]
-    assert len(options) == 27
+    assert len(options) == 28
     for option in options:
         assert option.default == fields_of[option.name].default, option.name
         assert option.help == fields_of[option.name].metadata["help"], option.name
@@ -489,3 +489,90 @@ def test_lm_freeze_holds_every_parameter_but_the_halting_unit_from_its_iteration
         train(tiny(act=False), TrainConfig(iterations=1, lm_freeze=0, **{k: v for k, v in config.items()
                                                                           if k not in ("halt_freeze", "lm_freeze")}),
               SEQS)
+
+
+# ---- weight averaging --------------------------------------------------------------------------------------
+def weights(module) -> dict[str, torch.Tensor]:
+    return {name: p.detach().clone() for name, p in module.named_parameters()}
+
+
+def test_weight_averaging_saves_the_mean_of_the_weights_from_its_iteration_on(tmp_path):
+    """average_from=3 over 6 iterations: the model returned and saved holds the mean of the weights after
+    iterations 3, 4, 5 and 6; training itself follows the same path as without averaging; the log gets one more
+    record, of the mean's dev scores, which the run's last evaluation reads (the speed from the record before)."""
+    from segment.eval.results_types import LastEvaluation
+    from segment.models.act_lstm import ACTLanguageModel
+
+    config = dict(iterations=6, seq_len=8, batch_size=3, lr=1e-2, warmup=0, eval_every=3, progress=False, seed=2)
+    after = {}
+    plain = train(tiny(), TrainConfig(**config), SEQS,
+                  callbacks=[("on_batch_end", lambda tr: after.update({tr.iteration: weights(tr.module)}))])
+    averaged = train(tiny(), TrainConfig(**config, average_from=3, out=str(tmp_path)), SEQS, SEQS[:2])
+    saved = ACTLanguageModel.from_pretrained(tmp_path / "model")
+    for name, got in averaged.named_parameters():
+        expected = torch.stack([after[i][name] for i in (3, 4, 5, 6)]).mean(0)
+        torch.testing.assert_close(got, expected, rtol=1e-6, atol=1e-7, msg=name)
+        torch.testing.assert_close(dict(saved.named_parameters())[name], got, rtol=0, atol=0, msg=name)
+    assert not torch.equal(averaged.decoder.weight, plain.decoder.weight)
+    records = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert [(r["iteration"], r.get("weights")) for r in records] == [(3, None), (6, None), (6, "average")]
+    assert records[-1]["averaged_iterations"] == 4 and records[-1]["dev_bps"] != records[-2]["dev_bps"]
+    expected_bps = evaluate_stream(averaged, SEQS[:2], seq_len=8, rows=64, max_symbols=100_000).scores["dev_bps"]
+    assert records[-1]["dev_bps"] == pytest.approx(expected_bps)
+    last = LastEvaluation.read(tmp_path)
+    assert last.dev_bps == records[-1]["dev_bps"] and last.symbols_per_s == records[-2]["symbols_per_s"]
+
+
+def test_weight_averaging_resumes_exactly_and_refuses_another_start(tmp_path):
+    """A run killed after its checkpoint at iteration 4 (averaging from 3) and resumed saves the same mean, bit
+    for bit, as the uninterrupted run; resuming it with another average_from is a load error."""
+    from segment.errors import ModelLoadError
+
+    config = dict(iterations=7, seq_len=8, batch_size=3, lr=1e-2, warmup=0, eval_every=100, checkpoint_every=2,
+                  progress=False, seed=3, average_from=3)
+    whole = train(tiny(), TrainConfig(**config), SEQS)
+
+    def kill_after_five(trainer):
+        if trainer.iteration == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny(), TrainConfig(**config, out=str(tmp_path)), SEQS, callbacks=[("on_batch_end", kill_after_five)])
+    with pytest.raises(ModelLoadError, match="averaged from iteration 3, not 2"):
+        train(tiny(), TrainConfig(**{**config, "average_from": 2}, out=str(tmp_path), resume=True), SEQS)
+    resumed = train(tiny(), TrainConfig(**config, out=str(tmp_path), resume=True), SEQS)
+    for (name, expected), (_, got) in zip(whole.named_parameters(), resumed.named_parameters()):
+        torch.testing.assert_close(got, expected, rtol=0, atol=0, msg=name)
+
+
+def test_a_run_stopped_before_averaging_starts_saves_its_last_weights_and_says_so(tmp_path, capsys):
+    config = TrainConfig(iterations=50, seq_len=8, batch_size=2, max_seconds=0, progress=False, out=str(tmp_path),
+                         average_from=10)
+    last = {}
+    model = train(tiny(), config, SEQS, callbacks=[("on_batch_end", lambda tr: last.update(weights(tr.module)))])
+    assert "before weight averaging starts at iteration 10 (average_from)" in capsys.readouterr().err
+    for name, p in model.named_parameters():
+        torch.testing.assert_close(p, last[name], rtol=0, atol=0, msg=name)
+    assert "average" not in (tmp_path / "log.jsonl").read_text()
+
+
+@pytest.mark.parametrize("settings", [{"average_from": 0}, {"average_from": 11}, {"average_from": 5, "holdout": 0.1}])
+def test_average_from_is_checked(settings):
+    with pytest.raises(ValueError, match="average_from must be None or in \\[1, iterations\\]"):
+        TrainConfig(iterations=10, **settings)
+
+
+def test_cli_trains_with_weight_averaging_and_refuses_a_start_after_the_end(tmp_path):
+    from segment.eval.results_types import LastEvaluation
+
+    common = ("--corpus", "sample-brent-phono", "--hidden", "16", "--iterations", "4", "--seq-len", "8",
+              "--batch-size", "2", "--out")
+    result = run_cli(*common, str(tmp_path / "run"), "--average-from", "2")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["train"]["average_from"] == 2
+    record = json.loads((tmp_path / "run" / "log.jsonl").read_text().splitlines()[-1])
+    assert record["weights"] == "average" and record["averaged_iterations"] == 3
+    assert LastEvaluation.read(tmp_path / "run").symbols_per_s is not None
+    result = run_cli(*common, str(tmp_path / "late"), "--average-from", "5")
+    assert result.exit_code != 0 and "average_from must be None or in [1, iterations]" in result.output
+    assert not (tmp_path / "late" / "model").exists()

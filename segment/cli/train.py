@@ -58,6 +58,7 @@ def fields_of(config: type, settings: dict) -> dict:
 @setting_option(TrainConfig, "halt_lr_scale", type=click.FloatRange(min=0, min_open=True))
 @setting_option(TrainConfig, "halt_freeze", type=click.IntRange(min=0))
 @setting_option(TrainConfig, "lm_freeze", type=click.IntRange(min=0))
+@setting_option(TrainConfig, "average_from", type=click.IntRange(min=1))
 @click.option("--no-act", is_flag=True, help="Control: one update per symbol (a plain LSTM language model).")
 @setting_option(ACTConfig, "fixed_steps", type=click.IntRange(min=1), metavar="K")
 @setting_option(TrainConfig, "iterations", type=click.IntRange(min=1))
