@@ -2,7 +2,8 @@
 agree, when they train longer than the study's 800 iterations, or stop early by a label-free rule?
 
     python -m segment.eval.halting_length
-        [--probes length|early-stop|release|two-stage|selected|below-grid|grid-seeds|ensemble|selected-length]
+        [--probes length|early-stop|release|two-stage|selected|below-grid|grid-seeds|ensemble|selected-length|
+                  averaged]
         [--phase train|evaluate|all]
         [--runs-dir runs/halting-length] [--results-dir eval] [--factor N] [--jobs 2] [--device cpu]
         [--data-dir DIR]
@@ -23,7 +24,9 @@ value the study's label-free rule selects, where the study repeats seeds at a va
 informative regime read from the seed means (``seed_mean_grid``). ``ensemble`` (factor 1): those runs with seeds 3
 and 4 added at taus 0.0003-0.003, and the selected probes on brent-text, with the ponder F of the mean ponder of
 every subset of K seeds (``seed_ensembles``). ``selected-length`` (factor 4): bounded+norm+freeze at tau 0.001, the
-extended grid's choice, on seeds 0 and 1. Runs
+extended grid's choice, on seeds 0 and 1. ``averaged`` (factor 1): the ensemble runs, and Graves's ACT at tau 0.03,
+saving the mean of their weights after every iteration from 300 on (``TrainConfig.average_from``), set beside the
+ensemble runs that saved their last weights (``versus_twins``). Runs
 are measured exactly as the study measures its own (``halting_study.evaluate_run``: label-free dev statistics,
 unsupervised ponder and entropy F on the test units). The results set each probe's seeds beside the study's
 800-iteration rows of the same lever, value and seeds (from ``results/halting.json``) and go to
@@ -141,11 +144,13 @@ ENSEMBLE_PROBES: tuple[tuple, ...] = (
 #: The length probes' question for the lever the rule selects on brent-phono: bounded+norm+freeze at tau 0.001 (the
 #: extended grid's choice), trained 4x longer on seeds 0 and 1
 SELECTED_LENGTH_PROBES: tuple[tuple, ...] = (("brent-phono", "bounded+norm+freeze", (0, 1), "", 0.001),)
-#: Weight averaging (``TrainConfig.average_from``): the ensemble probes' settings and seeds, and Graves's ACT at tau
-#: 0.03 (the reference row), each saving the mean of its weights from iteration 300 on instead of the last weights
+#: Weight averaging (``TrainConfig.average_from``): the ensemble probes' settings and seeds, Graves's ACT at tau
+#: 0.03 (the reference row) and the study's ud-en-ewt seeds (the constraint at target 2.5), each saving the mean of
+#: its weights from iteration 300 on instead of the last weights
 AVERAGED_PROBES: tuple[tuple, ...] = (
     *((key, lever, seeds, "average300", value) for key, lever, seeds, _, value in ENSEMBLE_PROBES),
-    ("brent-phono", "graves", (0,), "average300", 0.03))
+    ("brent-phono", "graves", (0,), "average300", 0.03),
+    ("ud-en-ewt", "constraint", (0, *SEEDS), "average300", seed_value("constraint")))
 PROBE_CORPORA = (*CORPORA, HELDOUT)
 DEFAULT_FACTOR = 4
 RESULTS_NAME = "halting-length.json"
@@ -162,6 +167,8 @@ PROBE_SETS = {"length": (PROBES, DEFAULT_FACTOR, RESULTS_NAME),
               "averaged": (AVERAGED_PROBES, 1, "halting-averaged.json")}
 #: The probe sets whose results also hold ``seed_ensembles``
 ENSEMBLE_SETS = ("ensemble", "averaged")
+#: probe set -> the probe set whose runs it repeats with its variant (its results gain ``versus_twins``)
+TWIN_SETS = {"averaged": "ensemble"}
 #: The dev figures of log.jsonl followed over training (the dev pass reads the state carried across units;
 #: ponder_boundary_f: peaks of its ponder signal against the dev units' gold cuts)
 CURVE_FIELDS = ("ponder_boundary_f", "dev_bps", "ponder_std")
@@ -357,6 +364,37 @@ def seed_ensembles(per_probe: list[tuple[str, list]], runs_dir: Path, data_dir, 
     return rows
 
 
+def versus_twins(results: dict, twin: dict) -> list[dict]:
+    """Per probe summary of a variant in ``results``: its seeds' ponder F (mean and spread), the ponder F of their
+    all-seed ensemble (``seed_ensembles``), its entropy F, dev ponder std and bits, beside the same of the run it
+    repeats (same corpus, lever, value, seeds and length without the variant: a summary of ``twin``, the results of
+    the probe set that trained those runs, or a study row beside the variant's)."""
+    def key(summary: dict) -> tuple:
+        return summary["corpus"], summary["lever"], summary["value"], summary["seeds"], summary["iterations"]
+
+    def ensemble_f(rows: list[dict], summary: dict) -> float | None:
+        return next((r["first_ponder_f"] for r in rows if (r["corpus"], r["lever"], r["value"], r["first_seeds"])
+                     == (summary["corpus"], summary["lever"], summary["value"], summary["seeds"])), None)
+
+    out = []
+    for summary in results["summary"]:
+        base = next((t for t in (*twin.get("summary", []), *results["summary"]) if key(t) == key(summary)
+                     and t["variant"] != summary["variant"]), None) if summary["variant"] else None
+        if base is None:
+            continue
+        row = {"corpus": summary["corpus"], "lever": summary["lever"], "value": summary["value"],
+               "variant": summary["variant"], "seeds": summary["seeds"]}
+        for prefix, source, ensembles in (("last", base, twin.get("seed_ensembles", [])),
+                                          ("variant", summary, results.get("seed_ensembles", []))):
+            row.update({f"{prefix}_f_mean": source["ponder_f_mean"], f"{prefix}_f_spread": source["ponder_f_spread"],
+                        f"{prefix}_ensemble_f": ensemble_f(ensembles, source) if len(source["seeds"]) > 1 else None,
+                        f"{prefix}_entropy_f_mean": source["entropy_f_mean"],
+                        f"{prefix}_dev_std_mean": source["dev_ponder_std_mean"],
+                        f"{prefix}_dev_bps_mean": source["dev_bps_mean"]})
+        out.append(row)
+    return out
+
+
 def training_curve(run_dir: Path) -> dict[str, list]:
     """The dev evaluations a run logged while training (``CURVE_FIELDS`` by iteration, with the held-out bits
     ``holdout_bps`` of an early-stopping run; a run resumed from a checkpoint logs the iterations after it again:
@@ -382,10 +420,11 @@ def _mean(values) -> float:
 
 def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: str, data_dir, jobs: int = 1,
                      corpora: tuple[StudyCorpus, ...] = PROBE_CORPORA, probes=PROBES,
-                     results_name: str = RESULTS_NAME, ensembles: bool = False) -> dict:
+                     results_name: str = RESULTS_NAME, ensembles: bool = False, twin_name: str | None = None) -> dict:
     """Measure every trained probe run (rows already measured are kept, as in the study) and summarise them
     beside the study's rows, with each run's variant, kept iteration (``best_iteration``) and dev curve over
-    training (``training_curve``), and with ``ensembles`` the F of seed ensembles (``seed_ensembles``); writes
+    training (``training_curve``), with ``ensembles`` the F of seed ensembles (``seed_ensembles``), and with
+    ``twin_name`` (the results file of the runs these repeat with their variant) ``versus_twins``; writes
     ``results_dir``/results/``results_name`` and returns its content."""
     path = results_dir / "results" / results_name
     from segment.eval.training_phase import run_dir_of
@@ -412,6 +451,12 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
                "summary": [asdict(s) for s in summaries], "extended_grid": extended_grid(rows, study, corpora),
                "seed_mean_grid": seed_mean_grid(summaries, rows, study_rule(study), control_bps(short_rows)),
                **({"seed_ensembles": seed_ensembles(per_probe, runs_dir, data_dir, device)} if ensembles else {})}
+    if twin_name is not None:
+        twin_path = results_dir / "results" / twin_name
+        if not twin_path.is_file():
+            raise click.ClickException(f"{twin_path}: not found; the runs this probe set is compared with are "
+                                       "measured there")
+        results["versus_twins"] = versus_twins(results, json.loads(twin_path.read_text(encoding="utf-8")))
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, json.dumps(results, indent=1) + "\n")
     return results
@@ -424,7 +469,8 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
                    "unit trained alone over a fixed language model; selected: three seeds at the value the "
                    "label-free rule selects; below-grid: taus below the study's grid; grid-seeds: three seeds "
                    "at each tau of the grid's low end; ensemble: five seeds there, and the ponder F of their "
-                   "ensembles; selected-length: the setting the rule selects on brent-phono, trained longer.")
+                   "ensembles; selected-length: the setting the rule selects on brent-phono, trained longer; "
+                   "averaged: the ensemble runs saving the mean of their weights from iteration 300 on.")
 @click.option("--phase", type=click.Choice(["train", "evaluate", "all"]), default="all", show_default=True)
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/halting-length"),
               show_default=True)
@@ -442,7 +488,7 @@ def main(probe_set: str, phase: str, runs_dir: Path, results_dir: Path, factor: 
          data_dir: Path | None) -> None:
     """Train and evaluate one set of probes of the halting study (training length, early stopping, release,
     two-stage, seeds at the selected value, taus below the grid, seeds along the grid's low end, seed ensembles,
-    the selected setting trained longer)."""
+    the selected setting trained longer, weight averaging)."""
     from segment.eval.training_phase import train_all
 
     probes, default_factor, results_name = PROBE_SETS[probe_set]
@@ -454,7 +500,8 @@ def main(probe_set: str, phase: str, runs_dir: Path, results_dir: Path, factor: 
             click.echo(f"Error: run(s) failed: {', '.join(failed)} (see {runs_dir}/<run>/train.log)", err=True)
     if phase in ("evaluate", "all"):
         evaluate_lengths(runs_dir, results_dir, factor=factor, device=device, data_dir=data_dir, jobs=jobs,
-                         probes=probes, results_name=results_name, ensembles=probe_set in ENSEMBLE_SETS)
+                         probes=probes, results_name=results_name, ensembles=probe_set in ENSEMBLE_SETS,
+                         twin_name=PROBE_SETS[TWIN_SETS[probe_set]][2] if probe_set in TWIN_SETS else None)
 
 
 if __name__ == "__main__":

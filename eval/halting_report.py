@@ -220,7 +220,13 @@ def _ensemble_section(ensemble: dict, figures: Path) -> list[str]:
                                 "of the first K seeds' ensemble (`first_*`; the same mean, of the entropy signal):")
     if ensemble.get("seed_mean_grid"):
         lines += [SEED_MEAN_CAPTION, "", _markdown(ensemble["seed_mean_grid"], SEED_MEAN_COLUMNS), ""]
-    rows = ensemble.get("seed_ensembles", [])
+    return lines + _ensemble_figures(ensemble.get("seed_ensembles", []), figures, "halting-ensemble-f")
+
+
+def _ensemble_figures(rows: list[dict], figures: Path, prefix: str) -> list[str]:
+    """Per corpus, a figure of seed-ensemble ponder F against the ensemble size; the markdown lines that show
+    them."""
+    lines = []
     for corpus in dict.fromkeys(r["corpus"] for r in rows):
         curves = {}
         for row in (r for r in rows if r["corpus"] == corpus):
@@ -228,7 +234,7 @@ def _ensemble_section(ensemble: dict, figures: Path) -> list[str]:
             series = curves.setdefault(f"{row['lever']}, {value}", ([], [], [], []))
             for values, field in zip(series, ("k", "ponder_f_mean", "ponder_f_min", "ponder_f_max")):
                 values.append(row[field])
-        name = f"halting-ensemble-f-{corpus}.png"
+        name = f"{prefix}-{corpus}.png"
         plot_ensemble_f(curves, title=f"ponder F of seed ensembles, {corpus}", path=figures / name)
         lines += [f"![ponder F against ensemble size, {corpus}](figures/{name})", ""]
     return lines
@@ -245,11 +251,37 @@ def _selected_length_section(probes: dict, figures: Path) -> list[str]:
                           columns=LENGTH_COLUMNS, figure_prefix="halting-selected-length")
 
 
+VERSUS_COLUMNS = ["corpus", "lever", "value", "seeds", "last_f_mean", "variant_f_mean", "last_f_spread",
+                  "variant_f_spread", "last_ensemble_f", "variant_ensemble_f", "last_entropy_f_mean",
+                  "variant_entropy_f_mean", "last_dev_std_mean", "variant_dev_std_mean", "last_dev_bps_mean",
+                  "variant_dev_bps_mean"]
+
+
+def _averaged_section(averaged: dict, figures: Path) -> list[str]:
+    """The ensemble runs (and Graves's ACT) saving their mean weights, beside the same runs' last weights."""
+    intro = (_generated("averaged") + "the runs of the section \"Seed ensembles\" (five seeds of bounded+norm+freeze "
+             "at taus 0.0003-0.003 on brent-phono, three of the constraint at target 2.75 on brent-text) and Graves's "
+             "ACT at tau 0.03 (seed 0), trained again with weight averaging (variant `average300`: the model saved "
+             "is the mean of the weights after every iteration from 300 on, `actseg train --average-from 300`; "
+             "training itself is unchanged), measured like every run above.")
+    lines = _with_table(averaged, figures, heading="Weight averaging", intro=intro, figure_prefix="halting-averaged",
+                        table="versus_twins", columns=VERSUS_COLUMNS,
+                        caption="Against the same runs' last weights (`last_*`: the runs of \"Seed ensembles\", or the "
+                                "study's row; `variant_*`: averaged; `*_ensemble_f`: the ponder F of the mean ponder "
+                                "of all the seeds; spreads are max - min over the seeds):")
+    if averaged.get("seed_ensembles"):
+        lines += ["Ponder F of the ensembles of K averaged seeds (as in \"Seed ensembles\"):", "",
+                  _markdown(averaged["seed_ensembles"], ENSEMBLE_COLUMNS), ""]
+    if averaged.get("seed_mean_grid"):
+        lines += [SEED_MEAN_CAPTION, "", _markdown(averaged["seed_mean_grid"], SEED_MEAN_COLUMNS), ""]
+    return lines + _ensemble_figures(averaged.get("seed_ensembles", []), figures, "halting-averaged-ensemble-f")
+
+
 #: probe set (``halting_length.PROBE_SETS``) -> its section of the report, in report order
 PROBE_SECTIONS = {"length": _length_section, "early-stop": _early_stop_section, "release": _release_section,
                   "two-stage": _two_stage_section, "selected": _selected_section, "below-grid": _below_grid_section,
                   "grid-seeds": _grid_seeds_section, "ensemble": _ensemble_section,
-                  "selected-length": _selected_length_section}
+                  "selected-length": _selected_length_section, "averaged": _averaged_section}
 
 
 def write_report(results: dict, results_dir: Path, *, command: str, probes: dict[str, dict] | None = None) -> Path:

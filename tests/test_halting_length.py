@@ -10,6 +10,7 @@ from pathlib import Path
 
 from segment.eval.halting_length import (ENSEMBLE_SETS, PROBE_SETS, PROBES, VARIANTS, best_iteration, extended_grid,
                                          length_runs, seed_ensembles, seed_mean_grid, summarise_lengths,
+                                         versus_twins,
                                          training_curve, value_of)
 from segment.eval.halting_selection import SelectionRule
 from segment.eval.halting_study import StudyCorpus, seed_value, study_runs
@@ -96,19 +97,19 @@ def test_ensemble_probes_add_seeds_to_the_grid_seeds_runs():
 
 
 def test_averaged_probes_are_the_ensemble_probes_and_graves_saving_their_mean_weights():
-    """The averaged probes: every ensemble run, and Graves's ACT at tau 0.03 (seed 0), with average_from 300 and
-    nothing else changed; their names say so."""
+    """The averaged probes: every ensemble run, Graves's ACT at tau 0.03 (seed 0) and the study's three ud-en-ewt
+    seeds, with average_from 300 and nothing else changed; their names say so."""
     ensemble = {spec.name: spec for *_, spec in length_runs(1, probes=PROBE_SETS["ensemble"][0])}
-    graves = {spec.name: spec for c, lever, tau, seed, spec in study_runs() if (c.key, lever, tau, seed) ==
-              ("brent-phono", "graves", 0.03, 0)}
+    study = {spec.name: spec for c, lever, tau, seed, spec in study_runs() if (c.key, lever, tau) in
+             (("brent-phono", "graves", 0.03), ("ud-en-ewt", "constraint", 2.5))}
     probes, factor, name = PROBE_SETS["averaged"]
     assert (factor, name, VARIANTS["average300"]) == (1, "halting-averaged.json", ({}, {"average_from": 300}))
     runs = length_runs(factor, probes=probes)
-    assert len(runs) == len(ensemble) + 1
-    for _, lever, value, seed, spec in runs:
+    assert len(runs) == len(ensemble) + 4 and len(study) == 4
+    for corpus, lever, value, seed, spec in runs:
         twin_name = spec.name.replace("-it800-average300", "-it800-grid-seeds" if lever == "bounded+norm+freeze"
-                                      else "-it800-selected" if lever == "constraint" else "")
-        twin = ensemble.get(twin_name) or graves[twin_name]
+                                      else "-it800-selected" if corpus.key == "brent-text" else "")
+        twin = ensemble.get(twin_name) or study[twin_name]
         assert spec.model_config() == twin.model_config()
         assert spec.train_config() == replace(twin.train_config(), average_from=300)
 
@@ -233,6 +234,36 @@ def test_summary_keeps_each_variant_apart_and_the_study_rows_once():
     assert summary[0].best_iterations == [None, None]
 
 
+def _summary(lever, value, variant, seeds, f, iterations=800):
+    return {"corpus": "brent-phono", "lever": lever, "value": value, "variant": variant, "iterations": iterations,
+            "seeds": seeds, "ponder_fs": [f] * len(seeds), "ponder_f_mean": f, "ponder_f_spread": 0.01 * len(seeds),
+            "entropy_f_mean": f - 0.1, "dev_ponder_std_mean": 0.3, "dev_bps_mean": 2.3}
+
+
+def test_versus_twins_sets_each_variant_summary_beside_the_run_it_repeats():
+    """A variant's summary is matched with the twin set's summary of the same lever, value, seeds and length (or,
+    for a study row, the one beside it), and each side's all-seed ensemble F is read from its own results."""
+    twin = {"summary": [_summary("bnf", 0.001, "", [0], 0.70), _summary("bnf", 0.001, "grid-seeds", [0, 1], 0.74),
+                        _summary("bnf", 0.003, "grid-seeds", [0, 1], 0.75)],
+            "seed_ensembles": [{"corpus": "brent-phono", "lever": "bnf", "value": 0.001, "first_seeds": [0, 1],
+                                "first_ponder_f": 0.78},
+                               {"corpus": "brent-phono", "lever": "bnf", "value": 0.001, "first_seeds": [0],
+                                "first_ponder_f": 0.70}]}
+    results = {"summary": [_summary("bnf", 0.001, "average300", [0, 1], 0.76),
+                           _summary("graves", 0.03, "", [0], 0.745), _summary("graves", 0.03, "average300", [0], 0.75),
+                           _summary("bnf", 0.01, "average300", [0, 1], 0.72),  # no twin: left out
+                           _summary("bnf", 0.003, "average300", [0, 1], 0.77, iterations=3200)],  # another length
+               "seed_ensembles": [{"corpus": "brent-phono", "lever": "bnf", "value": 0.001, "first_seeds": [0, 1],
+                                   "first_ponder_f": 0.79}]}
+    rows = versus_twins(results, twin)
+    assert [(r["lever"], r["value"], r["seeds"]) for r in rows] == [("bnf", 0.001, [0, 1]), ("graves", 0.03, [0])]
+    bnf, graves = rows
+    assert (bnf["last_f_mean"], bnf["variant_f_mean"], bnf["last_ensemble_f"], bnf["variant_ensemble_f"]) == \
+        (0.74, 0.76, 0.78, 0.79)
+    assert (bnf["last_f_spread"], bnf["variant_entropy_f_mean"], bnf["variant"]) == (0.02, 0.76 - 0.1, "average300")
+    assert (graves["last_f_mean"], graves["variant_f_mean"], graves["last_ensemble_f"]) == (0.745, 0.75, None)
+
+
 def test_best_iteration_reads_the_early_stopping_pointer(tmp_path):
     assert best_iteration(tmp_path) is None
     (tmp_path / "best.json").write_text(json.dumps({"model": "best-0000300", "iteration": 300, "holdout_bps": 2.5}))
@@ -343,6 +374,15 @@ def test_probes_end_to_end_on_the_sample_corpus(tmp_path):
                         probes={"ensemble": {**selected, "seed_ensembles": ensembles}}).read_text()
     assert "## Seed ensembles" in text and "| sample-brent-phono | constraint |     2.5 |   2 |" in text
     assert (tmp_path / "figures" / "halting-ensemble-f-sample-brent-phono.png").stat().st_size > 0
+    versus = versus_twins({**selected, "summary": [{**s, "variant": "average300"} for s in selected["summary"]]},
+                          selected)
+    assert versus and all(r["last_f_mean"] == r["variant_f_mean"] for r in versus)
+    text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
+                        probes={"averaged": {**selected, "seed_ensembles": ensembles, "versus_twins": versus}}
+                        ).read_text()
+    assert "## Weight averaging" in text and "Against the same runs' last weights" in text
+    assert "Ponder F of the ensembles of K averaged seeds" in text and "## Seed ensembles" not in text
+    assert (tmp_path / "figures" / "halting-averaged-ensemble-f-sample-brent-phono.png").stat().st_size > 0
     text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
                         probes={"selected-length": results}).read_text()
     assert "## The selected setting trained longer" in text and "trained 2 x longer on seeds 0 and 1" in text
