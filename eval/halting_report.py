@@ -218,15 +218,15 @@ def _ensemble_section(ensemble: dict, figures: Path) -> list[str]:
                         caption="Ponder F of the ensembles of K seeds (`k`): mean, lowest and highest over every "
                                 "subset of K of the trained seeds (`subsets` of them), and the ponder and entropy F "
                                 "of the first K seeds' ensemble (`first_*`; the same mean, of the entropy signal):")
-    if ensemble.get("seed_mean_grid"):
-        lines += [SEED_MEAN_CAPTION, "", _markdown(ensemble["seed_mean_grid"], SEED_MEAN_COLUMNS), ""]
-    return lines + _ensemble_figures(ensemble.get("seed_ensembles", []), figures, "halting-ensemble-f")
+    return lines + _seed_means_and_ensembles(ensemble, figures, "halting-ensemble-f")
 
 
-def _ensemble_figures(rows: list[dict], figures: Path, prefix: str) -> list[str]:
-    """Per corpus, a figure of seed-ensemble ponder F against the ensemble size; the markdown lines that show
-    them."""
-    lines = []
+def _seed_means_and_ensembles(probes: dict, figures: Path, prefix: str) -> list[str]:
+    """The seed-mean grid of a probe set (when it has one), then per corpus a figure of its seed ensembles' ponder F
+    against the ensemble size."""
+    lines = [SEED_MEAN_CAPTION, "", _markdown(probes["seed_mean_grid"], SEED_MEAN_COLUMNS), ""] \
+        if probes.get("seed_mean_grid") else []
+    rows = probes.get("seed_ensembles", [])
     for corpus in dict.fromkeys(r["corpus"] for r in rows):
         curves = {}
         for row in (r for r in rows if r["corpus"] == corpus):
@@ -260,10 +260,11 @@ VERSUS_COLUMNS = ["corpus", "lever", "value", "seeds", "last_f_mean", "variant_f
 def _averaged_section(averaged: dict, figures: Path) -> list[str]:
     """The ensemble runs (and Graves's ACT) saving their mean weights, beside the same runs' last weights."""
     intro = (_generated("averaged") + "the runs of the section \"Seed ensembles\" (five seeds of bounded+norm+freeze "
-             "at taus 0.0003-0.003 on brent-phono, three of the constraint at target 2.75 on brent-text) and Graves's "
-             "ACT at tau 0.03 (seed 0), trained again with weight averaging (variant `average300`: the model saved "
-             "is the mean of the weights after every iteration from 300 on, `actseg train --average-from 300`; "
-             "training itself is unchanged), measured like every run above.")
+             "at taus 0.0003-0.003 on brent-phono, three of the constraint at target 2.75 on brent-text), Graves's "
+             "ACT at tau 0.03 (seed 0) and the study's three seeds of the constraint at target 2.5 on ud-en-ewt, "
+             "trained again with weight averaging (variant `average300`: the model saved is the mean of the weights "
+             "after every iteration from 300 on, `actseg train --average-from 300`; training itself is unchanged), "
+             "measured like every run above.")
     lines = _with_table(averaged, figures, heading="Weight averaging", intro=intro, figure_prefix="halting-averaged",
                         table="versus_twins", columns=VERSUS_COLUMNS,
                         caption="Against the same runs' last weights (`last_*`: the runs of \"Seed ensembles\", or the "
@@ -272,9 +273,7 @@ def _averaged_section(averaged: dict, figures: Path) -> list[str]:
     if averaged.get("seed_ensembles"):
         lines += ["Ponder F of the ensembles of K averaged seeds (as in \"Seed ensembles\"):", "",
                   _markdown(averaged["seed_ensembles"], ENSEMBLE_COLUMNS), ""]
-    if averaged.get("seed_mean_grid"):
-        lines += [SEED_MEAN_CAPTION, "", _markdown(averaged["seed_mean_grid"], SEED_MEAN_COLUMNS), ""]
-    return lines + _ensemble_figures(averaged.get("seed_ensembles", []), figures, "halting-averaged-ensemble-f")
+    return lines + _seed_means_and_ensembles(averaged, figures, "halting-averaged-ensemble-f")
 
 
 #: probe set (``halting_length.PROBE_SETS``) -> its section of the report, in report order

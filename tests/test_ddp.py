@@ -25,7 +25,8 @@ WORKER = textwrap.dedent("""
     units = ["the cat sat on the mat", "a dog ran", "the mat is red", "red dogs sat"] * 10
     ran = []
     model = train(ACTConfig(vocab_size=2, hidden=8, max_steps=3, dropout=0.1),
-                  TrainConfig(iterations=4, seq_len=8, batch_size=2, eval_every=2, progress=False, out=out + "/run"),
+                  TrainConfig(iterations=4, seq_len=8, batch_size=2, eval_every=2, progress=False, out=out + "/run",
+                              average_from=3),  # every rank averages the same synchronised weights
                   units, units[:3], callbacks=[("on_batch_end", request_stop),
                                                ("on_batch_end", lambda trainer: ran.append(trainer.iteration))])
     rank = dist.get_rank()
@@ -62,7 +63,8 @@ def run_workers(tmp_path, stop_at: int) -> None:
 def test_two_gloo_processes_keep_identical_parameters(tmp_path):
     run_workers(tmp_path, stop_at=0)
     run = tmp_path / "run"
-    assert len((run / "log.jsonl").read_text().splitlines()) == 2  # rank 0 alone writes
+    records = (run / "log.jsonl").read_text().splitlines()
+    assert len(records) == 3 and '"weights": "average"' in records[-1]  # rank 0 alone writes
     assert '"world_size": 2' in (run / "config.json").read_text()
 
 
