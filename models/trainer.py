@@ -23,7 +23,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 
 import torch
@@ -376,23 +376,41 @@ def checkpointing(files: RunFiles) -> Callback:
 
 
 # ---- the entry point -------------------------------------------------------------------------------------
-def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: Sequence,
+#: ACTConfig fields a fine-tuning run may change: they shape the loss, not the weights
+FINE_TUNING_FIELDS = ("tau", "dropout")
+
+
+def starting_model(directory: str, model_config: ACTConfig | None) -> ACTLanguageModel:
+    """The model in ``directory``, for fine-tuning: with ``model_config``'s FINE_TUNING_FIELDS when it is given;
+    ValueError naming the fields where ``model_config`` asks for another model."""
+    module = ACTLanguageModel.from_pretrained(directory)
+    if model_config is None:
+        return module
+    differing = [f"{f.name} {getattr(module.config, f.name)!r}, not {getattr(model_config, f.name)!r}"
+                 for f in fields(ACTConfig) if f.name not in (*FINE_TUNING_FIELDS, "vocab_size")
+                 and getattr(model_config, f.name) != getattr(module.config, f.name)]
+    if differing:
+        raise ValueError(f"init_from {directory}: the model has {'; '.join(differing)} (fine-tuning keeps the "
+                         f"model; only {' and '.join(FINE_TUNING_FIELDS)} may change)")
+    module.config = replace(module.config, **{name: getattr(model_config, name) for name in FINE_TUNING_FIELDS})
+    module.dropout.p = module.config.dropout
+    return module
+
+
+def train(model_config: ACTConfig | None, train_config: TrainConfig, train_sequences: Sequence,
           dev_sequences: Sequence | None = None, *, dev_metrics: DevMetrics | None = None,
           callbacks: Sequence[tuple[str, Callback]] = ()) -> ACTLanguageModel:
     """Train an ACT language model on units joined by <sep> (vocab built from train_sequences; with
-    train_config.resume the model config, vocabulary and state come from the run's latest checkpoint).
-    model_config.vocab_size is replaced by the vocabulary's size. Dev units, when given, are evaluated at
+    train_config.resume the model config, vocabulary and state come from the run's latest checkpoint; with
+    train_config.init_from, from that model directory, fine-tuned: ``model_config`` may then be None, or change
+    only FINE_TUNING_FIELDS). model_config.vocab_size is replaced by the vocabulary's size. Dev units, when given, are evaluated at
     every interval; ``dev_metrics(units, ponder signals) -> fields`` adds to those records. With
     train_config.holdout, every k-th training unit is held out and the model returned (and saved) is the
     evaluation's with the lowest bits per symbol on them (``early_stopping.py``). ``callbacks``:
     (event, fn(trainer)) pairs added after the built-in ones. Returns the trained model (on CPU)."""
     cfg = train_config
-    if cfg.ponder_constraint is not None and model_config.halt_distribution != "act":
-        raise ValueError("ponder_constraint needs ACT halting (halt_distribution act): PonderNet's tau is its KL "
-                         "weight, which must stay >= 0")
-    if cfg.lm_freeze is not None and not model_config.halting:
-        raise ValueError("lm_freeze needs a model with a halting unit (act=True, no fixed_steps): it holds every "
-                         "other parameter")
+    if model_config is None and cfg.init_from is None:
+        raise ValueError("train needs a model_config unless train_config.init_from names a model to fine-tune")
     held_out = None
     if cfg.holdout:
         train_sequences, held_out = split_holdout(train_sequences, cfg.holdout)
@@ -403,9 +421,21 @@ def train(model_config: ACTConfig, train_config: TrainConfig, train_sequences: S
     checkpoint = latest_checkpoint(run_dir) if cfg.resume else None
     if checkpoint is not None:
         module = ACTLanguageModel.from_pretrained(checkpoint)
+    elif cfg.init_from is not None:
+        module = starting_model(cfg.init_from, model_config)
+        unknown = module.vocab.unknown_counts(train_sequences) if rank == 0 else {}
+        if unknown:
+            print(f"note: {sum(unknown.values())} training symbols of {len(unknown)} types unknown to the vocabulary "
+                  f"of {cfg.init_from} are read as <unk>", file=sys.stderr)
     else:
         vocab = Vocab.build(train_sequences, min_count=cfg.min_count)
         module = ACTLanguageModel(ACTConfig(**{**asdict(model_config), "vocab_size": len(vocab)}), vocab)
+    if cfg.ponder_constraint is not None and module.config.halt_distribution != "act":
+        raise ValueError("ponder_constraint needs ACT halting (halt_distribution act): PonderNet's tau is its KL "
+                         "weight, which must stay >= 0")
+    if cfg.lm_freeze is not None and not module.config.halting:
+        raise ValueError("lm_freeze needs a model with a halting unit (act=True, no fixed_steps): it holds every "
+                         "other parameter")
     module.to(device)
     model = module
     if world > 1:

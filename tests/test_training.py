@@ -2,6 +2,7 @@
 
 import json
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -382,7 +383,7 @@ def test_cli_option_defaults_are_the_config_defaults():
 
     fields_of = {f.name: f for config in (ModelConfig, TrainConfig) for f in fields(config)}
     options = [p for p in command.params if p.name in fields_of and p.name not in ("out", "resume")]
-    assert len(options) == 28
+    assert len(options) == 29
     for option in options:
         assert option.default == fields_of[option.name].default, option.name
         assert option.help == fields_of[option.name].metadata["help"], option.name
@@ -576,3 +577,67 @@ def test_cli_trains_with_weight_averaging_and_refuses_a_start_after_the_end(tmp_
     result = run_cli(*common, str(tmp_path / "late"), "--average-from", "5")
     assert result.exit_code != 0 and "average_from must be None or in [1, iterations]" in result.output
     assert not (tmp_path / "late" / "model").exists()
+
+
+# ---- fine-tuning -----------------------------------------------------------------------------------------------
+def test_init_from_fine_tunes_the_saved_model_keeping_its_vocabulary_and_settings(tmp_path, capsys):
+    """A run with init_from starts from the saved model (its first loss is the saved model's, far under a fresh
+    model's), keeps its vocabulary (new symbols read as <unk>, and said so) and its settings, with tau and dropout
+    from model_config when it is given; any other difference is a ValueError naming it."""
+    base = dict(seq_len=8, batch_size=3, lr=1e-2, warmup=0, eval_every=100, progress=False, seed=5)
+    source = train(tiny(), TrainConfig(iterations=40, out=str(tmp_path / "source"), **base), SEQS)
+    first = []
+
+    def record_first(tr):
+        if tr.iteration == 1:
+            first.append(tr.output.ce.item())
+
+    fresh_loss = []
+    train(tiny(), TrainConfig(iterations=1, **base), SEQS, callbacks=[("on_batch_end", record_first)])
+    fresh_loss, first[:] = first[:], []
+    text = [s + "zz" for s in SEQS]  # "z" is not in the source's vocabulary
+    tuned = train(None, TrainConfig(iterations=2, init_from=str(tmp_path / "source" / "model"), **base), text,
+                  callbacks=[("on_batch_end", record_first)])
+    assert "note: 48 training symbols of 1 types unknown to the vocabulary" in capsys.readouterr().err
+    assert first[0] < 0.8 * fresh_loss[0]
+    assert tuned.vocab.symbols == source.vocab.symbols and tuned.config == source.config
+    changed = train(replace(source.config, tau=0.05, dropout=0.1), TrainConfig(
+        iterations=1, init_from=str(tmp_path / "source" / "model"), **base), SEQS)
+    assert (changed.config.tau, changed.config.dropout, changed.dropout.p) == (0.05, 0.1, 0.1)
+    with pytest.raises(ValueError, match="the model has hidden 24, not 32"):
+        train(replace(source.config, hidden=32), TrainConfig(
+            iterations=1, init_from=str(tmp_path / "source" / "model"), **base), SEQS)
+    with pytest.raises(ValueError, match="needs a model_config unless"):
+        train(None, TrainConfig(iterations=1, **base), SEQS)
+
+
+def test_cli_fine_tunes_a_model_and_refuses_options_that_would_change_it(tmp_path):
+    """`actseg train --init-from DIR` fine-tunes DIR's model (a right-to-left one on reversed units, as it was
+    trained); model options other than --tau and --dropout, and --right-to-left with a left-to-right model, are
+    one-line errors; a missing directory too."""
+    from segment.models import ACTLanguageModel
+
+    common = ["--corpus", "sample-brent-phono", "--dev-split", "none", "--iterations", "2", "--seq-len", "8",
+              "--batch-size", "2"]
+    for name, extra in (("ltr", []), ("rtl", ["--right-to-left"])):
+        result = run_cli(*common, "--hidden", "16", *extra, "--out", str(tmp_path / name))
+        assert result.exit_code == 0, result.output
+    result = run_cli(*common, "--init-from", str(tmp_path / "rtl" / "model"), "--tau", "0.05",
+                     "--out", str(tmp_path / "tuned"))
+    assert result.exit_code == 0, result.output
+    tuned = ACTLanguageModel.from_pretrained(tmp_path / "tuned" / "model")
+    source = ACTLanguageModel.from_pretrained(tmp_path / "rtl" / "model")
+    assert (tuned.config.hidden, tuned.config.direction, tuned.config.tau) == (16, "rtl", 0.05)
+    assert tuned.vocab.symbols == source.vocab.symbols
+    resolved = json.loads((tmp_path / "tuned" / "config.json").read_text())
+    assert resolved["train"]["init_from"] == str(tmp_path / "rtl" / "model")
+    for args, message in ((["--hidden", "32"], "--hidden: a fine-tuned model keeps the settings of --init-from"),
+                          (["--no-act"], "--no-act: a fine-tuned model keeps"),
+                          (["--right-to-left"], None)):
+        source_dir = tmp_path / ("ltr" if args == ["--right-to-left"] else "rtl") / "model"
+        result = run_cli(*common, "--init-from", str(source_dir), *args, "--out", str(tmp_path / "refused"))
+        assert result.exit_code != 0
+        assert (message or "--right-to-left: the model of --init-from reads left to right") in result.output
+    result = run_cli(*common, "--init-from", str(tmp_path / "absent"), "--out", str(tmp_path / "refused"))
+    assert result.exit_code != 0 and "does not exist" in result.output
+    assert not (tmp_path / "refused" / "model").exists()

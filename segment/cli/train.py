@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import click
@@ -36,6 +36,27 @@ def fields_of(config: type, settings: dict) -> dict:
     return {name: value for name, value in settings.items() if name in names}
 
 
+def fine_tuning_config(settings: dict, no_act: bool, right_to_left: bool) -> ACTConfig:
+    """The model settings of a run fine-tuning --init-from: the model's, with --tau and --dropout when given; a
+    UsageError for any other model option given, and for --right-to-left with a left-to-right model."""
+    from click.core import ParameterSource
+
+    from segment.models.checkpoint import CONFIG, read_config
+    from segment.models.trainer import FINE_TUNING_FIELDS
+
+    context = click.get_current_context()
+    given = [name for name in (*fields_of(ACTConfig, settings), "no_act")
+             if context.get_parameter_source(name) == ParameterSource.COMMANDLINE]
+    refused = [name for name in given if name not in FINE_TUNING_FIELDS]
+    if refused:
+        raise click.UsageError(f"--{refused[0].replace('_', '-')}: a fine-tuned model keeps the settings of "
+                               f"--init-from; only {', '.join('--' + n for n in FINE_TUNING_FIELDS)} may change")
+    config = read_config(Path(settings["init_from"]) / CONFIG)
+    if right_to_left and config.direction != "rtl":
+        raise click.UsageError("--right-to-left: the model of --init-from reads left to right")
+    return replace(config, **{name: settings[name] for name in given})
+
+
 @click.command()
 @click.option("--corpus", required=True, help="Corpus name (see `actseg corpus list`) or plain:PATH.")
 @click.option("--split", default=None, help="Training split [default: train, or all when the corpus has no train].")
@@ -59,6 +80,7 @@ def fields_of(config: type, settings: dict) -> dict:
 @setting_option(TrainConfig, "halt_freeze", type=click.IntRange(min=0))
 @setting_option(TrainConfig, "lm_freeze", type=click.IntRange(min=0))
 @setting_option(TrainConfig, "average_from", type=click.IntRange(min=1))
+@setting_option(TrainConfig, "init_from", type=click.Path(exists=True, file_okay=False))
 @click.option("--no-act", is_flag=True, help="Control: one update per symbol (a plain LSTM language model).")
 @setting_option(ACTConfig, "fixed_steps", type=click.IntRange(min=1), metavar="K")
 @setting_option(TrainConfig, "iterations", type=click.IntRange(min=1))
@@ -80,6 +102,8 @@ def train(corpus, split, dev_split, data_dir, no_act, out, resume, right_to_left
     """Train an ACT character language model; writes the model, checkpoints and an evaluation log to --out."""
     if no_act and settings["fixed_steps"] is not None:
         raise click.UsageError("--no-act and --fixed-steps are two different controls: give one")
+    fine_tuned = fine_tuning_config(settings, no_act, right_to_left) if settings["init_from"] is not None else None
+    right_to_left = right_to_left or (fine_tuned is not None and fine_tuned.direction == "rtl")
     from segment.boundaries import reverse_view
     from segment.corpora import corpus_info, load_corpus
     from segment.dev_metrics import ponder_peak_metrics
@@ -104,8 +128,8 @@ def train(corpus, split, dev_split, data_dir, no_act, out, resume, right_to_left
     else:
         click.echo(f"note: no dev split evaluated for {corpus!r}", err=True)
     try:
-        model_config = ACTConfig(vocab_size=2, act=not no_act, direction="rtl" if right_to_left else "ltr",
-                                 **fields_of(ACTConfig, settings))
+        model_config = fine_tuned if settings["init_from"] is not None else ACTConfig(
+            vocab_size=2, act=not no_act, direction="rtl" if right_to_left else "ltr", **fields_of(ACTConfig, settings))
         train_config = TrainConfig(out=out, resume=resume, **fields_of(TrainConfig, settings))
         model = run_training(model_config, train_config, train_sequences, dev_sequences, dev_metrics=dev_metrics)
     except ValueError as err:
