@@ -240,6 +240,8 @@ class TrainConfig:
             "halt_freeze": (self.halt_freeze >= 0, ">= 0"),
             "lm_freeze": (self.lm_freeze is None or self.lm_freeze >= self.halt_freeze,
                           ">= halt_freeze or None"),
+            "min_count": (self.init_from is None or self.min_count == 1,
+                          "1 when init_from is set (the vocabulary is the model's)"),
             "average_from": (self.average_from is None or (
                 1 <= self.average_from <= self.iterations and not self.holdout),
                 "None or in [1, iterations] (and then holdout 0: early stopping keeps one evaluated model)"),

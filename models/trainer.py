@@ -223,12 +223,18 @@ class Trainer:
         self.scheduler.load_state_dict(scalars["scheduler"])
         self.iteration, self.position = scalars["iteration"], scalars["position"]
         self.seconds_before = float(scalars.get("train_seconds", 0.0))  # absent from older checkpoints
+        saved = scalars.get("average")
         if self.average is not None:
-            saved = scalars.get("average")
             if saved is not None and saved["start"] != self.average.start:
                 raise ValueError(f"its weights are averaged from iteration {saved['start']}, not "
                                  f"{self.average.start} (average_from)")
+            if saved is None and self.iteration >= self.average.start:
+                raise ValueError(f"it holds no weight average at iteration {self.iteration}, so averaging cannot "
+                                 f"start at {self.average.start} (average_from must be above {self.iteration})")
             self.average.load(tensors, saved)
+        elif saved is not None and saved["count"] and (not dist.is_initialized() or dist.get_rank() == 0):
+            print(f"note: the checkpoint's weight average (from iteration {saved['start']}) is dropped: this run "
+                  f"has no average_from and saves its last weights", file=sys.stderr)
         carried = [tensors[k].to(self.device) for k in ("carried.0", "carried.1") if k in tensors]
         self.carried = tuple(carried) if carried else None
         if dist.is_initialized() and dist.get_rank() != 0:  # the checkpoint holds rank 0's state and RNG
@@ -347,9 +353,9 @@ def write_record(files: RunFiles, bar: tqdm, config: TrainConfig, record: dict) 
 
 
 def averaged_model(trainer: Trainer, files: RunFiles, bar: tqdm, dev_sequences: Sequence | None,
-                   dev_metrics: DevMetrics | None, rank: int) -> torch.nn.Module | None:
-    """The mean weights of a run with average_from, with a log record of their dev scores (rank 0); None, with a
-    warning, when training ended before averaging started."""
+                   dev_metrics: DevMetrics | None, rank: int, log: bool = True) -> torch.nn.Module | None:
+    """The mean weights of a run with average_from, with a log record of their dev scores (rank 0, with ``log``);
+    None, with a warning, when training ended before averaging started."""
     average = trainer.average
     if not average.count:
         if rank == 0:
@@ -358,7 +364,7 @@ def averaged_model(trainer: Trainer, files: RunFiles, bar: tqdm, dev_sequences: 
                   file=sys.stderr)
         return None
     module = average.averaged(trainer.module)
-    if rank == 0:
+    if rank == 0 and log:
         write_record(files, bar, trainer.config, {
             "iteration": trainer.iteration, "weights": "average", "averaged_iterations": average.count,
             **dev_scores(trainer, module, dev_sequences, dev_metrics)})
@@ -478,15 +484,18 @@ def train(model_config: ACTConfig | None, train_config: TrainConfig, train_seque
         trainer.add_callback("on_batch_end", checkpointing(files))
     for event, fn in callbacks:
         trainer.add_callback(event, fn)
+    resumed_at = trainer.iteration
     try:
         trainer.run()
-        averaged = averaged_model(trainer, files, bar, dev_sequences, dev_metrics, rank) \
-            if trainer.average is not None else None
+        # a finished run resumed again trains no further: its averaged record is in the log already
+        averaged = averaged_model(trainer, files, bar, dev_sequences, dev_metrics, rank,
+                                  log=trainer.iteration > resumed_at) if trainer.average is not None else None
     finally:
         bar.close()
     if module.config.halting and trainer.iteration <= cfg.halt_freeze and rank == 0:
+        start = f"that of {cfg.init_from}" if cfg.init_from is not None else "the initial one"
         print(f"warning: training ended at iteration {trainer.iteration}, before the halting unit's release after "
-              f"iteration {cfg.halt_freeze} (halt_freeze): its halting is still the initial one", file=sys.stderr)
+              f"iteration {cfg.halt_freeze} (halt_freeze): its halting is still {start}", file=sys.stderr)
     final = averaged if averaged is not None else early.best if early is not None and early.best is not None \
         else module
     files.save_model(final)

@@ -2,9 +2,10 @@
 given one on, kept in float32 beside the training weights.
 
 With ``TrainConfig.average_from`` the trainer updates the mean after each iteration from that one on, saves it
-(and how many iterations it holds) in every checkpoint, so a resumed run averages exactly as an uninterrupted
-one, and saves the averaged model as the run's model. The training weights go on unchanged: the optimizer never
-sees the mean. What it does to the ponder signal is measured in HALTING.md ("Weight averaging").
+(and how many iterations it holds) in every checkpoint, so a resumed run averages exactly as an uninterrupted one
+(a checkpoint without a mean resumes only from before the start), and saves the averaged model as the run's
+model. The training weights go on unchanged: the optimizer never sees the mean. What it does to the ponder signal
+is measured in HALTING.md ("Weight averaging").
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class WeightAverage:
     def averaged(self, module: torch.nn.Module) -> torch.nn.Module:
         """A copy of ``module`` holding the mean weights (in its own dtypes); ValueError before any update."""
         if not self.count:
-            raise ValueError(f"no weights averaged yet: averaging starts after iteration {self.start}")
+            raise ValueError(f"no weights averaged yet: averaging starts at iteration {self.start}")
         copied = copy.deepcopy(module)
         with torch.no_grad():
             for name, p in copied.named_parameters():
@@ -48,8 +49,8 @@ class WeightAverage:
         return {PREFIX + name: t for name, t in self.mean.items()}, {"count": self.count, "start": self.start}
 
     def load(self, tensors: dict[str, torch.Tensor], scalars: dict | None) -> None:
-        """Restore from a checkpoint's tensors and scalars (``scalars`` None: a checkpoint written before the
-        averaging started, or by a run without it; nothing averaged yet)."""
+        """Restore from a checkpoint's tensors and scalars (``scalars`` None: a checkpoint of a run without
+        averaging, from before ``start``, so nothing averaged yet; the trainer refuses one from later)."""
         if scalars is None:
             return
         self.count = int(scalars["count"])

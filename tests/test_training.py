@@ -544,6 +544,41 @@ def test_weight_averaging_resumes_exactly_and_refuses_another_start(tmp_path):
     resumed = train(tiny(), TrainConfig(**config, out=str(tmp_path), resume=True), SEQS)
     for (name, expected), (_, got) in zip(whole.named_parameters(), resumed.named_parameters()):
         torch.testing.assert_close(got, expected, rtol=0, atol=0, msg=name)
+    records = (tmp_path / "log.jsonl").read_text()
+    train(tiny(), TrainConfig(**config, out=str(tmp_path), resume=True), SEQS)  # finished: nothing more to log
+    assert (tmp_path / "log.jsonl").read_text() == records
+
+
+def test_averaging_resumes_a_run_without_it_only_from_before_its_start(tmp_path, capsys):
+    """A checkpoint of a run without averaging holds no mean: resuming it with average_from works when the
+    checkpoint is older than the start (and then matches the uninterrupted run), and is a load error otherwise; a
+    run resumed without average_from drops the checkpoint's mean, and says so."""
+    from segment.errors import ModelLoadError
+
+    config = dict(iterations=7, seq_len=8, batch_size=3, lr=1e-2, warmup=0, eval_every=100, checkpoint_every=2,
+                  progress=False, seed=3)
+    whole = train(tiny(), TrainConfig(**config, average_from=3), SEQS)
+
+    def kill_at(iteration):
+        def kill(trainer):
+            if trainer.iteration == iteration:
+                raise KeyboardInterrupt
+        return [("on_batch_end", kill)]
+
+    for name, killed_at in (("early", 3), ("late", 5)):  # checkpoints at 2 and at 4
+        with pytest.raises(KeyboardInterrupt):
+            train(tiny(), TrainConfig(**config, out=str(tmp_path / name)), SEQS, callbacks=kill_at(killed_at))
+    resumed = train(tiny(), TrainConfig(**config, average_from=3, out=str(tmp_path / "early"), resume=True), SEQS)
+    for (name, expected), (_, got) in zip(whole.named_parameters(), resumed.named_parameters()):
+        torch.testing.assert_close(got, expected, rtol=0, atol=0, msg=name)
+    with pytest.raises(ModelLoadError, match="holds no weight average at iteration 4, so averaging cannot start at 3"):
+        train(tiny(), TrainConfig(**config, average_from=3, out=str(tmp_path / "late"), resume=True), SEQS)
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny(), TrainConfig(**config, average_from=3, out=str(tmp_path / "dropped")), SEQS,
+              callbacks=kill_at(5))
+    capsys.readouterr()
+    train(tiny(), TrainConfig(**config, out=str(tmp_path / "dropped"), resume=True), SEQS)
+    assert "the checkpoint's weight average (from iteration 3) is dropped" in capsys.readouterr().err
 
 
 def test_a_run_stopped_before_averaging_starts_saves_its_last_weights_and_says_so(tmp_path, capsys):
@@ -609,22 +644,35 @@ def test_init_from_fine_tunes_the_saved_model_keeping_its_vocabulary_and_setting
             iterations=1, init_from=str(tmp_path / "source" / "model"), **base), SEQS)
     with pytest.raises(ValueError, match="needs a model_config unless"):
         train(None, TrainConfig(iterations=1, **base), SEQS)
+    with pytest.raises(ValueError, match="min_count must be 1 when init_from is set"):
+        TrainConfig(init_from=str(tmp_path / "source" / "model"), min_count=2)
+    capsys.readouterr()
+    train(None, TrainConfig(iterations=1, halt_freeze=2, init_from=str(tmp_path / "source" / "model"), **base), SEQS)
+    assert f"its halting is still that of {tmp_path / 'source' / 'model'}" in capsys.readouterr().err
 
 
-def test_cli_fine_tunes_a_model_and_refuses_options_that_would_change_it(tmp_path):
+def test_cli_fine_tunes_a_model_and_refuses_options_that_would_change_it(tmp_path, monkeypatch):
     """`actseg train --init-from DIR` fine-tunes DIR's model (a right-to-left one on reversed units, as it was
     trained); model options other than --tau and --dropout, and --right-to-left with a left-to-right model, are
     one-line errors; a missing directory too."""
     from segment.models import ACTLanguageModel
 
-    common = ["--corpus", "sample-brent-phono", "--dev-split", "none", "--iterations", "2", "--seq-len", "8",
-              "--batch-size", "2"]
+    common = ["--corpus", "sample-brent-phono", "--split", "all", "--dev-split", "none", "--iterations", "2",
+              "--seq-len", "8", "--batch-size", "2"]
     for name, extra in (("ltr", []), ("rtl", ["--right-to-left"])):
         result = run_cli(*common, "--hidden", "16", *extra, "--out", str(tmp_path / name))
         assert result.exit_code == 0, result.output
+    import segment.models.trainer as trainer_module
+    from segment.corpora import load_corpus
+
+    real_train, read = trainer_module.train, []
+    monkeypatch.setattr(trainer_module, "train", lambda model_config, train_config, sequences, *args, **kw: (
+        read.extend(sequences), real_train(model_config, train_config, sequences, *args, **kw))[1])
     result = run_cli(*common, "--init-from", str(tmp_path / "rtl" / "model"), "--tau", "0.05",
                      "--out", str(tmp_path / "tuned"))
     assert result.exit_code == 0, result.output
+    forward = [s for s in load_corpus("sample-brent-phono", "all").sequences() if len(s)]
+    assert read == [s[::-1] for s in forward] and read != forward  # the right-to-left model reads reversed units
     tuned = ACTLanguageModel.from_pretrained(tmp_path / "tuned" / "model")
     source = ACTLanguageModel.from_pretrained(tmp_path / "rtl" / "model")
     assert (tuned.config.hidden, tuned.config.direction, tuned.config.tau) == (16, "rtl", 0.05)

@@ -36,7 +36,7 @@ def fields_of(config: type, settings: dict) -> dict:
     return {name: value for name, value in settings.items() if name in names}
 
 
-def fine_tuning_config(settings: dict, no_act: bool, right_to_left: bool) -> ACTConfig:
+def fine_tuning_config(settings: dict, right_to_left: bool) -> ACTConfig:
     """The model settings of a run fine-tuning --init-from: the model's, with --tau and --dropout when given; a
     UsageError for any other model option given, and for --right-to-left with a left-to-right model."""
     from click.core import ParameterSource
@@ -102,7 +102,7 @@ def train(corpus, split, dev_split, data_dir, no_act, out, resume, right_to_left
     """Train an ACT character language model; writes the model, checkpoints and an evaluation log to --out."""
     if no_act and settings["fixed_steps"] is not None:
         raise click.UsageError("--no-act and --fixed-steps are two different controls: give one")
-    fine_tuned = fine_tuning_config(settings, no_act, right_to_left) if settings["init_from"] is not None else None
+    fine_tuned = fine_tuning_config(settings, right_to_left) if settings["init_from"] is not None else None
     right_to_left = right_to_left or (fine_tuned is not None and fine_tuned.direction == "rtl")
     from segment.boundaries import reverse_view
     from segment.corpora import corpus_info, load_corpus
