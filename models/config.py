@@ -215,9 +215,10 @@ class TrainConfig:
     lm_freeze: int | None = setting(None, "Two-stage halting: every parameter but the halting unit is held from this "
                                           "iteration on, so the halting unit alone learns over a fixed language "
                                           "model (ACT halting only; None: the language model learns throughout).")
-    init_from: str | None = setting(None, "Fine-tuning: start from this model directory (its weights, vocabulary "
-                                          "and model settings; symbols it does not know are read as <unk>) instead "
-                                          "of a new model.")
+    init_from: str | None = setting(None, "Fine-tuning: start from this model directory (on the command line also "
+                                          "a shipped model's name: en, zh): its weights, vocabulary and model "
+                                          "settings (symbols it does not know are read as <unk>; tau and dropout "
+                                          "may change) instead of a new model.")
     average_from: int | None = setting(None, "Weight averaging: the model saved is the mean of the weights after every "
                                              "iteration from this one on (Polyak-Ruppert; None: the last weights).")
 

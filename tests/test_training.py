@@ -656,6 +656,7 @@ def test_cli_fine_tunes_a_model_and_refuses_options_that_would_change_it(tmp_pat
     trained); model options other than --tau and --dropout, and --right-to-left with a left-to-right model, are
     one-line errors; a missing directory too."""
     from segment.models import ACTLanguageModel
+    from segment.shipped import SHIPPED_MODELS
 
     common = ["--corpus", "sample-brent-phono", "--split", "all", "--dev-split", "none", "--iterations", "2",
               "--seq-len", "8", "--batch-size", "2"]
@@ -686,6 +687,14 @@ def test_cli_fine_tunes_a_model_and_refuses_options_that_would_change_it(tmp_pat
         result = run_cli(*common, "--init-from", str(source_dir), *args, "--out", str(tmp_path / "refused"))
         assert result.exit_code != 0
         assert (message or "--right-to-left: the model of --init-from reads left to right") in result.output
+    text = tmp_path / "mine.txt"  # a user's own domain text, spaced
+    text.write_text("The invoice is attached.\nPlease pay it by Friday.\nThanks, Anna\n" * 4, encoding="utf-8")
+    result = run_cli("--corpus", f"plain:{text}", "--iterations", "1", "--seq-len", "8", "--batch-size", "2",
+                     "--init-from", "en", "--out", str(tmp_path / "en"))
+    assert result.exit_code == 0, result.output
+    shipped = ACTLanguageModel.from_pretrained(SHIPPED_MODELS["en"])
+    tuned = ACTLanguageModel.from_pretrained(tmp_path / "en" / "model")
+    assert tuned.config == shipped.config and tuned.vocab.symbols == shipped.vocab.symbols
     result = run_cli(*common, "--init-from", str(tmp_path / "absent"), "--out", str(tmp_path / "refused"))
-    assert result.exit_code != 0 and "does not exist" in result.output
+    assert result.exit_code != 0 and "no such model directory (nor a shipped model: en, zh)" in result.output
     assert not (tmp_path / "refused" / "model").exists()

@@ -36,6 +36,18 @@ def fields_of(config: type, settings: dict) -> dict:
     return {name: value for name, value in settings.items() if name in names}
 
 
+def model_directory(value: str) -> str:
+    """The model directory an --init-from value names: a shipped model's name (en, zh) or a directory."""
+    from segment.shipped import SHIPPED_MODELS
+
+    if value in SHIPPED_MODELS:
+        return str(SHIPPED_MODELS[value])
+    if not Path(value).is_dir():
+        raise click.UsageError(f"--init-from {value}: no such model directory (nor a shipped model: "
+                               f"{', '.join(SHIPPED_MODELS)})")
+    return value
+
+
 def fine_tuning_config(settings: dict, right_to_left: bool) -> ACTConfig:
     """The model settings of a run fine-tuning --init-from: the model's, with --tau and --dropout when given; a
     UsageError for any other model option given, and for --right-to-left with a left-to-right model."""
@@ -80,7 +92,7 @@ def fine_tuning_config(settings: dict, right_to_left: bool) -> ACTConfig:
 @setting_option(TrainConfig, "halt_freeze", type=click.IntRange(min=0))
 @setting_option(TrainConfig, "lm_freeze", type=click.IntRange(min=0))
 @setting_option(TrainConfig, "average_from", type=click.IntRange(min=1))
-@setting_option(TrainConfig, "init_from", type=click.Path(exists=True, file_okay=False))
+@setting_option(TrainConfig, "init_from", metavar="DIR|NAME")
 @click.option("--no-act", is_flag=True, help="Control: one update per symbol (a plain LSTM language model).")
 @setting_option(ACTConfig, "fixed_steps", type=click.IntRange(min=1), metavar="K")
 @setting_option(TrainConfig, "iterations", type=click.IntRange(min=1))
@@ -102,7 +114,10 @@ def train(corpus, split, dev_split, data_dir, no_act, out, resume, right_to_left
     """Train an ACT character language model; writes the model, checkpoints and an evaluation log to --out."""
     if no_act and settings["fixed_steps"] is not None:
         raise click.UsageError("--no-act and --fixed-steps are two different controls: give one")
-    fine_tuned = fine_tuning_config(settings, right_to_left) if settings["init_from"] is not None else None
+    fine_tuned = None
+    if settings["init_from"] is not None:
+        settings["init_from"] = model_directory(settings["init_from"])
+        fine_tuned = fine_tuning_config(settings, right_to_left)
     right_to_left = right_to_left or (fine_tuned is not None and fine_tuned.direction == "rtl")
     from segment.boundaries import reverse_view
     from segment.corpora import corpus_info, load_corpus
