@@ -84,6 +84,9 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     # the model saved is the mean of the weights after every iteration from 300 on (TrainConfig.average_from):
     # 100 iterations after the halting unit's release, over the rest of the study's 800
     "average300": ({}, {"average_from": 300}),
+    # the same with half or twice the study's hidden size on brent-phono (128)
+    "h64-average300": ({"hidden": 64}, {"average_from": 300}),
+    "h256-average300": ({"hidden": 256}, {"average_from": 300}),
 }
 #: (corpus key, lever, seeds[, variant[, value]]) of each probe (value: default the study's seed value), in training
 #: order: the study's candidate setting (three seeds on brent-phono), its held-out control, and Graves's ACT as the
@@ -151,6 +154,10 @@ AVERAGED_PROBES: tuple[tuple, ...] = (
     *((key, lever, seeds, "average300", value) for key, lever, seeds, _, value in ENSEMBLE_PROBES),
     ("brent-phono", "graves", (0,), "average300", 0.03),
     ("ud-en-ewt", "constraint", (0, *SEEDS), "average300", seed_value("constraint")))
+#: Model size: the averaged probes' five seeds at tau 0.001 on brent-phono (the README's recipe) with half and twice
+#: the hidden size
+HIDDEN_PROBES: tuple[tuple, ...] = tuple(("brent-phono", "bounded+norm+freeze", ENSEMBLE_SEEDS, variant, 0.001)
+                                         for variant in ("h64-average300", "h256-average300"))
 PROBE_CORPORA = (*CORPORA, HELDOUT)
 DEFAULT_FACTOR = 4
 RESULTS_NAME = "halting-length.json"
@@ -164,11 +171,12 @@ PROBE_SETS = {"length": (PROBES, DEFAULT_FACTOR, RESULTS_NAME),
               "grid-seeds": (GRID_SEED_PROBES, 1, "halting-grid-seeds.json"),
               "ensemble": (ENSEMBLE_PROBES, 1, "halting-ensemble.json"),
               "selected-length": (SELECTED_LENGTH_PROBES, DEFAULT_FACTOR, "halting-selected-length.json"),
-              "averaged": (AVERAGED_PROBES, 1, "halting-averaged.json")}
+              "averaged": (AVERAGED_PROBES, 1, "halting-averaged.json"),
+              "hidden": (HIDDEN_PROBES, 1, "halting-hidden.json")}
 #: The probe sets whose results also hold ``seed_ensembles``
-ENSEMBLE_SETS = ("ensemble", "averaged")
+ENSEMBLE_SETS = ("ensemble", "averaged", "hidden")
 #: probe set -> the probe set whose runs it repeats with its variant (its results gain ``versus_twins``)
-TWIN_SETS = {"averaged": "ensemble"}
+TWIN_SETS = {"averaged": "ensemble", "hidden": "averaged"}
 #: The dev figures of log.jsonl followed over training (the dev pass reads the state carried across units;
 #: ponder_boundary_f: peaks of its ponder signal against the dev units' gold cuts)
 CURVE_FIELDS = ("ponder_boundary_f", "dev_bps", "ponder_std")
