@@ -3,7 +3,7 @@ agree, when they train longer than the study's 800 iterations, or stop early by 
 
     python -m segment.eval.halting_length
         [--probes length|early-stop|release|two-stage|selected|below-grid|grid-seeds|ensemble|selected-length|
-                  averaged]
+                  averaged|hidden]
         [--phase train|evaluate|all]
         [--runs-dir runs/halting-length] [--results-dir eval] [--factor N] [--jobs 2] [--device cpu]
         [--data-dir DIR]
@@ -26,7 +26,8 @@ and 4 added at taus 0.0003-0.003, and the selected probes on brent-text, with th
 every subset of K seeds (``seed_ensembles``). ``selected-length`` (factor 4): bounded+norm+freeze at tau 0.001, the
 extended grid's choice, on seeds 0 and 1. ``averaged`` (factor 1): the ensemble runs, and Graves's ACT at tau 0.03,
 saving the mean of their weights after every iteration from 300 on (``TrainConfig.average_from``), set beside the
-ensemble runs that saved their last weights (``versus_twins``). Runs
+ensemble runs that saved their last weights (``versus_twins``). ``hidden`` (factor 1): the averaged five seeds at
+tau 0.001 on brent-phono with hidden 64 and 256, set beside hidden 128. Runs
 are measured exactly as the study measures its own (``halting_study.evaluate_run``: label-free dev statistics,
 unsupervised ponder and entropy F on the test units). The results set each probe's seeds beside the study's
 800-iteration rows of the same lever, value and seeds (from ``results/halting.json``) and go to
@@ -392,7 +393,7 @@ def versus_twins(results: dict, twin: dict) -> list[dict]:
             continue
         row = {"corpus": summary["corpus"], "lever": summary["lever"], "value": summary["value"],
                "variant": summary["variant"], "seeds": summary["seeds"]}
-        for prefix, source, ensembles in (("last", base, twin.get("seed_ensembles", [])),
+        for prefix, source, ensembles in (("base", base, twin.get("seed_ensembles", [])),
                                           ("variant", summary, results.get("seed_ensembles", []))):
             row.update({f"{prefix}_f_mean": source["ponder_f_mean"], f"{prefix}_f_spread": source["ponder_f_spread"],
                         f"{prefix}_ensemble_f": ensemble_f(ensembles, source) if len(source["seeds"]) > 1 else None,
@@ -478,7 +479,8 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
                    "label-free rule selects; below-grid: taus below the study's grid; grid-seeds: three seeds "
                    "at each tau of the grid's low end; ensemble: five seeds there, and the ponder F of their "
                    "ensembles; selected-length: the setting the rule selects on brent-phono, trained longer; "
-                   "averaged: the ensemble runs saving the mean of their weights from iteration 300 on.")
+                   "averaged: the ensemble runs saving the mean of their weights from iteration 300 on; hidden: the "
+                   "averaged recipe at hidden 64 and 256.")
 @click.option("--phase", type=click.Choice(["train", "evaluate", "all"]), default="all", show_default=True)
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/halting-length"),
               show_default=True)
@@ -496,7 +498,7 @@ def main(probe_set: str, phase: str, runs_dir: Path, results_dir: Path, factor: 
          data_dir: Path | None) -> None:
     """Train and evaluate one set of probes of the halting study (training length, early stopping, release,
     two-stage, seeds at the selected value, taus below the grid, seeds along the grid's low end, seed ensembles,
-    the selected setting trained longer, weight averaging)."""
+    the selected setting trained longer, weight averaging, model size)."""
     from segment.eval.training_phase import train_all
 
     probes, default_factor, results_name = PROBE_SETS[probe_set]

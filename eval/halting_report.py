@@ -251,36 +251,48 @@ def _selected_length_section(probes: dict, figures: Path) -> list[str]:
                           columns=LENGTH_COLUMNS, figure_prefix="halting-selected-length")
 
 
-VERSUS_COLUMNS = ["corpus", "lever", "value", "seeds", "last_f_mean", "variant_f_mean", "last_f_spread",
-                  "variant_f_spread", "last_ensemble_f", "variant_ensemble_f", "last_entropy_f_mean",
-                  "variant_entropy_f_mean", "last_dev_std_mean", "variant_dev_std_mean", "last_dev_bps_mean",
+VERSUS_COLUMNS = ["corpus", "lever", "value", "seeds", "base_f_mean", "variant_f_mean", "base_f_spread",
+                  "variant_f_spread", "base_ensemble_f", "variant_ensemble_f", "base_entropy_f_mean",
+                  "variant_entropy_f_mean", "base_dev_std_mean", "variant_dev_std_mean", "base_dev_bps_mean",
                   "variant_dev_bps_mean"]
 
 
-def _averaged_section(averaged: dict, figures: Path) -> list[str]:
-    """The ensemble runs (and Graves's ACT) saving their mean weights, beside the same runs' last weights."""
-    intro = (_generated("averaged") + "the runs of the section \"Seed ensembles\" (five seeds of bounded+norm+freeze "
-             "at taus 0.0003-0.003 on brent-phono, three of the constraint at target 2.75 on brent-text), Graves's "
-             "ACT at tau 0.03 (seed 0) and the study's three seeds of the constraint at target 2.5 on ud-en-ewt, "
-             "trained again with weight averaging (variant `average300`: the model saved is the mean of the weights "
-             "after every iteration from 300 on, `actseg train --average-from 300`; training itself is unchanged), "
-             "measured like every run above.")
-    lines = _with_table(averaged, figures, heading="Weight averaging", intro=intro, figure_prefix="halting-averaged",
-                        table="versus_twins", columns=VERSUS_COLUMNS,
-                        caption="Against the same runs' last weights (`last_*`: the runs of \"Seed ensembles\", or the "
-                                "study's row; `variant_*`: averaged; `*_ensemble_f`: the ponder F of the mean ponder "
-                                "of all the seeds; spreads are max - min over the seeds):")
-    if averaged.get("seed_ensembles"):
-        lines += ["Ponder F of the ensembles of K averaged seeds (as in \"Seed ensembles\"):", "",
-                  _markdown(averaged["seed_ensembles"], ENSEMBLE_COLUMNS), ""]
-    return lines + _seed_means_and_ensembles(averaged, figures, "halting-averaged-ensemble-f")
+def _versus_section(probes: dict, figures: Path, *, probe_set: str, heading: str, intro: str, base: str) -> list[str]:
+    """A probe set that repeats another's runs with its variant (``versus_twins``): its summaries, the table
+    setting them beside the runs they repeat (``base``: what those are), its seed ensembles and their figures."""
+    lines = _with_table(probes, figures, heading=heading, intro=_generated(probe_set) + intro,
+                        figure_prefix=f"halting-{probe_set}", table="versus_twins", columns=VERSUS_COLUMNS,
+                        caption=f"Beside the runs they repeat (`base_*`: {base}; `variant_*`: this section's; "
+                                "`*_ensemble_f`: the ponder F of the mean ponder of all the seeds; spreads are max - "
+                                "min over the seeds):")
+    if probes.get("seed_ensembles"):
+        lines += ["Ponder F of the ensembles of K of this section's seeds (as in \"Seed ensembles\"):", "",
+                  _markdown(probes["seed_ensembles"], ENSEMBLE_COLUMNS), ""]
+    return lines + _seed_means_and_ensembles(probes, figures, f"halting-{probe_set}-ensemble-f")
+
+
+_averaged_section = partial(
+    _versus_section, probe_set="averaged", heading="Weight averaging",
+    intro="the runs of the section \"Seed ensembles\" (five seeds of bounded+norm+freeze at taus 0.0003-0.003 on "
+          "brent-phono, three of the constraint at target 2.75 on brent-text), Graves's ACT at tau 0.03 (seed 0) and "
+          "the study's three seeds of the constraint at target 2.5 on ud-en-ewt, trained again with weight averaging "
+          "(variant `average300`: the model saved is the mean of the weights after every iteration from 300 on, "
+          "`actseg train --average-from 300`; training itself is unchanged), measured like every run above.",
+    base="the same runs saving their last weights, from \"Seed ensembles\", or the study's row")
+_hidden_section = partial(
+    _versus_section, probe_set="hidden", heading="Model size",
+    intro="the five averaged seeds of bounded+norm+freeze at tau 0.001 on brent-phono (the README's recipe) with "
+          "half and twice the hidden size (variants `h64-average300`, `h256-average300`; the study's is 128), "
+          "everything else as in \"Weight averaging\".",
+    base="hidden 128, from \"Weight averaging\"")
 
 
 #: probe set (``halting_length.PROBE_SETS``) -> its section of the report, in report order
 PROBE_SECTIONS = {"length": _length_section, "early-stop": _early_stop_section, "release": _release_section,
                   "two-stage": _two_stage_section, "selected": _selected_section, "below-grid": _below_grid_section,
                   "grid-seeds": _grid_seeds_section, "ensemble": _ensemble_section,
-                  "selected-length": _selected_length_section, "averaged": _averaged_section}
+                  "selected-length": _selected_length_section, "averaged": _averaged_section,
+                  "hidden": _hidden_section}
 
 
 def write_report(results: dict, results_dir: Path, *, command: str, probes: dict[str, dict] | None = None) -> Path:

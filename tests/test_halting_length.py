@@ -8,10 +8,9 @@ import pytest
 
 from pathlib import Path
 
-from segment.eval.halting_length import (ENSEMBLE_SETS, PROBE_SETS, PROBES, VARIANTS, best_iteration, extended_grid,
-                                         length_runs, seed_ensembles, seed_mean_grid, summarise_lengths,
-                                         versus_twins,
-                                         training_curve, value_of)
+from segment.eval.halting_length import (ENSEMBLE_SETS, PROBE_SETS, PROBES, TWIN_SETS, VARIANTS, best_iteration,
+                                         extended_grid, length_runs, seed_ensembles, seed_mean_grid,
+                                         summarise_lengths, training_curve, value_of, versus_twins)
 from segment.eval.halting_selection import SelectionRule
 from segment.eval.halting_study import StudyCorpus, seed_value, study_runs
 
@@ -81,7 +80,7 @@ def test_selected_probes_repeat_the_study_run_the_rule_selected_on_three_seeds()
 def test_ensemble_probes_add_seeds_to_the_grid_seeds_runs():
     grid = {spec.name: spec for *_, spec in length_runs(1, probes=PROBE_SETS["grid-seeds"][0])}
     probes, factor, name = PROBE_SETS["ensemble"]
-    assert (factor, name, ENSEMBLE_SETS) == (1, "halting-ensemble.json", ("ensemble", "averaged"))
+    assert (factor, name, ENSEMBLE_SETS) == (1, "halting-ensemble.json", ("ensemble", "averaged", "hidden"))
     assert probes[-1] == PROBE_SETS["selected"][0][1]  # brent-text: the selected probes' three seeds
     runs = length_runs(factor, probes=probes[:-1])
     assert sorted({value for _, _, value, _, _ in runs}) == [0.0003, 0.001, 0.003]
@@ -112,6 +111,19 @@ def test_averaged_probes_are_the_ensemble_probes_and_graves_saving_their_mean_we
         twin = ensemble.get(twin_name) or study[twin_name]
         assert spec.model_config() == twin.model_config()
         assert spec.train_config() == replace(twin.train_config(), average_from=300)
+
+
+def test_hidden_probes_change_the_averaged_recipe_by_its_hidden_size_alone():
+    averaged = {spec.name: spec for *_, spec in length_runs(1, probes=PROBE_SETS["averaged"][0])}
+    probes, factor, name = PROBE_SETS["hidden"]
+    assert (factor, name, TWIN_SETS["hidden"]) == (1, "halting-hidden.json", "averaged")
+    runs = length_runs(factor, probes=probes)
+    assert sorted({spec.model_config().hidden for *_, spec in runs}) == [64, 256] and len(runs) == 10
+    for *_, spec in runs:
+        hidden = spec.model_config().hidden
+        twin = averaged[spec.name.replace(f"-h{hidden}-average300", "-average300")]
+        assert spec.model_config() == replace(twin.model_config(), hidden=hidden)
+        assert spec.train_config() == twin.train_config() and twin.model_config().hidden == 128
 
 
 def test_selected_length_probes_train_the_rules_choice_four_times_longer():
@@ -258,10 +270,10 @@ def test_versus_twins_sets_each_variant_summary_beside_the_run_it_repeats():
     rows = versus_twins(results, twin)
     assert [(r["lever"], r["value"], r["seeds"]) for r in rows] == [("bnf", 0.001, [0, 1]), ("graves", 0.03, [0])]
     bnf, graves = rows
-    assert (bnf["last_f_mean"], bnf["variant_f_mean"], bnf["last_ensemble_f"], bnf["variant_ensemble_f"]) == \
+    assert (bnf["base_f_mean"], bnf["variant_f_mean"], bnf["base_ensemble_f"], bnf["variant_ensemble_f"]) == \
         (0.74, 0.76, 0.78, 0.79)
-    assert (bnf["last_f_spread"], bnf["variant_entropy_f_mean"], bnf["variant"]) == (0.02, 0.76 - 0.1, "average300")
-    assert (graves["last_f_mean"], graves["variant_f_mean"], graves["last_ensemble_f"]) == (0.745, 0.75, None)
+    assert (bnf["base_f_spread"], bnf["variant_entropy_f_mean"], bnf["variant"]) == (0.02, 0.76 - 0.1, "average300")
+    assert (graves["base_f_mean"], graves["variant_f_mean"], graves["base_ensemble_f"]) == (0.745, 0.75, None)
 
 
 def test_best_iteration_reads_the_early_stopping_pointer(tmp_path):
@@ -376,13 +388,18 @@ def test_probes_end_to_end_on_the_sample_corpus(tmp_path):
     assert (tmp_path / "figures" / "halting-ensemble-f-sample-brent-phono.png").stat().st_size > 0
     versus = versus_twins({**selected, "summary": [{**s, "variant": "average300"} for s in selected["summary"]]},
                           selected)
-    assert versus and all(r["last_f_mean"] == r["variant_f_mean"] for r in versus)
+    assert versus and all(r["base_f_mean"] == r["variant_f_mean"] for r in versus)
     text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
                         probes={"averaged": {**selected, "seed_ensembles": ensembles, "versus_twins": versus}}
                         ).read_text()
-    assert "## Weight averaging" in text and "Against the same runs' last weights" in text
-    assert "Ponder F of the ensembles of K averaged seeds" in text and "## Seed ensembles" not in text
+    assert "## Weight averaging" in text and "`base_*`: the same runs saving their last weights" in text
+    assert "Ponder F of the ensembles of K of this section's seeds" in text and "## Seed ensembles" not in text
     assert (tmp_path / "figures" / "halting-averaged-ensemble-f-sample-brent-phono.png").stat().st_size > 0
+    text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
+                        probes={"hidden": {**selected, "seed_ensembles": ensembles, "versus_twins": versus}}
+                        ).read_text()
+    assert "## Model size" in text and "`base_*`: hidden 128" in text and "## Weight averaging" not in text
+    assert (tmp_path / "figures" / "halting-hidden-ensemble-f-sample-brent-phono.png").stat().st_size > 0
     text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
                         probes={"selected-length": results}).read_text()
     assert "## The selected setting trained longer" in text and "trained 2 x longer on seeds 0 and 1" in text
