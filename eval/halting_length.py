@@ -382,8 +382,10 @@ def versus_twins(results: dict, twin: dict) -> list[dict]:
         return summary["corpus"], summary["lever"], summary["value"], summary["seeds"], summary["iterations"]
 
     def ensemble_f(rows: list[dict], summary: dict) -> float | None:
-        return next((r["first_ponder_f"] for r in rows if (r["corpus"], r["lever"], r["value"], r["first_seeds"])
-                     == (summary["corpus"], summary["lever"], summary["value"], summary["seeds"])), None)
+        return next((r["first_ponder_f"] for r in rows if (r["corpus"], r["lever"], r["value"], r["variant"],
+                                                              r["first_seeds"])
+                     == (summary["corpus"], summary["lever"], summary["value"], summary["variant"],
+                         summary["seeds"])), None)
 
     out = []
     for summary in results["summary"]:

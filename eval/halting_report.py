@@ -223,15 +223,17 @@ def _ensemble_section(ensemble: dict, figures: Path) -> list[str]:
 
 def _seed_means_and_ensembles(probes: dict, figures: Path, prefix: str) -> list[str]:
     """The seed-mean grid of a probe set (when it has one), then per corpus a figure of its seed ensembles' ponder F
-    against the ensemble size."""
+    against the ensemble size (one curve per setting, named with its variant where the corpus has several)."""
     lines = [SEED_MEAN_CAPTION, "", _markdown(probes["seed_mean_grid"], SEED_MEAN_COLUMNS), ""] \
         if probes.get("seed_mean_grid") else []
     rows = probes.get("seed_ensembles", [])
     for corpus in dict.fromkeys(r["corpus"] for r in rows):
         curves = {}
+        named = len({r.get("variant") for r in rows if r["corpus"] == corpus}) > 1
         for row in (r for r in rows if r["corpus"] == corpus):
             value = f"{'target' if row['lever'] in TARGET_LEVERS else 'tau'} {row['value']:g}"
-            series = curves.setdefault(f"{row['lever']}, {value}", ([], [], [], []))
+            label = f"{row['lever']}, {value}" + (f", {row['variant']}" if named else "")
+            series = curves.setdefault(label, ([], [], [], []))
             for values, field in zip(series, ("k", "ponder_f_mean", "ponder_f_min", "ponder_f_max")):
                 values.append(row[field])
         name = f"{prefix}-{corpus}.png"
@@ -251,7 +253,7 @@ def _selected_length_section(probes: dict, figures: Path) -> list[str]:
                           columns=LENGTH_COLUMNS, figure_prefix="halting-selected-length")
 
 
-VERSUS_COLUMNS = ["corpus", "lever", "value", "seeds", "base_f_mean", "variant_f_mean", "base_f_spread",
+VERSUS_COLUMNS = ["corpus", "lever", "value", "variant", "seeds", "base_f_mean", "variant_f_mean", "base_f_spread",
                   "variant_f_spread", "base_ensemble_f", "variant_ensemble_f", "base_entropy_f_mean",
                   "variant_entropy_f_mean", "base_dev_std_mean", "variant_dev_std_mean", "base_dev_bps_mean",
                   "variant_dev_bps_mean"]
@@ -267,7 +269,7 @@ def _versus_section(probes: dict, figures: Path, *, probe_set: str, heading: str
                                 "min over the seeds):")
     if probes.get("seed_ensembles"):
         lines += ["Ponder F of the ensembles of K of this section's seeds (as in \"Seed ensembles\"):", "",
-                  _markdown(probes["seed_ensembles"], ENSEMBLE_COLUMNS), ""]
+                  _markdown(probes["seed_ensembles"], ENSEMBLE_COLUMNS[:3] + ["variant"] + ENSEMBLE_COLUMNS[3:]), ""]
     return lines + _seed_means_and_ensembles(probes, figures, f"halting-{probe_set}-ensemble-f")
 
 

@@ -255,21 +255,24 @@ def _summary(lever, value, variant, seeds, f, iterations=800):
 def test_versus_twins_sets_each_variant_summary_beside_the_run_it_repeats():
     """A variant's summary is matched with the twin set's summary of the same lever, value, seeds and length (or,
     for a study row, the one beside it), and each side's all-seed ensemble F is read from its own results."""
+    def ensemble(variant, seeds, f):
+        return {"corpus": "brent-phono", "lever": "bnf", "value": 0.001, "variant": variant, "first_seeds": seeds,
+                "first_ponder_f": f}
+
     twin = {"summary": [_summary("bnf", 0.001, "", [0], 0.70), _summary("bnf", 0.001, "grid-seeds", [0, 1], 0.74),
                         _summary("bnf", 0.003, "grid-seeds", [0, 1], 0.75)],
-            "seed_ensembles": [{"corpus": "brent-phono", "lever": "bnf", "value": 0.001, "first_seeds": [0, 1],
-                                "first_ponder_f": 0.78},
-                               {"corpus": "brent-phono", "lever": "bnf", "value": 0.001, "first_seeds": [0],
-                                "first_ponder_f": 0.70}]}
+            "seed_ensembles": [ensemble("grid-seeds", [0, 1], 0.78), ensemble("grid-seeds", [0], 0.70)]}
     results = {"summary": [_summary("bnf", 0.001, "average300", [0, 1], 0.76),
+                           _summary("bnf", 0.001, "h64-average300", [0, 1], 0.66),  # the same setting, seeds
                            _summary("graves", 0.03, "", [0], 0.745), _summary("graves", 0.03, "average300", [0], 0.75),
                            _summary("bnf", 0.01, "average300", [0, 1], 0.72),  # no twin: left out
                            _summary("bnf", 0.003, "average300", [0, 1], 0.77, iterations=3200)],  # another length
-               "seed_ensembles": [{"corpus": "brent-phono", "lever": "bnf", "value": 0.001, "first_seeds": [0, 1],
-                                   "first_ponder_f": 0.79}]}
+               "seed_ensembles": [ensemble("h64-average300", [0, 1], 0.69), ensemble("average300", [0, 1], 0.79)]}
     rows = versus_twins(results, twin)
-    assert [(r["lever"], r["value"], r["seeds"]) for r in rows] == [("bnf", 0.001, [0, 1]), ("graves", 0.03, [0])]
-    bnf, graves = rows
+    assert [(r["lever"], r["variant"], r["seeds"]) for r in rows] == [
+        ("bnf", "average300", [0, 1]), ("bnf", "h64-average300", [0, 1]), ("graves", "average300", [0])]
+    bnf, h64, graves = rows
+    assert (h64["variant_f_mean"], h64["variant_ensemble_f"], h64["base_ensemble_f"]) == (0.66, 0.69, 0.78)
     assert (bnf["base_f_mean"], bnf["variant_f_mean"], bnf["base_ensemble_f"], bnf["variant_ensemble_f"]) == \
         (0.74, 0.76, 0.78, 0.79)
     assert (bnf["base_f_spread"], bnf["variant_entropy_f_mean"], bnf["variant"]) == (0.02, 0.76 - 0.1, "average300")
