@@ -216,9 +216,9 @@ class TrainConfig:
                                           "iteration on, so the halting unit alone learns over a fixed language "
                                           "model (ACT halting only; None: the language model learns throughout).")
     init_from: str | None = setting(None, "Fine-tuning: start from this model directory (on the command line also "
-                                          "a shipped model's name: en, zh): its weights, vocabulary and model "
-                                          "settings (symbols it does not know are read as <unk>; tau and dropout "
-                                          "may change) instead of a new model.")
+                                          "a run directory or a shipped model's name: en, zh): its weights, "
+                                          "vocabulary and model settings (symbols it does not know are read as "
+                                          "<unk>; tau and dropout may change) instead of a new model.")
     average_from: int | None = setting(None, "Weight averaging: the model saved is the mean of the weights after every "
                                              "iteration from this one on (Polyak-Ruppert; None: the last weights).")
 

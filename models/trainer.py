@@ -409,8 +409,8 @@ def train(model_config: ACTConfig | None, train_config: TrainConfig, train_seque
     """Train an ACT language model on units joined by <sep> (vocab built from train_sequences; with
     train_config.resume the model config, vocabulary and state come from the run's latest checkpoint; with
     train_config.init_from, from that model directory, fine-tuned: ``model_config`` may then be None, or change
-    only FINE_TUNING_FIELDS). model_config.vocab_size is replaced by the vocabulary's size. Dev units, when given, are evaluated at
-    every interval; ``dev_metrics(units, ponder signals) -> fields`` adds to those records. With
+    only FINE_TUNING_FIELDS). model_config.vocab_size is replaced by the vocabulary's size. Dev units, when given,
+    are evaluated at every interval; ``dev_metrics(units, ponder signals) -> fields`` adds to those records. With
     train_config.holdout, every k-th training unit is held out and the model returned (and saved) is the
     evaluation's with the lowest bits per symbol on them (``early_stopping.py``). ``callbacks``:
     (event, fn(trainer)) pairs added after the built-in ones. Returns the trained model (on CPU)."""

@@ -37,15 +37,12 @@ def fields_of(config: type, settings: dict) -> dict:
 
 
 def model_directory(value: str) -> str:
-    """The model directory an --init-from value names: a shipped model's name (en, zh) or a directory."""
-    from segment.shipped import SHIPPED_MODELS
+    """The model directory an --init-from value names: a shipped model (en, zh) or a path, as --model reads them
+    (a training run directory stands for its model/)."""
+    from segment.cli.common import model_location
+    from segment.ponder import resolve_model_dir
 
-    if value in SHIPPED_MODELS:
-        return str(SHIPPED_MODELS[value])
-    if not Path(value).is_dir():
-        raise click.UsageError(f"--init-from {value}: no such model directory (nor a shipped model: "
-                               f"{', '.join(SHIPPED_MODELS)})")
-    return value
+    return str(resolve_model_dir(model_location(value)))
 
 
 def fine_tuning_config(settings: dict, right_to_left: bool) -> ACTConfig:
