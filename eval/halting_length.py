@@ -39,6 +39,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import random
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -159,6 +161,11 @@ AVERAGED_PROBES: tuple[tuple, ...] = (
 #: the hidden size
 HIDDEN_PROBES: tuple[tuple, ...] = tuple(("brent-phono", "bounded+norm+freeze", ENSEMBLE_SEEDS, variant, 0.001)
                                          for variant in ("h64-average300", "h256-average300"))
+#: Ten seeds: the averaged probes on brent-phono (bounded+norm+freeze at taus 0.0003-0.003) with five more seeds, so
+#: ensembles of five (the README's recipe) can be compared over disjoint seeds
+TEN_SEEDS = tuple(range(10))
+TEN_SEED_PROBES: tuple[tuple, ...] = tuple(("brent-phono", "bounded+norm+freeze", TEN_SEEDS, "average300", tau)
+                                           for tau in (0.0003, 0.001, 0.003))
 PROBE_CORPORA = (*CORPORA, HELDOUT)
 DEFAULT_FACTOR = 4
 RESULTS_NAME = "halting-length.json"
@@ -173,9 +180,10 @@ PROBE_SETS = {"length": (PROBES, DEFAULT_FACTOR, RESULTS_NAME),
               "ensemble": (ENSEMBLE_PROBES, 1, "halting-ensemble.json"),
               "selected-length": (SELECTED_LENGTH_PROBES, DEFAULT_FACTOR, "halting-selected-length.json"),
               "averaged": (AVERAGED_PROBES, 1, "halting-averaged.json"),
-              "hidden": (HIDDEN_PROBES, 1, "halting-hidden.json")}
+              "hidden": (HIDDEN_PROBES, 1, "halting-hidden.json"),
+              "ten-seeds": (TEN_SEED_PROBES, 1, "halting-ten-seeds.json")}
 #: The probe sets whose results also hold ``seed_ensembles``
-ENSEMBLE_SETS = ("ensemble", "averaged", "hidden")
+ENSEMBLE_SETS = ("ensemble", "averaged", "hidden", "ten-seeds")
 #: probe set -> the probe set whose runs it repeats with its variant (its results gain ``versus_twins``)
 TWIN_SETS = {"averaged": "ensemble", "hidden": "averaged"}
 #: The dev figures of log.jsonl followed over training (the dev pass reads the state carried across units;
@@ -335,13 +343,34 @@ def seed_mean_grid(summaries: list[LengthSummary], rows: list[dict] | None = Non
     return out
 
 
-def seed_ensembles(per_probe: list[tuple[str, list]], runs_dir: Path, data_dir, device: str) -> list[dict]:
+#: Ensembles of K seeds scored per K at most (``ensemble_subsets``): scoring one takes about a second on Brent
+MAX_SUBSETS = 50
+
+
+def ensemble_subsets(seeds: list[int], k: int, limit: int = MAX_SUBSETS) -> list[tuple[int, ...]]:
+    """The subsets of K ``seeds`` whose ensembles are scored: every one while there are at most ``limit``, else the
+    disjoint consecutive groups (seeds[0:K], seeds[K:2K], ...) and a fixed random sample of the others, ``limit``
+    in all; the first K seeds always come first."""
+    every = list(itertools.combinations(seeds, k))
+    if len(every) <= limit:
+        return every
+    groups = [tuple(seeds[i:i + k]) for i in range(0, len(seeds) - k + 1, k)]
+    others = [subset for subset in every if subset not in groups]
+    picked = random.Random(k).sample(others, limit - len(groups))
+    return groups + sorted(picked)
+
+
+def seed_ensembles(per_probe: list[tuple[str, list]], runs_dir: Path, data_dir, device: str,
+                   max_subsets: int = MAX_SUBSETS) -> list[dict]:
     """Per probe trained on several seeds (``per_probe``: its variant and its ``length_runs`` entries): for each
     ensemble size K, the unsupervised ponder F (peaks, cut before each, as ``ponder_f``) of the per-symbol mean
-    ponder of every subset of K of its trained seeds (``ModelSignalSegmenter`` over a list of models reads the
-    same mean), summarised as the mean, min and max over the subsets, and the ponder and entropy F of the
-    ensemble of its first K seeds."""
+    ponder of the subsets of K of its trained seeds (all of them, or ``max_subsets`` of them: ``ensemble_subsets``;
+    ``ModelSignalSegmenter`` over a list of models reads the same mean), summarised as the mean, min and max over
+    those subsets, the ponder and entropy F of the ensemble of
+    its first K seeds, and the ponder F of the ensembles of disjoint consecutive groups of K seeds (the first K,
+    the next K, ...: independent repeats of a K-model recipe) with their spread (max - min; None for one group)."""
     import numpy as np
+    from tqdm import tqdm
 
     from segment.eval.halting_study import _signal_f
     from segment.eval.run_signals import run_signals
@@ -363,13 +392,21 @@ def seed_ensembles(per_probe: list[tuple[str, list]], runs_dir: Path, data_dir, 
         def mean_f(subset, name: str) -> float:
             return _signal_f(sequences, gold, [np.mean(values, axis=0) for values in
                                                zip(*(signals[seed][name] for seed in subset))])
-        for k in range(1, len(seeds) + 1):
-            # combinations come in order, the first K seeds first: fs[0] is their ensemble's F
-            fs = [mean_f(subset, "ponder") for subset in itertools.combinations(seeds, k)]
+        scored = {k: ensemble_subsets(seeds, k, max_subsets) for k in range(1, len(seeds) + 1)}
+        progress = tqdm(total=sum(map(len, scored.values())), desc=f"ensembles {corpus.key} {lever} {value:g}",
+                        unit="subset", leave=False, file=sys.stderr)
+        for k, subsets in scored.items():
+            by_subset = {subset: mean_f(subset, "ponder") for subset in subsets}
+            progress.update(len(by_subset))
+            fs = list(by_subset.values())
+            disjoint = [by_subset[tuple(seeds[i:i + k])] for i in range(0, len(seeds) - k + 1, k)]
             rows.append({"corpus": corpus.key, "lever": lever, "value": value, "variant": variant, "k": k,
                          "subsets": len(fs), "ponder_f_mean": sum(fs) / len(fs), "ponder_f_min": min(fs),
                          "ponder_f_max": max(fs), "first_seeds": seeds[:k],
-                         "first_ponder_f": fs[0], "first_entropy_f": mean_f(seeds[:k], "entropy")})
+                         "first_ponder_f": disjoint[0], "first_entropy_f": mean_f(seeds[:k], "entropy"),
+                         "disjoint_fs": disjoint,
+                         "disjoint_spread": max(disjoint) - min(disjoint) if len(disjoint) > 1 else None})
+        progress.close()
     return rows
 
 
@@ -482,7 +519,7 @@ def evaluate_lengths(runs_dir: Path, results_dir: Path, *, factor: int, device: 
                    "at each tau of the grid's low end; ensemble: five seeds there, and the ponder F of their "
                    "ensembles; selected-length: the setting the rule selects on brent-phono, trained longer; "
                    "averaged: the ensemble runs saving the mean of their weights from iteration 300 on; hidden: the "
-                   "averaged recipe at hidden 64 and 256.")
+                   "averaged recipe at hidden 64 and 256; ten-seeds: the averaged runs on brent-phono with ten seeds.")
 @click.option("--phase", type=click.Choice(["train", "evaluate", "all"]), default="all", show_default=True)
 @click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs/halting-length"),
               show_default=True)

@@ -289,12 +289,28 @@ _hidden_section = partial(
     base="hidden 128, from \"Weight averaging\"")
 
 
+
+def _ten_seeds_section(probes: dict, figures: Path) -> list[str]:
+    """The averaged recipe on ten seeds, and how much independent repeats of its ensembles differ."""
+    intro = (_generated("ten-seeds") + "the averaged runs of bounded+norm+freeze on brent-phono (section \"Weight "
+             "averaging\", taus 0.0003-0.003, seeds 0-4) with seeds 5-9 added, so an ensemble of five (the README's "
+             "recipe) can be repeated on seeds it does not share.")
+    lines = _with_table(probes, figures, heading="Ten averaged seeds", intro=intro, figure_prefix="halting-ten-seeds",
+                        table="seed_ensembles", columns=ENSEMBLE_COLUMNS[:3] + ["variant"] + ENSEMBLE_COLUMNS[3:]
+                        + ["disjoint_fs", "disjoint_spread"],
+                        caption="Ponder F of the ensembles of K seeds (as in \"Seed ensembles\", over at most 50 "
+                                "subsets of K seeds: the disjoint groups below and a fixed random sample), and of the "
+                                "ensembles of disjoint groups of K seeds (`disjoint_fs`: seeds 0 to K-1, the next K, "
+                                "...; independent repeats of a K-model ensemble; `disjoint_spread`: their max - min):")
+    return lines + _seed_means_and_ensembles(probes, figures, "halting-ten-seeds-ensemble-f")
+
+
 #: probe set (``halting_length.PROBE_SETS``) -> its section of the report, in report order
 PROBE_SECTIONS = {"length": _length_section, "early-stop": _early_stop_section, "release": _release_section,
                   "two-stage": _two_stage_section, "selected": _selected_section, "below-grid": _below_grid_section,
                   "grid-seeds": _grid_seeds_section, "ensemble": _ensemble_section,
                   "selected-length": _selected_length_section, "averaged": _averaged_section,
-                  "hidden": _hidden_section}
+                  "hidden": _hidden_section, "ten-seeds": _ten_seeds_section}
 
 
 def write_report(results: dict, results_dir: Path, *, command: str, probes: dict[str, dict] | None = None) -> Path:

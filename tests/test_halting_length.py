@@ -1,6 +1,7 @@
 """The training-length probes of the halting study: the same runs with more iterations, their summary beside the
 study's rows, and the probes end to end on the sample corpus (tiny models)."""
 
+import itertools
 import json
 from dataclasses import replace
 
@@ -8,9 +9,9 @@ import pytest
 
 from pathlib import Path
 
-from segment.eval.halting_length import (ENSEMBLE_SETS, PROBE_SETS, PROBES, TWIN_SETS, VARIANTS, best_iteration,
-                                         extended_grid, length_runs, seed_ensembles, seed_mean_grid,
-                                         summarise_lengths, training_curve, value_of, versus_twins)
+from segment.eval.halting_length import (ENSEMBLE_SETS, MAX_SUBSETS, PROBE_SETS, PROBES, TWIN_SETS, VARIANTS,
+                                         best_iteration, ensemble_subsets, extended_grid, length_runs, seed_ensembles,
+                                         seed_mean_grid, summarise_lengths, training_curve, value_of, versus_twins)
 from segment.eval.halting_selection import SelectionRule
 from segment.eval.halting_study import StudyCorpus, seed_value, study_runs
 
@@ -80,7 +81,7 @@ def test_selected_probes_repeat_the_study_run_the_rule_selected_on_three_seeds()
 def test_ensemble_probes_add_seeds_to_the_grid_seeds_runs():
     grid = {spec.name: spec for *_, spec in length_runs(1, probes=PROBE_SETS["grid-seeds"][0])}
     probes, factor, name = PROBE_SETS["ensemble"]
-    assert (factor, name, ENSEMBLE_SETS) == (1, "halting-ensemble.json", ("ensemble", "averaged", "hidden"))
+    assert (factor, name) == (1, "halting-ensemble.json") and "ensemble" in ENSEMBLE_SETS
     assert probes[-1] == PROBE_SETS["selected"][0][1]  # brent-text: the selected probes' three seeds
     runs = length_runs(factor, probes=probes[:-1])
     assert sorted({value for _, _, value, _, _ in runs}) == [0.0003, 0.001, 0.003]
@@ -124,6 +125,30 @@ def test_hidden_probes_change_the_averaged_recipe_by_its_hidden_size_alone():
         twin = averaged[spec.name.replace(f"-h{hidden}-average300", "-average300")]
         assert spec.model_config() == replace(twin.model_config(), hidden=hidden)
         assert spec.train_config() == twin.train_config() and twin.model_config().hidden == 128
+
+
+def test_ten_seed_probes_are_the_averaged_brent_phono_runs_with_five_more_seeds():
+    averaged = {spec.name: spec for c, lever, *_, spec in length_runs(1, probes=PROBE_SETS["averaged"][0])
+                if (c.key, lever) == ("brent-phono", "bounded+norm+freeze")}
+    probes, factor, name = PROBE_SETS["ten-seeds"]
+    assert (factor, name) == (1, "halting-ten-seeds.json") and "ten-seeds" in ENSEMBLE_SETS
+    runs = length_runs(factor, probes=probes)
+    assert len(runs) == 30 and {seed for *_, seed, _ in runs} == set(range(10))
+    assert averaged.keys() < {spec.name for *_, spec in runs}  # seeds 0-4 are the averaged runs themselves
+    for *_, seed, spec in runs:
+        twin = averaged[spec.name.replace(f"-seed{seed}", "")] if seed >= 5 else averaged[spec.name]
+        assert spec.model_config() == twin.model_config()
+        assert spec.train_config() == replace(twin.train_config(), seed=seed)
+
+
+def test_ensemble_subsets_are_all_of_them_or_a_fixed_sample_holding_the_disjoint_groups():
+    seeds = list(range(10))
+    assert ensemble_subsets(seeds, 2) == list(itertools.combinations(seeds, 2))  # 45, under the limit
+    five = ensemble_subsets(seeds, 5)
+    assert len(five) == MAX_SUBSETS == len(set(five)) and five[:2] == [(0, 1, 2, 3, 4), (5, 6, 7, 8, 9)]
+    assert all(len(subset) == 5 and list(subset) == sorted(subset) for subset in five)
+    assert five == ensemble_subsets(seeds, 5)  # the same sample every time
+    assert ensemble_subsets(seeds, 3, limit=4)[:3] == [(0, 1, 2), (3, 4, 5), (6, 7, 8)]
 
 
 def test_selected_length_probes_train_the_rules_choice_four_times_longer():
@@ -376,7 +401,11 @@ def test_probes_end_to_end_on_the_sample_corpus(tmp_path):
     single = sorted(r["ponder_f"] for r in study["runs"] if r["lever"] == "constraint")
     assert [ensembles[0]["ponder_f_min"], ensembles[0]["ponder_f_max"]] == single
     assert ensembles[0]["ponder_f_mean"] == pytest.approx(sum(single) / 2)
+    assert ensembles[0]["disjoint_fs"] == [r["ponder_f"] for r in sorted(
+        (r for r in study["runs"] if r["lever"] == "constraint"), key=lambda r: r["seed"])]
+    assert ensembles[0]["disjoint_spread"] == pytest.approx(single[1] - single[0])
     pair = ensembles[1]  # the one ensemble of both seeds
+    assert pair["disjoint_fs"] == [pair["first_ponder_f"]] and pair["disjoint_spread"] is None
     assert 0 < pair["first_entropy_f"] < 1
     # the library's ensemble (a list of models) reads the same mean signals, so it cuts the same
     sequences, gold = labelled_units("sample-brent-phono:all")
@@ -403,6 +432,10 @@ def test_probes_end_to_end_on_the_sample_corpus(tmp_path):
                         ).read_text()
     assert "## Model size" in text and "`base_*`: hidden 128" in text and "## Weight averaging" not in text
     assert (tmp_path / "figures" / "halting-hidden-ensemble-f-sample-brent-phono.png").stat().st_size > 0
+    text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
+                        probes={"ten-seeds": {**selected, "seed_ensembles": ensembles}}).read_text()
+    assert "## Ten averaged seeds" in text and "| disjoint_fs " in text and "## Model size" not in text
+    assert (tmp_path / "figures" / "halting-ten-seeds-ensemble-f-sample-brent-phono.png").stat().st_size > 0
     text = write_report(study, tmp_path, command="python -m segment.eval.halting_study",
                         probes={"selected-length": results}).read_text()
     assert "## The selected setting trained longer" in text and "trained 2 x longer on seeds 0 and 1" in text
