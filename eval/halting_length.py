@@ -3,7 +3,7 @@ agree, when they train longer than the study's 800 iterations, or stop early by 
 
     python -m segment.eval.halting_length
         [--probes length|early-stop|release|two-stage|selected|below-grid|grid-seeds|ensemble|selected-length|
-                  averaged|hidden]
+                  averaged|hidden|ten-seeds]
         [--phase train|evaluate|all]
         [--runs-dir runs/halting-length] [--results-dir eval] [--factor N] [--jobs 2] [--device cpu]
         [--data-dir DIR]
@@ -23,13 +23,14 @@ value the study's label-free rule selects, where the study repeats seeds at a va
 (factor 1): the same lever on brent-phono at taus 0.0003-0.01 on three seeds each, with the width of the
 informative regime read from the seed means (``seed_mean_grid``). ``ensemble`` (factor 1): those runs with seeds 3
 and 4 added at taus 0.0003-0.003, and the selected probes on brent-text, with the ponder F of the mean ponder of
-every subset of K seeds (``seed_ensembles``). ``selected-length`` (factor 4): bounded+norm+freeze at tau 0.001, the
+subsets of K seeds (``seed_ensembles``). ``selected-length`` (factor 4): bounded+norm+freeze at tau 0.001, the
 extended grid's choice, on seeds 0 and 1. ``averaged`` (factor 1): the ensemble runs, and Graves's ACT at tau 0.03,
 saving the mean of their weights after every iteration from 300 on (``TrainConfig.average_from``), set beside the
 ensemble runs that saved their last weights (``versus_twins``). ``hidden`` (factor 1): the averaged five seeds at
-tau 0.001 on brent-phono with hidden 64 and 256, set beside hidden 128. Runs
-are measured exactly as the study measures its own (``halting_study.evaluate_run``: label-free dev statistics,
-unsupervised ponder and entropy F on the test units). The results set each probe's seeds beside the study's
+tau 0.001 on brent-phono with hidden 64 and 256, set beside hidden 128. ``ten-seeds`` (factor 1): the averaged
+brent-phono runs with seeds 5-9 added, and the ponder F of ensembles of disjoint groups of seeds. Runs are measured
+exactly as the study measures its own (``halting_study.evaluate_run``: label-free dev statistics, unsupervised
+ponder and entropy F on the test units). The results set each probe's seeds beside the study's
 800-iteration rows of the same lever, value and seeds (from ``results/halting.json``) and go to
 ``results/halting-<probes>.json``; ``python -m segment.eval.halting_study --phase report`` adds them to HALTING.md.
 """
@@ -366,9 +367,9 @@ def seed_ensembles(per_probe: list[tuple[str, list]], runs_dir: Path, data_dir, 
     ensemble size K, the unsupervised ponder F (peaks, cut before each, as ``ponder_f``) of the per-symbol mean
     ponder of the subsets of K of its trained seeds (all of them, or ``max_subsets`` of them: ``ensemble_subsets``;
     ``ModelSignalSegmenter`` over a list of models reads the same mean), summarised as the mean, min and max over
-    those subsets, the ponder and entropy F of the ensemble of
-    its first K seeds, and the ponder F of the ensembles of disjoint consecutive groups of K seeds (the first K,
-    the next K, ...: independent repeats of a K-model recipe) with their spread (max - min; None for one group)."""
+    those subsets, the ponder and entropy F of the ensemble of its first K seeds, and the ponder F of the ensembles
+    of disjoint consecutive groups of K seeds (the first K, the next K, ...: independent repeats of a K-model
+    recipe) with their spread (max - min; None for one group)."""
     import numpy as np
     from tqdm import tqdm
 
@@ -537,7 +538,7 @@ def main(probe_set: str, phase: str, runs_dir: Path, results_dir: Path, factor: 
          data_dir: Path | None) -> None:
     """Train and evaluate one set of probes of the halting study (training length, early stopping, release,
     two-stage, seeds at the selected value, taus below the grid, seeds along the grid's low end, seed ensembles,
-    the selected setting trained longer, weight averaging, model size)."""
+    the selected setting trained longer, weight averaging, model size, ten seeds)."""
     from segment.eval.training_phase import train_all
 
     probes, default_factor, results_name = PROBE_SETS[probe_set]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from segment.eval.halting_length import CURVE_FIELDS
+from segment.eval.halting_length import CURVE_FIELDS, MAX_SUBSETS
 from segment.eval.halting_study import LEVERS, TARGET_LEVERS, seed_value
 from segment.models.config import TrainConfig
 from segment.eval.plots import plot_ensemble_f, plot_f_against_tau, plot_training_curves
@@ -289,7 +289,6 @@ _hidden_section = partial(
     base="hidden 128, from \"Weight averaging\"")
 
 
-
 def _ten_seeds_section(probes: dict, figures: Path) -> list[str]:
     """The averaged recipe on ten seeds, and how much independent repeats of its ensembles differ."""
     intro = (_generated("ten-seeds") + "the averaged runs of bounded+norm+freeze on brent-phono (section \"Weight "
@@ -298,10 +297,11 @@ def _ten_seeds_section(probes: dict, figures: Path) -> list[str]:
     lines = _with_table(probes, figures, heading="Ten averaged seeds", intro=intro, figure_prefix="halting-ten-seeds",
                         table="seed_ensembles", columns=ENSEMBLE_COLUMNS[:3] + ["variant"] + ENSEMBLE_COLUMNS[3:]
                         + ["disjoint_fs", "disjoint_spread"],
-                        caption="Ponder F of the ensembles of K seeds (as in \"Seed ensembles\", over at most 50 "
-                                "subsets of K seeds: the disjoint groups below and a fixed random sample), and of the "
-                                "ensembles of disjoint groups of K seeds (`disjoint_fs`: seeds 0 to K-1, the next K, "
-                                "...; independent repeats of a K-model ensemble; `disjoint_spread`: their max - min):")
+                        caption="Ponder F of the ensembles of K seeds (as in \"Seed ensembles\", over at most "
+                                f"{MAX_SUBSETS} subsets of K seeds: the disjoint groups below and a fixed random "
+                                "sample), and of the ensembles of disjoint groups of K seeds (`disjoint_fs`: seeds 0 "
+                                "to K-1, the next K, ...; independent repeats of a K-model ensemble; "
+                                "`disjoint_spread`: their max - min):")
     return lines + _seed_means_and_ensembles(probes, figures, "halting-ten-seeds-ensemble-f")
 
 
